@@ -1,0 +1,45 @@
+//! The local stand-ins for what AWS provides in a deployment: resource provisioning on the local
+//! AWS endpoint (moto), and the dev server that serves every router on one port.
+
+pub mod local_stack;
+
+use runtime::{AppState, Config};
+
+use crate::local_stack::{LocalResources, provision};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Provisions the local resources named by the environment, migrates the database, and serves
+/// every router on `127.0.0.1:$DEV_PORT` (3000) until Ctrl-C.
+pub async fn run_from_env() -> Result<(), BoxError> {
+    let port: u16 = match std::env::var("DEV_PORT") {
+        Ok(text) => text
+            .parse()
+            .map_err(|_| format!("DEV_PORT is not a port: {text}"))?,
+        Err(_) => 3000,
+    };
+    let mut config = Config::from_env()?;
+    let sdk = cloud::load_sdk_config().await;
+    let aws = cloud::AwsClients::new(&sdk);
+    let names = LocalResources {
+        table: config.table_name.clone(),
+        bucket: config.media_bucket.clone(),
+        secret_id: config.app_secret_id.clone(),
+        ..LocalResources::default()
+    };
+    config.queue_urls = provision(&aws, &names).await?;
+    let state = AppState::build(config, &sdk).await?;
+    for migration in store::run_migrations(&state.db).await? {
+        tracing::info!(version = migration.version, name = %migration.name, newly_applied = migration.newly_applied, "schema");
+    }
+
+    let app = api::serve(api::all_routes(state));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    tracing::info!("dev server listening on http://127.0.0.1:{port}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Creates, idempotently, the resources template.yaml declares, on the local AWS endpoint:
+//! the DynamoDB table (with TTL), the media bucket (with CORS), every queue with its DLQ, and
+//! the application secret with freshly generated keys.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use cloud::aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use cloud::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+use cloud::aws_sdk_sqs::types::QueueAttributeName;
+use cloud::{AwsClients, QUEUES};
+use rand::RngCore;
+
+#[derive(Debug, thiserror::Error)]
+#[error("provisioning {resource} failed: {reason}")]
+pub struct ProvisionError {
+    pub resource: String,
+    pub reason: String,
+}
+
+fn failed(resource: &str, error: impl std::fmt::Debug) -> ProvisionError {
+    ProvisionError {
+        resource: resource.to_owned(),
+        reason: format!("{error:?}"),
+    }
+}
+
+/// Names of the local resources; tests pass unique ones to isolate themselves.
+#[derive(Debug, Clone)]
+pub struct LocalResources {
+    pub table: String,
+    pub bucket: String,
+    pub secret_id: String,
+    /// Prefix of every queue name.
+    pub queue_prefix: String,
+}
+
+impl Default for LocalResources {
+    fn default() -> Self {
+        LocalResources {
+            table: "social-local".to_owned(),
+            bucket: "social-local-media".to_owned(),
+            secret_id: "social/local/app".to_owned(),
+            queue_prefix: "social-local-".to_owned(),
+        }
+    }
+}
+
+/// Provisions everything and returns the queue URLs by logical queue name.
+pub async fn provision(
+    aws: &AwsClients,
+    names: &LocalResources,
+) -> Result<BTreeMap<&'static str, String>, ProvisionError> {
+    create_table(aws, &names.table).await?;
+    create_bucket(aws, &names.bucket).await?;
+    create_secret(aws, &names.secret_id).await?;
+    create_queues(aws, &names.queue_prefix).await
+}
+
+pub async fn create_table(aws: &AwsClients, table: &str) -> Result<(), ProvisionError> {
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("name and type are set")
+    };
+    let key = |name: &str, kind| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("name and type are set")
+    };
+    let created = aws
+        .dynamodb
+        .create_table()
+        .table_name(table)
+        .attribute_definitions(attribute("pk"))
+        .attribute_definitions(attribute("sk"))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(e) => return Err(failed(table, e)),
+    }
+    aws.dynamodb
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("ttl")
+                .enabled(true)
+                .build()
+                .expect("name and flag are set"),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(|e| {
+            // Enabling TTL twice is refused; that is the state we want.
+            let text = format!("{e:?}");
+            if text.contains("already enabled") {
+                Ok(())
+            } else {
+                Err(failed(table, e))
+            }
+        })
+}
+
+pub async fn create_bucket(aws: &AwsClients, bucket: &str) -> Result<(), ProvisionError> {
+    match aws.s3.create_bucket().bucket(bucket).send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error().is_some_and(|e| {
+                e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+            }) => {}
+        Err(e) => return Err(failed(bucket, e)),
+    }
+    // Browsers upload straight to the bucket with presigned PUTs from the dev web app.
+    let rule = CorsRule::builder()
+        .allowed_methods("PUT")
+        .allowed_methods("GET")
+        .allowed_methods("HEAD")
+        .allowed_origins("http://localhost:5173")
+        .allowed_origins("http://127.0.0.1:5173")
+        .allowed_headers("*")
+        .expose_headers("ETag")
+        .max_age_seconds(3000)
+        .build()
+        .map_err(|e| failed(bucket, e))?;
+    aws.s3
+        .put_bucket_cors()
+        .bucket(bucket)
+        .cors_configuration(
+            CorsConfiguration::builder()
+                .cors_rules(rule)
+                .build()
+                .map_err(|e| failed(bucket, e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| failed(bucket, e))?;
+    Ok(())
+}
+
+/// A new application secret: random keys, no platform apps (those are added per platform).
+pub fn generate_app_secret() -> String {
+    let random = |len: usize| {
+        let mut bytes = vec![0u8; len];
+        rand::rng().fill_bytes(&mut bytes);
+        STANDARD.encode(bytes)
+    };
+    serde_json::json!({
+        "jwt_signing_key": random(64),
+        "token_encryption_key": random(32),
+        "platforms": {},
+    })
+    .to_string()
+}
+
+pub async fn create_secret(aws: &AwsClients, secret_id: &str) -> Result<(), ProvisionError> {
+    let created = aws
+        .secrets
+        .create_secret()
+        .name(secret_id)
+        .secret_string(generate_app_secret())
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        // Keep an existing secret: tokens signed with its keys must stay valid across restarts.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(failed(secret_id, e)),
+    }
+}
+
+async fn create_queue(
+    aws: &AwsClients,
+    name: &str,
+    attributes: Vec<(QueueAttributeName, String)>,
+) -> Result<String, ProvisionError> {
+    let mut request = aws.sqs.create_queue().queue_name(name);
+    for (key, value) in attributes {
+        request = request.attributes(key, value);
+    }
+    let output = request.send().await.map_err(|e| failed(name, e))?;
+    output
+        .queue_url
+        .ok_or_else(|| failed(name, "no queue URL in the answer"))
+}
+
+async fn create_queues(
+    aws: &AwsClients,
+    prefix: &str,
+) -> Result<BTreeMap<&'static str, String>, ProvisionError> {
+    let mut urls = BTreeMap::new();
+    for queue in QUEUES {
+        let dlq_name = format!("{prefix}{}", queue.dead_letter_name());
+        let dlq_url = create_queue(
+            aws,
+            &dlq_name,
+            vec![(
+                QueueAttributeName::MessageRetentionPeriod,
+                "1209600".to_owned(),
+            )],
+        )
+        .await?;
+        let dlq_arn = aws
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| failed(&dlq_name, e))?
+            .attributes
+            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+            .ok_or_else(|| failed(&dlq_name, "no queue ARN in the answer"))?;
+        let redrive = serde_json::json!({
+            "deadLetterTargetArn": dlq_arn,
+            "maxReceiveCount": queue.max_receive_count,
+        });
+        let url = create_queue(
+            aws,
+            &format!("{prefix}{}", queue.name),
+            vec![
+                (QueueAttributeName::RedrivePolicy, redrive.to_string()),
+                (
+                    QueueAttributeName::VisibilityTimeout,
+                    queue.visibility_timeout_secs.to_string(),
+                ),
+            ],
+        )
+        .await?;
+        urls.insert(queue.name, url);
+    }
+    Ok(urls)
+}

@@ -1,0 +1,182 @@
+//! Project commands, std only so they build in seconds on a fresh machine:
+//!
+//! * `cargo xtask dev`   – local stack up, then every API on http://127.0.0.1:3000
+//! * `cargo xtask test`  – local stack up, cfn-lint, the whole test suite, stack down
+//! * `cargo xtask stack up|down|status` – the local stack alone, left running after `up`
+//!
+//! The local stack is a throwaway PostgreSQL cluster (the Debian package is installed if its
+//! binaries are missing) and the moto server as the local AWS endpoint (installed into the
+//! project venv). Each command stops only what it started itself.
+
+mod postgres;
+mod process;
+mod stack;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use stack::Stack;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match words.as_slice() {
+        ["dev"] => dev(),
+        ["test", rest @ ..] => test(rest),
+        ["stack", "up"] => stack_up(),
+        ["stack", "down"] => Stack::down(&paths()),
+        ["stack", "status"] => Stack::status(&paths()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
+                 test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
+                 stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where things live. Everything is overridable so CI can keep state outside its fresh clone.
+pub struct Paths {
+    pub root: PathBuf,
+    pub state: PathBuf,
+    pub venv: PathBuf,
+    pub pg_port: u16,
+    pub moto_port: u16,
+}
+
+fn paths() -> Paths {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the workspace root exists");
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let port = |name: &str, default: u16| var(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    Paths {
+        state: var("SOCIAL_STATE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/var/tmp/social-platform")),
+        venv: var("SOCIAL_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".venv")),
+        pg_port: port("SOCIAL_PG_PORT", 5433),
+        moto_port: port("SOCIAL_MOTO_PORT", 5055),
+        root,
+    }
+}
+
+fn stack_up() -> Result<(), String> {
+    let paths = paths();
+    let stack = Stack::up(&paths)?;
+    println!("# the local stack is running; use it with:");
+    for (name, value) in stack.env() {
+        println!("export {name}={value}");
+    }
+    // Left running on purpose: `cargo xtask stack down` stops it.
+    std::mem::forget(stack);
+    Ok(())
+}
+
+fn dev() -> Result<(), String> {
+    let paths = paths();
+    let stack = Stack::up(&paths)?;
+    // Ctrl-C reaches the dev server (it shuts down gracefully); this process outlives it to
+    // stop the services it started.
+    process::ignore_interrupts();
+    let status = Command::new(cargo())
+        .current_dir(&paths.root)
+        .args(["run", "--package", "dev-server"])
+        .envs(stack.env())
+        .status()
+        .map_err(|e| format!("cannot run the dev server: {e}"))?;
+    drop(stack);
+    if status.success() || status.code().is_none() {
+        Ok(())
+    } else {
+        Err(format!("the dev server exited with {status}"))
+    }
+}
+
+fn test(extra: &[&str]) -> Result<(), String> {
+    let paths = paths();
+    let stack = Stack::up(&paths)?;
+    process::ignore_interrupts();
+
+    println!("==> cfn-lint template.yaml");
+    let lint = Command::new(paths.venv.join("bin/cfn-lint"))
+        .current_dir(&paths.root)
+        .arg("template.yaml")
+        .status()
+        .map_err(|e| format!("cannot run cfn-lint: {e}"))?;
+
+    stack.drop_test_databases()?;
+    println!("==> cargo test --workspace --no-fail-fast");
+    let tests = run_tests(&paths, &stack, extra)?;
+    drop(stack);
+
+    match (lint.success(), tests.success()) {
+        (true, true) => Ok(()),
+        (false, true) => Err("cfn-lint found problems in template.yaml".to_owned()),
+        (true, false) => Err("tests failed".to_owned()),
+        (false, false) => Err("cfn-lint found problems and tests failed".to_owned()),
+    }
+}
+
+/// Runs the suite, streaming its output, and closes with one summary line over all test binaries.
+fn run_tests(
+    paths: &Paths,
+    stack: &Stack,
+    extra: &[&str],
+) -> Result<std::process::ExitStatus, String> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(cargo())
+        .current_dir(&paths.root)
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(extra.iter().skip_while(|a| **a == "--"))
+        .envs(stack.env())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                let count = |label: &str| {
+                    result
+                        .split(';')
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(label)?
+                                .trim()
+                                .split(' ')
+                                .next_back()?
+                                .parse::<u64>()
+                                .ok()
+                        })
+                        .unwrap_or(0)
+                };
+                passed += count(" passed");
+                failed += count(" failed");
+                ignored += count(" ignored");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    println!("summary: {passed} passed, {failed} failed, {ignored} skipped");
+    Ok(status)
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}

@@ -1,0 +1,33 @@
+//! The HTTP surface. Each resource group has a `router(state)`; a Lambda function serves one of
+//! them, the dev server merges them all, and both wrap them with [`serve`] so request ids, body
+//! limits and the error format for unknown routes are identical everywhere.
+
+pub mod error;
+pub mod extract;
+pub mod health;
+mod request_id;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use runtime::AppState;
+
+pub use error::{ApiError, ErrorCode, FieldIssue};
+pub use request_id::RequestId;
+
+/// Largest JSON body any endpoint accepts; media never passes through the API.
+pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
+
+/// Every resource router, merged: what the dev server and black-box tests serve.
+pub fn all_routes(state: AppState) -> Router {
+    Router::new().merge(health::router(state))
+}
+
+/// Adds what every router needs around its routes: error-format fallbacks for unknown paths and
+/// methods, the JSON body limit, and a request id span on every log line.
+pub fn serve(routes: Router) -> Router {
+    routes
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_id::trace_request))
+}

@@ -1,0 +1,31 @@
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Loads region, credentials and endpoint from the environment (Lambda's role, a profile, or
+/// `AWS_ENDPOINT_URL` + dummy keys locally). Called once per cold start.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// The service clients every function may need; each is a cheap handle over a shared HTTP pool.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    pub fn new(config: &SdkConfig) -> Self {
+        // A custom endpoint (moto) serves buckets by path, not by virtual host name.
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        AwsClients {
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! AWS adapters. Clients are built from one `SdkConfig`, which follows the standard chain in
+//! AWS and honours `AWS_ENDPOINT_URL` locally (the moto server), so no code path differs.
+
+mod clients;
+mod queues;
+mod secrets;
+
+pub use clients::{AwsClients, load_sdk_config};
+pub use queues::{QUEUES, QueueSpec};
+pub use secrets::{SecretError, read_secret_string};
+
+pub use aws_config::SdkConfig;
+pub use aws_sdk_dynamodb;
+pub use aws_sdk_s3;
+pub use aws_sdk_secretsmanager;
+pub use aws_sdk_sqs;

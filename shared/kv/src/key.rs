@@ -1,0 +1,94 @@
+/// The primary key of one item. Constructors are the only way to build one, so every key
+/// layout of the table is listed below.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ItemKey {
+    pk: String,
+    sk: String,
+}
+
+impl ItemKey {
+    pub fn pk(&self) -> &str {
+        &self.pk
+    }
+
+    pub fn sk(&self) -> &str {
+        &self.sk
+    }
+
+    fn new(pk: String, sk: String) -> Self {
+        ItemKey { pk, sk }
+    }
+
+    /// A fixed-window counter: `scope` names the limit (e.g. `login-email`), `subject` who is
+    /// limited, `window` the window's start in epoch seconds.
+    pub fn rate_limit(scope: &str, subject: &str, window: i64) -> Self {
+        Self::new(format!("RL#{scope}#{subject}"), format!("W#{window}"))
+    }
+
+    /// OAuth `state` and its PKCE verifier, single use.
+    pub fn oauth_state(state: &str) -> Self {
+        Self::new(format!("OAUTH#{state}"), "STATE".to_owned())
+    }
+
+    /// An idempotency key of a caller (`scope` is usually the organization).
+    pub fn idempotency(scope: &str, key: &str) -> Self {
+        Self::new(format!("IDEM#{scope}"), format!("K#{key}"))
+    }
+
+    /// One notification of a user; `sortable_id` orders them (a UUIDv7 is time-ordered).
+    pub fn notification(user_id: &str, sortable_id: &str) -> Self {
+        Self::new(format!("USER#{user_id}"), format!("NOTIF#{sortable_id}"))
+    }
+
+    /// The prefix under which all of a user's notifications sort.
+    pub fn notification_prefix(user_id: &str) -> (String, &'static str) {
+        (format!("USER#{user_id}"), "NOTIF#")
+    }
+
+    /// One open WebSocket connection of a user.
+    pub fn ws_connection(user_id: &str, connection_id: &str) -> Self {
+        Self::new(format!("USER#{user_id}"), format!("WS#{connection_id}"))
+    }
+
+    /// A short-lived cache entry (`name` like `analytics#<org>#<date>`).
+    pub fn cache(name: &str) -> Self {
+        Self::new(format!("CACHE#{name}"), "V".to_owned())
+    }
+
+    /// The item the health check reads.
+    pub fn health() -> Self {
+        Self::new("HEALTH".to_owned(), "PING".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_never_share_a_partition_prefix() {
+        let keys = [
+            ItemKey::rate_limit("login", "a@b.c", 60),
+            ItemKey::oauth_state("s"),
+            ItemKey::idempotency("org", "k"),
+            ItemKey::cache("c"),
+            ItemKey::health(),
+        ];
+        let prefixes: std::collections::HashSet<_> = keys
+            .iter()
+            .map(|k| k.pk().split('#').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(prefixes.len(), keys.len());
+    }
+
+    #[test]
+    fn notifications_and_connections_share_the_user_partition_but_not_the_sort_prefix() {
+        let n = ItemKey::notification("u1", "0190");
+        let c = ItemKey::ws_connection("u1", "abc");
+        assert_eq!(n.pk(), c.pk());
+        let (pk, prefix) = ItemKey::notification_prefix("u1");
+        assert_eq!(pk, n.pk());
+        assert!(n.sk().starts_with(prefix));
+        assert!(!c.sk().starts_with(prefix));
+    }
+}

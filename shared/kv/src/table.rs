@@ -1,0 +1,311 @@
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use chrono::{DateTime, Utc};
+
+use crate::ItemKey;
+
+const PK: &str = "pk";
+const SK: &str = "sk";
+const TTL: &str = "ttl";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// The table could not be reached or refused the request (throttling, missing table, auth).
+    #[error("key-value store unavailable: {0}")]
+    Unavailable(String),
+    /// An attribute had an unexpected type: a bug or a corrupted item.
+    #[error("malformed item {pk}/{sk}: {reason}")]
+    Malformed {
+        pk: String,
+        sk: String,
+        reason: String,
+    },
+}
+
+fn unavailable<E, R>(error: SdkError<E, R>) -> KvError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    KvError::Unavailable(DisplayErrorContext(&error).to_string())
+}
+
+/// One item's attributes, without the key and TTL bookkeeping concerns of callers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Item(HashMap<String, AttributeValue>);
+
+impl Item {
+    pub fn new() -> Self {
+        Item::default()
+    }
+
+    pub fn with_string(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.0
+            .insert(name.to_owned(), AttributeValue::S(value.into()));
+        self
+    }
+
+    pub fn with_number(mut self, name: &str, value: i64) -> Self {
+        self.0
+            .insert(name.to_owned(), AttributeValue::N(value.to_string()));
+        self
+    }
+
+    pub fn with_bool(mut self, name: &str, value: bool) -> Self {
+        self.0.insert(name.to_owned(), AttributeValue::Bool(value));
+        self
+    }
+
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+    }
+
+    pub fn number(&self, name: &str) -> Option<i64> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+    }
+
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.0.get(name).and_then(|v| v.as_bool().ok()).copied()
+    }
+
+    /// The item's expiry, if it has one.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.number(TTL)
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+    }
+
+    fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at().is_some_and(|at| at <= now)
+    }
+}
+
+/// The table, with the operations the product needs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Kv {
+    client: Client,
+    table: String,
+}
+
+impl Kv {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Kv {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    fn full_item(
+        key: &ItemKey,
+        item: Item,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> HashMap<String, AttributeValue> {
+        let mut attributes = item.0;
+        attributes.insert(PK.to_owned(), AttributeValue::S(key.pk().to_owned()));
+        attributes.insert(SK.to_owned(), AttributeValue::S(key.sk().to_owned()));
+        if let Some(at) = expires_at {
+            attributes.insert(
+                TTL.to_owned(),
+                AttributeValue::N(at.timestamp().to_string()),
+            );
+        }
+        attributes
+    }
+
+    fn key_attributes(key: &ItemKey) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(key.pk().to_owned())),
+            (SK.to_owned(), AttributeValue::S(key.sk().to_owned())),
+        ])
+    }
+
+    fn live(item: Option<HashMap<String, AttributeValue>>) -> Option<Item> {
+        item.map(Item).filter(|item| !item.is_expired(Utc::now()))
+    }
+
+    /// Reads an item (strongly consistent); an expired item reads as absent.
+    pub async fn get(&self, key: &ItemKey) -> Result<Option<Item>, KvError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attributes(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(Self::live(output.item))
+    }
+
+    /// Writes an item, replacing any previous one.
+    pub async fn put(
+        &self,
+        key: &ItemKey,
+        item: Item,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(), KvError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::full_item(key, item, expires_at)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Writes an item only if no live item has that key. Returns false when one already exists:
+    /// the building block of idempotency keys and single-flight claims.
+    pub async fn put_if_absent(
+        &self,
+        key: &ItemKey,
+        item: Item,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<bool, KvError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::full_item(key, item, expires_at)))
+            // An expired item that DynamoDB has not removed yet does not block a new one.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR (attribute_exists(#ttl) AND #ttl <= :now)",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(Utc::now().timestamp().to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    /// Deletes an item and returns it if it was live: single-use values (OAuth state, reset
+    /// links) are consumed by exactly one caller even under concurrent requests.
+    pub async fn take(&self, key: &ItemKey) -> Result<Option<Item>, KvError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attributes(key)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(Self::live(output.attributes))
+    }
+
+    pub async fn delete(&self, key: &ItemKey) -> Result<(), KvError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attributes(key)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Atomically adds `by` to the numeric attribute `count` and returns the new value. The
+    /// expiry is set by the first increment only, so a window's end never moves.
+    pub async fn increment(
+        &self,
+        key: &ItemKey,
+        by: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64, KvError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attributes(key)))
+            .update_expression("ADD #count :by SET #ttl = if_not_exists(#ttl, :ttl)")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":by", AttributeValue::N(by.to_string()))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N(expires_at.timestamp().to_string()),
+            )
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let item = Item(output.attributes.unwrap_or_default());
+        item.number("count").ok_or_else(|| KvError::Malformed {
+            pk: key.pk().to_owned(),
+            sk: key.sk().to_owned(),
+            reason: "counter has no numeric `count`".to_owned(),
+        })
+    }
+
+    /// Live items of one partition whose sort key starts with `sk_prefix`, newest sort key first
+    /// when `newest_first`.
+    pub async fn query_prefix(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        limit: i32,
+        newest_first: bool,
+    ) -> Result<Vec<(String, Item)>, KvError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+            .scan_index_forward(!newest_first)
+            .limit(limit.max(1))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let now = Utc::now();
+        Ok(output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(Item)
+            .filter(|item| !item.is_expired(now))
+            .map(|item| {
+                let sk = item.string(SK).unwrap_or_default().to_owned();
+                (sk, item)
+            })
+            .collect())
+    }
+
+    /// Reads the health item; the time it took is what the health check reports.
+    pub async fn ping(&self) -> Result<Duration, KvError> {
+        let started = Instant::now();
+        self.get(&ItemKey::health()).await?;
+        Ok(started.elapsed())
+    }
+}

@@ -1,0 +1,238 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use cloud::QUEUES;
+
+/// Where the code runs; decides defaults, never behaviour that tests cannot see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Local,
+    Dev,
+    Prod,
+}
+
+/// How to reach Postgres.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// A `postgres://` URL (local cluster, or a password-authenticated server).
+    Url(String),
+    /// RDS Proxy with IAM authentication: no password is stored anywhere.
+    RdsProxy {
+        host: String,
+        port: u16,
+        database: String,
+        user: String,
+    },
+}
+
+impl fmt::Debug for DatabaseConfig {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseConfig::Url(_) => f.write_str("DatabaseConfig::Url(<redacted>)"),
+            DatabaseConfig::RdsProxy {
+                host,
+                port,
+                database,
+                user,
+            } => f
+                .debug_struct("DatabaseConfig::RdsProxy")
+                .field("host", host)
+                .field("port", port)
+                .field("database", database)
+                .field("user", user)
+                .finish(),
+        }
+    }
+}
+
+/// Everything a function reads from its environment variables.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database: DatabaseConfig,
+    /// Connections per execution environment. Lambda serves one request at a time per
+    /// environment, so a small pool is enough and keeps RDS Proxy's fan-in low.
+    pub db_max_connections: usize,
+    pub table_name: String,
+    pub media_bucket: String,
+    /// Secrets Manager id (name or ARN) of the application secret.
+    pub app_secret_id: String,
+    /// Queue URLs by logical queue name, for the queues this function was given.
+    pub queue_urls: BTreeMap<&'static str, String>,
+}
+
+/// Every problem with the environment at once, so a deploy is fixed in one round.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {}", problems.join("; "))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut required = |name: &str| {
+            get(name).unwrap_or_else(|| {
+                problems.push(format!("{name} is not set"));
+                String::new()
+            })
+        };
+
+        let table_name = required("TABLE_NAME");
+        let media_bucket = required("MEDIA_BUCKET");
+        let app_secret_id = required("APP_SECRET_ID");
+
+        let environment = match get("APP_ENV").as_deref() {
+            None | Some("local") => Environment::Local,
+            Some("dev") => Environment::Dev,
+            Some("prod") => Environment::Prod,
+            Some(other) => {
+                problems.push(format!("APP_ENV must be local, dev or prod, not '{other}'"));
+                Environment::Local
+            }
+        };
+
+        let database = match (get("DATABASE_URL"), get("DB_HOST")) {
+            (Some(url), _) => DatabaseConfig::Url(url),
+            (None, Some(host)) => {
+                let port = match get("DB_PORT").map(|p| p.parse::<u16>()) {
+                    None => 5432,
+                    Some(Ok(port)) => port,
+                    Some(Err(_)) => {
+                        problems.push("DB_PORT must be a port number".to_owned());
+                        5432
+                    }
+                };
+                DatabaseConfig::RdsProxy {
+                    host,
+                    port,
+                    database: get("DB_NAME").unwrap_or_else(|| "social".to_owned()),
+                    user: get("DB_USER").unwrap_or_else(|| "app".to_owned()),
+                }
+            }
+            (None, None) => {
+                problems.push("set DATABASE_URL, or DB_HOST (RDS Proxy with IAM auth)".to_owned());
+                DatabaseConfig::Url(String::new())
+            }
+        };
+
+        let db_max_connections = match get("DB_MAX_CONNECTIONS").map(|n| n.parse::<usize>()) {
+            None => 4,
+            Some(Ok(n)) if (1..=64).contains(&n) => n,
+            Some(_) => {
+                problems.push("DB_MAX_CONNECTIONS must be a number from 1 to 64".to_owned());
+                4
+            }
+        };
+
+        let queue_urls = QUEUES
+            .iter()
+            .filter_map(|queue| get(queue.url_env).map(|url| (queue.name, url)))
+            .collect();
+
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        Ok(Config {
+            environment,
+            database,
+            db_max_connections,
+            table_name,
+            media_bucket,
+            app_secret_id,
+            queue_urls,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("TABLE_NAME", "social"),
+        ("MEDIA_BUCKET", "media"),
+        ("APP_SECRET_ID", "social/app"),
+    ];
+
+    #[test]
+    fn a_database_url_wins_over_rds_proxy_settings() {
+        let mut vars = BASE.to_vec();
+        vars.push(("DATABASE_URL", "postgres://u:p@h/db"));
+        vars.push(("DB_HOST", "proxy"));
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseConfig::Url("postgres://u:p@h/db".into())
+        );
+        assert!(
+            !format!("{config:?}").contains("u:p"),
+            "the URL's password leaked into Debug"
+        );
+    }
+
+    #[test]
+    fn rds_proxy_settings_have_defaults() {
+        let mut vars = BASE.to_vec();
+        vars.push(("DB_HOST", "proxy.example"));
+        vars.push(("QUEUE_URL_AGENT_CRISIS_MANAGER", "http://q/crisis"));
+        let config = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(
+            config.database,
+            DatabaseConfig::RdsProxy {
+                host: "proxy.example".into(),
+                port: 5432,
+                database: "social".into(),
+                user: "app".into()
+            }
+        );
+        assert_eq!(
+            config
+                .queue_urls
+                .get("agent-crisis-manager")
+                .map(String::as_str),
+            Some("http://q/crisis")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let error = Config::from_lookup(lookup(&[
+            ("APP_ENV", "staging"),
+            ("DB_HOST", "h"),
+            ("DB_PORT", "x"),
+        ]))
+        .unwrap_err();
+        assert_eq!(error.problems.len(), 5, "{error}");
+        let text = error.to_string();
+        for expected in [
+            "TABLE_NAME",
+            "MEDIA_BUCKET",
+            "APP_SECRET_ID",
+            "APP_ENV",
+            "DB_PORT",
+        ] {
+            assert!(text.contains(expected), "{text}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Start-up for every function: read configuration, read secrets once per cold start, set up
+//! telemetry, and build the `AppState` that handlers share.
+
+mod config;
+mod secrets;
+mod state;
+mod telemetry;
+
+pub use config::{Config, ConfigError, DatabaseConfig, Environment};
+pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
+pub use state::{AppState, StartupError};
+pub use telemetry::init_tracing;

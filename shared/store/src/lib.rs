@@ -1,0 +1,15 @@
+//! Postgres access for every function: one pool per execution environment (built once in
+//! `main`), IAM auth tokens for RDS Proxy, TLS, and the embedded, versioned migrations.
+
+mod error;
+mod iam;
+mod migrate;
+mod pool;
+
+pub use error::StoreError;
+pub use iam::{RdsAuthToken, RdsIamAuth};
+pub use migrate::{AppliedMigration, MIGRATIONS, Migration, migrate, migrate_with, run_migrations};
+pub use pool::{Db, DbSettings, PooledClient, TlsMode};
+
+/// Re-exported so repositories and tests name the same driver types.
+pub use tokio_postgres;

@@ -1,0 +1,41 @@
+//! Whatever goes wrong, the answer is a 4xx/5xx in the one error format, with a request id.
+
+use http::{Method, Request, StatusCode};
+use integration_tests::TestApp;
+
+#[tokio::test]
+async fn an_unknown_route_is_404_in_the_error_format() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/api/no-such-thing").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.error_code(), "route_not_found");
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405_in_the_error_format() {
+    let app = TestApp::spawn().await;
+    let response = app.call(Method::DELETE, "/api/health", None).await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.error_code(), "method_not_allowed");
+}
+
+#[tokio::test]
+async fn a_plain_request_id_from_the_caller_is_echoed_and_a_forged_one_replaced() {
+    let app = TestApp::spawn().await;
+    let request = |id: &str| {
+        Request::get("/api/health")
+            .header("x-request-id", id)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+
+    let kept = app.send(request("trace-0123456789")).await;
+    assert_eq!(kept.headers["x-request-id"], "trace-0123456789");
+
+    let replaced = app.send(request("evil\", \"level\": \"ERROR")).await;
+    let id = replaced.headers["x-request-id"].to_str().unwrap();
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "a generated UUID, not {id}"
+    );
+}

@@ -1,0 +1,10 @@
+//! One integration-test binary: black-box tests against a real Postgres and the local AWS
+//! endpoint. `cargo xtask test` starts both.
+
+mod errors;
+mod health;
+mod kv;
+mod layout;
+mod migrations;
+mod schema;
+mod startup;

@@ -1,0 +1,257 @@
+//! Test support: every test gets its own database (cloned from a migrated template), its own
+//! DynamoDB table, bucket and secret on the local AWS endpoint, and an app built exactly as a
+//! function's `main` builds it. Run through `cargo xtask test`, which provides the stack.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use runtime::{AppState, Config};
+use serde_json::Value;
+use store::tokio_postgres::{self, NoTls};
+use tokio::sync::{Mutex, OnceCell};
+use tower::ServiceExt;
+
+pub use dev_server::local_stack;
+
+/// A required variable of the test environment; the message says how to get one.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the integration tests with `cargo xtask test`")
+    })
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_ADMIN_DATABASE_URL").unwrap_or_else(|_| env("DATABASE_URL"))
+}
+
+/// A URL for another database on the same server.
+pub fn database_url(database: &str) -> String {
+    let mut url = url_without_path(&admin_url());
+    url.push('/');
+    url.push_str(database);
+    url
+}
+
+fn url_without_path(url: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    match url[scheme_end..].find('/') {
+        Some(slash) => url[..scheme_end + slash].to_owned(),
+        None => url.to_owned(),
+    }
+}
+
+/// Runs SQL on the server's maintenance database.
+pub async fn admin_sql(sql: &str) {
+    let (client, connection) = tokio_postgres::connect(&admin_url(), NoTls)
+        .await
+        .expect("the test Postgres server is reachable");
+    let task = tokio::spawn(connection);
+    client
+        .batch_execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    drop(client);
+    let _ = task.await;
+}
+
+/// A connection to one database, for tests that inspect or seed it directly.
+pub async fn connect(database: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&database_url(database), NoTls)
+        .await
+        .expect("the test database is reachable");
+    tokio::spawn(connection);
+    client
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static CLONING: Mutex<()> = Mutex::const_new(());
+
+/// The migrated template every test database is cloned from (migrated once per test run).
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("itest_template_{}", std::process::id());
+            admin_sql(&format!("CREATE DATABASE {name}")).await;
+            let mut client = connect(&name).await;
+            store::migrate(&mut client)
+                .await
+                .expect("migrations apply to an empty database");
+            name
+        })
+        .await
+}
+
+/// A fresh, migrated database of its own.
+pub async fn fresh_database() -> String {
+    let template = template().await;
+    let name = format!("itest_{}", uuid::Uuid::new_v4().simple());
+    let _serialised = CLONING.lock().await;
+    admin_sql(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
+    name
+}
+
+/// A fresh, empty database (no migrations), for migration tests.
+pub async fn empty_database() -> String {
+    let name = format!("itest_{}", uuid::Uuid::new_v4().simple());
+    admin_sql(&format!("CREATE DATABASE {name}")).await;
+    name
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The AWS SDK configuration of the local endpoint (from the environment, as in production).
+pub async fn sdk() -> cloud::SdkConfig {
+    env("AWS_ENDPOINT_URL");
+    cloud::load_sdk_config().await
+}
+
+/// Names and URLs one test's app is configured with.
+#[derive(Debug, Clone)]
+pub struct TestEnv {
+    pub database: String,
+    pub database_url: String,
+    pub table: String,
+    pub bucket: String,
+    pub secret_id: String,
+}
+
+impl TestEnv {
+    /// Provisions a database, table, bucket and secret of this test's own.
+    pub async fn new() -> TestEnv {
+        let database = fresh_database().await;
+        let env = TestEnv {
+            database_url: database_url(&database),
+            database,
+            table: unique("itest"),
+            bucket: unique("itest"),
+            secret_id: unique("itest/app"),
+        };
+        let aws = cloud::AwsClients::new(&sdk().await);
+        local_stack::create_table(&aws, &env.table).await.unwrap();
+        local_stack::create_bucket(&aws, &env.bucket).await.unwrap();
+        local_stack::create_secret(&aws, &env.secret_id)
+            .await
+            .unwrap();
+        env
+    }
+
+    /// The function configuration for this test's resources, as environment variables.
+    pub fn vars(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("APP_ENV".into(), "local".into()),
+            ("DATABASE_URL".into(), self.database_url.clone()),
+            ("TABLE_NAME".into(), self.table.clone()),
+            ("MEDIA_BUCKET".into(), self.bucket.clone()),
+            ("APP_SECRET_ID".into(), self.secret_id.clone()),
+        ])
+    }
+
+    pub fn config(&self) -> Config {
+        self.config_with(|_| {})
+    }
+
+    /// The configuration with some variables changed (e.g. pointing at a missing table).
+    pub fn config_with(&self, change: impl FnOnce(&mut HashMap<String, String>)) -> Config {
+        let mut vars = self.vars();
+        change(&mut vars);
+        Config::from_lookup(|name| vars.get(name).cloned())
+            .expect("the test configuration is valid")
+    }
+
+    pub async fn state(&self) -> AppState {
+        AppState::build(self.config(), &sdk().await)
+            .await
+            .expect("the app state builds")
+    }
+}
+
+/// An app as a function serves it, plus the state behind it.
+pub struct TestApp {
+    pub env: TestEnv,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestApp {
+    /// Given a fresh environment, the app that the dev server serves (every router).
+    pub async fn spawn() -> TestApp {
+        let env = TestEnv::new().await;
+        let state = env.state().await;
+        TestApp::with_state(env, state)
+    }
+
+    pub fn with_state(env: TestEnv, state: AppState) -> TestApp {
+        let router = api::serve(api::all_routes(state.clone()));
+        TestApp { env, state, router }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!("the body is not JSON: {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        let builder = Request::builder().method(method).uri(path);
+        let request = match body {
+            Some(json) => builder
+                .header("content-type", "application/json")
+                .body(Body::from(json.to_string())),
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    /// Asserts the project's error format and returns the error code.
+    pub fn error_code(&self) -> &str {
+        let error = &self.body["error"];
+        assert!(
+            error["message"].is_string(),
+            "not the error format: {}",
+            self.body
+        );
+        assert!(
+            error["details"].is_array(),
+            "not the error format: {}",
+            self.body
+        );
+        error["code"].as_str().expect("error.code is a string")
+    }
+}
