@@ -1,6 +1,7 @@
 //! One integration-test binary: black-box tests against a real Postgres and the local AWS
 //! endpoint. `cargo xtask test` starts both.
 
+mod accounts;
 mod errors;
 mod health;
 mod kv;

@@ -38,6 +38,7 @@ async fn provisioning_twice_is_harmless_and_wires_every_queue_to_its_dead_letter
         bucket: unique("itest"),
         secret_id: unique("itest/app"),
         queue_prefix: format!("{}-", unique("itest")),
+        email_from: "no-reply@itest.local".to_owned(),
     };
     let first = local_stack::provision(&aws, &names).await.unwrap();
     let second = local_stack::provision(&aws, &names).await.unwrap();

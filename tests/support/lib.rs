@@ -110,6 +110,8 @@ pub async fn sdk() -> cloud::SdkConfig {
     cloud::load_sdk_config().await
 }
 
+const SENDER: &str = "no-reply@itest.local";
+
 /// Names and URLs one test's app is configured with.
 #[derive(Debug, Clone)]
 pub struct TestEnv {
@@ -137,6 +139,7 @@ impl TestEnv {
         local_stack::create_secret(&aws, &env.secret_id)
             .await
             .unwrap();
+        local_stack::verify_sender(&aws, SENDER).await.unwrap();
         env
     }
 
@@ -148,6 +151,8 @@ impl TestEnv {
             ("TABLE_NAME".into(), self.table.clone()),
             ("MEDIA_BUCKET".into(), self.bucket.clone()),
             ("APP_SECRET_ID".into(), self.secret_id.clone()),
+            ("EMAIL_FROM".into(), SENDER.into()),
+            ("APP_BASE_URL".into(), "https://app.example.test".into()),
         ])
     }
 
@@ -220,7 +225,25 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> TestResponse {
-        let builder = Request::builder().method(method).uri(path);
+        self.call_as(None, method, path, body).await
+    }
+
+    /// A request with a bearer token (when given) and a JSON body (when given).
+    pub async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("user-agent", "integration-tests/1.0")
+            .header("x-forwarded-for", "198.51.100.7");
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
         let request = match body {
             Some(json) => builder
                 .header("content-type", "application/json")
@@ -253,5 +276,136 @@ impl TestResponse {
             self.body
         );
         error["code"].as_str().expect("error.code is a string")
+    }
+}
+
+/// The local SES's record of sent messages: (subject, body) of those sent to `to`.
+pub async fn emails_to(to: &str) -> Vec<(String, String)> {
+    let data = http_get(&format!("{}/moto-api/data.json", env("AWS_ENDPOINT_URL"))).await;
+    let data: Value = serde_json::from_slice(&data).expect("moto state is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|t| t == to))
+        })
+        .map(|m| {
+            (
+                m["subject"].as_str().unwrap_or_default().to_owned(),
+                m["body"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The token an email carries (the text after "token is: ").
+pub fn token_in(body: &str) -> String {
+    body.split("token is: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no token in: {body}"))
+        .to_owned()
+}
+
+/// A plain HTTP GET on loopback (the local endpoint, presigned URLs), returning the body.
+pub async fn http_get(url: &str) -> Vec<u8> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let rest = url
+            .strip_prefix("http://")
+            .expect("a plain http URL on loopback");
+        let (host, path) = rest
+            .split_once('/')
+            .map(|(h, p)| (h, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let mut stream = std::net::TcpStream::connect(host).expect("the local endpoint is up");
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP response");
+        let head = String::from_utf8_lossy(&response[..split]).to_string();
+        assert!(
+            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+            "GET {url}: {head}"
+        );
+        response[split + 4..].to_vec()
+    })
+    .await
+    .unwrap()
+}
+
+/// A signed-in member of an organization.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub email: String,
+    pub password: String,
+    pub user_id: String,
+    pub organization_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Registers a new organization's first admin.
+    pub async fn register_admin(&self, organization: &str) -> Member {
+        let email = format!("{}@example.test", unique("admin"));
+        let response = self
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                Some(serde_json::json!({
+                    "email": email, "password": PASSWORD, "organization_name": organization,
+                    "first_name": "Ada", "gdpr_consent": true,
+                })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        member_from(&email, &response.body)
+    }
+
+    /// Invites `role` as `admin`, then registers the invitee through the emailed link.
+    pub async fn add_member(&self, admin: &Member, role: &str) -> Member {
+        let email = format!("{}@example.test", unique(role));
+        let invited = self
+            .call_as(
+                Some(&admin.access_token),
+                Method::POST,
+                "/api/organizations/members/invite",
+                Some(serde_json::json!({ "email": email, "role": role })),
+            )
+            .await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+        let (_, body) = emails_to(&email).await.pop().expect("an invitation email");
+        let joined = self
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                Some(serde_json::json!({
+                    "email": email, "password": PASSWORD, "invite_token": token_in(&body),
+                })),
+            )
+            .await;
+        assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+        member_from(&email, &joined.body)
+    }
+}
+
+fn member_from(email: &str, body: &Value) -> Member {
+    Member {
+        email: email.to_owned(),
+        password: PASSWORD.to_owned(),
+        user_id: body["user"]["id"].as_str().unwrap().to_owned(),
+        organization_id: body["organization"]["id"].as_str().unwrap().to_owned(),
+        access_token: body["access_token"].as_str().unwrap().to_owned(),
+        refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
     }
 }

@@ -25,6 +25,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         table: config.table_name.clone(),
         bucket: config.media_bucket.clone(),
         secret_id: config.app_secret_id.clone(),
+        email_from: config.email_from.clone(),
         ..LocalResources::default()
     };
     config.queue_urls = provision(&aws, &names).await?;
@@ -36,6 +37,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     let app = api::serve(api::all_routes(state));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("dev server listening on http://127.0.0.1:{port}");
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -37,6 +37,8 @@ pub struct LocalResources {
     pub secret_id: String,
     /// Prefix of every queue name.
     pub queue_prefix: String,
+    /// The sender address, verified as an SES identity.
+    pub email_from: String,
 }
 
 impl Default for LocalResources {
@@ -46,6 +48,7 @@ impl Default for LocalResources {
             bucket: "social-local-media".to_owned(),
             secret_id: "social/local/app".to_owned(),
             queue_prefix: "social-local-".to_owned(),
+            email_from: "no-reply@social.local".to_owned(),
         }
     }
 }
@@ -58,6 +61,7 @@ pub async fn provision(
     create_table(aws, &names.table).await?;
     create_bucket(aws, &names.bucket).await?;
     create_secret(aws, &names.secret_id).await?;
+    verify_sender(aws, &names.email_from).await?;
     create_queues(aws, &names.queue_prefix).await
 }
 
@@ -152,6 +156,26 @@ pub async fn create_bucket(aws: &AwsClients, bucket: &str) -> Result<(), Provisi
         .await
         .map_err(|e| failed(bucket, e))?;
     Ok(())
+}
+
+/// SES refuses to send from an unverified address; locally, verification is immediate.
+pub async fn verify_sender(aws: &AwsClients, email: &str) -> Result<(), ProvisionError> {
+    match aws
+        .ses
+        .create_email_identity()
+        .email_identity(email)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(failed(email, e)),
+    }
 }
 
 /// A new application secret: random keys, no platform apps (those are added per platform).

@@ -12,6 +12,11 @@ use serde::Serialize;
 pub enum ErrorCode {
     MalformedRequest,
     ValidationFailed,
+    InvalidCredentials,
+    InvalidToken,
+    RefreshTokenReused,
+    EmailTaken,
+    LastAdmin,
     Unauthenticated,
     Forbidden,
     NotFound,
@@ -32,6 +37,11 @@ impl ErrorCode {
         match self {
             ErrorCode::MalformedRequest => StatusCode::BAD_REQUEST,
             ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidCredentials | ErrorCode::RefreshTokenReused => {
+                StatusCode::UNAUTHORIZED
+            }
+            ErrorCode::InvalidToken => StatusCode::BAD_REQUEST,
+            ErrorCode::EmailTaken | ErrorCode::LastAdmin => StatusCode::CONFLICT,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
@@ -59,6 +69,50 @@ impl FieldIssue {
         FieldIssue {
             field: field.into(),
             issue: issue.into(),
+        }
+    }
+}
+
+/// Collects field problems so one response lists all of them.
+#[derive(Debug, Default)]
+pub struct FieldChecks(Vec<FieldIssue>);
+
+impl FieldChecks {
+    pub fn new() -> Self {
+        FieldChecks::default()
+    }
+
+    /// Keeps the value if valid, records the field's issue otherwise.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, domain::Invalid>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                self.0.push(FieldIssue::new(field, invalid.0));
+                None
+            }
+        }
+    }
+
+    /// Like `check`, for an optional input.
+    pub fn check_opt<T, I>(
+        &mut self,
+        field: &str,
+        input: Option<I>,
+        parse: impl FnOnce(I) -> Result<T, domain::Invalid>,
+    ) -> Option<T> {
+        input.and_then(|value| self.check(field, parse(value)))
+    }
+
+    pub fn push(&mut self, field: &str, issue: &str) {
+        self.0.push(FieldIssue::new(field, issue));
+    }
+
+    /// 422 listing every issue, or Ok when there were none.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
         }
     }
 }
@@ -191,6 +245,12 @@ impl From<store::StoreError> for ApiError {
             E::Unavailable(_) => ApiError::unavailable(&error),
             E::Migration(_) | E::Query(_) => ApiError::internal(&error),
         }
+    }
+}
+
+impl From<store::tokio_postgres::Error> for ApiError {
+    fn from(error: store::tokio_postgres::Error) -> Self {
+        store::StoreError::from(error).into()
     }
 }
 

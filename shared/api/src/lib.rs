@@ -2,16 +2,19 @@
 //! them, the dev server merges them all, and both wrap them with [`serve`] so request ids, body
 //! limits and the error format for unknown routes are identical everywhere.
 
+pub mod accounts;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod identity;
+pub mod rate_limit;
 mod request_id;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use runtime::AppState;
 
-pub use error::{ApiError, ErrorCode, FieldIssue};
+pub use error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
 pub use request_id::RequestId;
 
 /// Largest JSON body any endpoint accepts; media never passes through the API.
@@ -19,7 +22,11 @@ pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
 
 /// Every resource router, merged: what the dev server and black-box tests serve.
 pub fn all_routes(state: AppState) -> Router {
-    Router::new().merge(health::router(state))
+    Router::new()
+        .merge(health::router(state.clone()))
+        .merge(accounts::auth::router(state.clone()))
+        .merge(accounts::users::router(state.clone()))
+        .merge(accounts::organizations::router(state))
 }
 
 /// Adds what every router needs around its routes: error-format fallbacks for unknown paths and
@@ -30,4 +37,12 @@ pub fn serve(routes: Router) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id::trace_request))
+}
+
+/// What a Lambda function's `main` does: telemetry, state built once per cold start, then serve
+/// one resource router for every invocation.
+pub async fn run_on_lambda(routes: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
+    runtime::init_tracing();
+    let state = AppState::from_env().await?;
+    lambda_http::run(serve(routes(state))).await
 }

@@ -2,10 +2,14 @@
 //! AWS and honours `AWS_ENDPOINT_URL` locally (the moto server), so no code path differs.
 
 mod clients;
+mod email;
+mod objects;
 mod queues;
 mod secrets;
 
 pub use clients::{AwsClients, load_sdk_config};
+pub use email::{EmailError, Mailer, OutgoingEmail};
+pub use objects::{ObjectError, delete_object, presigned_get, put_object};
 pub use queues::{QUEUES, QueueSpec};
 pub use secrets::{SecretError, read_secret_string};
 
@@ -13,4 +17,5 @@ pub use aws_config::SdkConfig;
 pub use aws_sdk_dynamodb;
 pub use aws_sdk_s3;
 pub use aws_sdk_secretsmanager;
+pub use aws_sdk_sesv2;
 pub use aws_sdk_sqs;

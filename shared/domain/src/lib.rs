@@ -2,9 +2,17 @@
 //! its CHECK constraints allow), so a value that parses here is always a value Postgres accepts.
 
 mod enums;
+mod permissions;
+mod plans;
+mod validated;
 
 pub use enums::{
     AgentTaskStatus, AgentType, AuditAction, ContentType, DataExportStatus, ExportRequestType,
     InsightSource, IntegrationSyncStatus, MemoryType, Platform, PostPlatformStatus, PostStatus,
     Role, SubscriptionPlan, SubscriptionStatus, UnknownVariant,
+};
+pub use permissions::Permission;
+pub use plans::PlanLimits;
+pub use validated::{
+    EmailAddress, Invalid, NewPassword, Slug, TimeZone, bounded_text, language_tag,
 };

@@ -60,6 +60,10 @@ pub struct Config {
     pub app_secret_id: String,
     /// Queue URLs by logical queue name, for the queues this function was given.
     pub queue_urls: BTreeMap<&'static str, String>,
+    /// Where the web app lives: links in emails point there.
+    pub app_base_url: String,
+    /// The sender of transactional email (an SES-verified identity in AWS).
+    pub email_from: String,
 }
 
 /// Every problem with the environment at once, so a deploy is fixed in one round.
@@ -136,6 +140,18 @@ impl Config {
             }
         };
 
+        let app_base_url = get("APP_BASE_URL")
+            .unwrap_or_else(|| "http://localhost:5173".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(app_base_url.starts_with("https://") || app_base_url.starts_with("http://")) {
+            problems.push("APP_BASE_URL must be an http(s) URL".to_owned());
+        }
+        let email_from = get("EMAIL_FROM").unwrap_or_else(|| "no-reply@social.local".to_owned());
+        if domain::EmailAddress::parse(&email_from).is_err() {
+            problems.push("EMAIL_FROM must be an email address".to_owned());
+        }
+
         let queue_urls = QUEUES
             .iter()
             .filter_map(|queue| get(queue.url_env).map(|url| (queue.name, url)))
@@ -152,6 +168,8 @@ impl Config {
             media_bucket,
             app_secret_id,
             queue_urls,
+            app_base_url,
+            email_from,
         })
     }
 }

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
-use cloud::{AwsClients, SdkConfig, read_secret_string};
+use auth::{AccessTokens, PasswordHasher};
+use cloud::{AwsClients, Mailer, SdkConfig, read_secret_string};
 use kv::Kv;
 use store::{Db, DbSettings, RdsIamAuth};
 
@@ -26,6 +27,9 @@ pub struct AppState {
     pub db: Db,
     pub kv: Kv,
     pub aws: AwsClients,
+    pub mailer: Mailer,
+    pub access_tokens: AccessTokens,
+    pub passwords: PasswordHasher,
 }
 
 impl AppState {
@@ -42,7 +46,12 @@ impl AppState {
         let secrets = AppSecrets::parse(&secret)?;
         let db = Db::new(db_settings(&config, sdk)?)?;
         let kv = Kv::new(aws.dynamodb.clone(), config.table_name.clone());
+        let mailer = Mailer::new(aws.ses.clone(), config.email_from.clone());
+        let access_tokens = AccessTokens::new(secrets.jwt_signing_key.expose());
         Ok(AppState {
+            mailer,
+            access_tokens,
+            passwords: PasswordHasher::default(),
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             db,

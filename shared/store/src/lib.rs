@@ -1,6 +1,7 @@
 //! Postgres access for every function: one pool per execution environment (built once in
 //! `main`), IAM auth tokens for RDS Proxy, TLS, and the embedded, versioned migrations.
 
+pub mod accounts;
 mod error;
 mod iam;
 mod migrate;

@@ -21,11 +21,18 @@ impl Migration {
 }
 
 /// Every migration, oldest first. Never edit one that has shipped: add a new version.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial_schema",
-    sql: include_str!("../migrations/V0001__initial_schema.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial_schema",
+        sql: include_str!("../migrations/V0001__initial_schema.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sql: include_str!("../migrations/V0002__accounts.sql"),
+    },
+];
 
 /// The outcome for one migration of a run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -43,7 +50,7 @@ pub async fn run_migrations(db: &crate::Db) -> Result<Vec<AppliedMigration>, Sto
 }
 
 /// Arbitrary but fixed: the advisory lock that serialises migration runners.
-const MIGRATION_LOCK: i64 = 0x5_0C1A_1DB;
+const MIGRATION_LOCK: i64 = 0x50C1_A1DB;
 
 /// Applies every migration not yet recorded in `schema_migrations`, in order.
 pub async fn migrate(client: &mut Client) -> Result<Vec<AppliedMigration>, StoreError> {

@@ -1,0 +1,6 @@
+//! `/api/auth/*` behind API Gateway: register, login, logout, refresh, reset, verify.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run_on_lambda(api::accounts::auth::router).await
+}

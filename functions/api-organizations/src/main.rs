@@ -1,0 +1,6 @@
+//! `/api/organizations/*` behind API Gateway: organization, members, invitations, plan.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run_on_lambda(api::accounts::organizations::router).await
+}

@@ -1,0 +1,6 @@
+//! `/api/users/*` behind API Gateway: profile, sessions, GDPR export and erasure.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run_on_lambda(api::accounts::users::router).await
+}

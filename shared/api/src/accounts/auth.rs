@@ -1,0 +1,605 @@
+//! `/api/auth/*`: register, login, logout, refresh, password reset, email verification.
+
+use auth::OpaqueToken;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json as JsonResponse, Router};
+use chrono::{Duration, Utc};
+use domain::{AuditAction, EmailAddress, NewPassword, Role, Slug, bounded_text};
+use runtime::AppState;
+use serde::{Deserialize, Serialize};
+use store::accounts::audit::{self, Actor, AuditEntry};
+use store::accounts::organizations::{self, Organization};
+use store::accounts::sessions::{self, RefreshLookup};
+use store::accounts::tokens::{self, NewToken, Purpose};
+use store::accounts::users::{self, NewUser, User};
+use store::tokio_postgres;
+use uuid::Uuid;
+
+use super::emails;
+use super::session_tokens::{self, SessionTokens};
+use crate::error::{ApiError, ErrorCode, FieldChecks};
+use crate::extract::Json;
+use crate::identity::{ClientInfo, CurrentUser};
+use crate::rate_limit::{EMAILS_PER_ADDRESS, LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_IP};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/forgot-password", post(forgot_password))
+        .route("/api/auth/reset-password", post(reset_password))
+        .route("/api/auth/verify-email", post(verify_email))
+        .route("/api/auth/resend-verification", post(resend_verification))
+        .with_state(state)
+}
+
+const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
+const RESET_PASSWORD_TTL: Duration = Duration::hours(1);
+
+fn actor_of(client: &ClientInfo, user: Option<&User>) -> Actor {
+    Actor {
+        organization_id: user.and_then(|u| u.organization_id),
+        user_id: user.map(|u| u.id),
+        ip: client.ip,
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterRequest {
+    email: String,
+    password: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// Creates a new organization with the user as its admin.
+    organization_name: Option<String>,
+    /// Joins the inviting organization instead.
+    invite_token: Option<String>,
+    #[serde(default)]
+    gdpr_consent: bool,
+}
+
+#[derive(Serialize)]
+struct RegisterResponse {
+    user: User,
+    organization: Organization,
+    #[serde(flatten)]
+    tokens: SessionTokens,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<RegisterRequest>,
+) -> Result<Response, ApiError> {
+    let mut checks = FieldChecks::new();
+    let email = checks.check("email", EmailAddress::parse(&body.email));
+    let password = checks.check("password", NewPassword::parse(&body.password));
+    let first_name = checks.check_opt("first_name", body.first_name.as_deref(), |v| {
+        bounded_text(v, 100)
+    });
+    let last_name = checks.check_opt("last_name", body.last_name.as_deref(), |v| {
+        bounded_text(v, 100)
+    });
+    let organization_name = checks.check_opt(
+        "organization_name",
+        body.organization_name.as_deref(),
+        |v| bounded_text(v, 255),
+    );
+    let invite = body.invite_token.as_deref().map(OpaqueToken::presented);
+    match (&invite, &organization_name) {
+        (Some(None), _) => checks.push("invite_token", "is not a valid invitation token"),
+        (None, None) if body.organization_name.is_none() => checks.push(
+            "organization_name",
+            "is required unless you join with an invite_token",
+        ),
+        (Some(Some(_)), Some(_)) => {
+            checks.push("organization_name", "cannot be given with an invite_token")
+        }
+        _ => {}
+    }
+    checks.finish()?;
+    let (email, password) = (email.expect("checked"), password.expect("checked"));
+
+    // Hash before the transaction: it is the slow part and needs no lock.
+    let password_hash = state.passwords.hash(&password);
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+
+    if users::find_by_email(&tx, email.as_str()).await?.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::EmailTaken,
+            "an account with this email already exists",
+        ));
+    }
+
+    let (organization, role, verified) = match invite.flatten() {
+        Some(token) => {
+            let invitation = tokens::consume(&tx, Purpose::Invite, &token.hash())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidToken,
+                        "the invitation is invalid, used or expired",
+                    )
+                })?;
+            if invitation.email != email.as_str() {
+                return Err(ApiError::validation(vec![crate::FieldIssue::new(
+                    "email",
+                    "must be the address the invitation was sent to",
+                )]));
+            }
+            let organization_id = invitation
+                .organization_id
+                .expect("invitations name an organization");
+            let organization = organizations::get(&tx, organization_id, true)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::InvalidToken,
+                        "the inviting organization no longer exists",
+                    )
+                })?;
+            // Receiving the invitation proved the address.
+            (organization, invitation.role.unwrap_or(Role::User), true)
+        }
+        None => {
+            let name = organization_name.expect("checked");
+            let slug = unique_slug(&tx, &Slug::from_name(&name)).await?;
+            (
+                organizations::create(&tx, &name, &slug).await?,
+                Role::Admin,
+                false,
+            )
+        }
+    };
+
+    let user = users::create(
+        &tx,
+        &NewUser {
+            organization_id: organization.id,
+            email: email.as_str(),
+            password_hash: &password_hash,
+            first_name: first_name.as_deref(),
+            last_name: last_name.as_deref(),
+            role,
+            email_verified: verified,
+            gdpr_consent: body.gdpr_consent,
+        },
+    )
+    .await?;
+    let verification = if verified {
+        None
+    } else {
+        Some(replace_user_token(&tx, Purpose::VerifyEmail, &user, VERIFY_EMAIL_TTL).await?)
+    };
+    let actor = actor_of(&client, Some(&user));
+    audit::record(&tx, &actor, AuditEntry {
+        action: AuditAction::Create,
+        resource_type: "user",
+        resource_id: Some(user.id),
+        old_values: None,
+        new_values: Some(serde_json::json!({ "email": user.email, "role": user.role, "via_invitation": verified })),
+    })
+    .await?;
+    let tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
+    tx.commit().await?;
+
+    if let Some(token) = verification {
+        emails::verification(&state, email.as_str(), token.expose()).await;
+    }
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(RegisterResponse {
+            user,
+            organization,
+            tokens,
+        }),
+    )
+        .into_response())
+}
+
+/// The slug itself if free, else the slug with a short random suffix.
+async fn unique_slug(
+    db: &impl tokio_postgres::GenericClient,
+    base: &Slug,
+) -> Result<String, ApiError> {
+    if !organizations::slug_taken(db, base.as_str()).await? {
+        return Ok(base.as_str().to_owned());
+    }
+    for _ in 0..5 {
+        let suffix = &Uuid::new_v4().simple().to_string()[..6];
+        let candidate = format!("{}-{suffix}", base.as_str());
+        if !organizations::slug_taken(db, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::new(
+        ErrorCode::Conflict,
+        "could not find a free organization slug, try another name",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    user: User,
+    #[serde(flatten)]
+    tokens: SessionTokens,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidCredentials,
+        "the email or password is not correct",
+    )
+}
+
+async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    // Malformed emails are treated like unknown ones: the answer must not tell them apart.
+    let email = EmailAddress::parse(&body.email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|_| body.email.trim().to_lowercase());
+    let ip = client
+        .ip
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    LOGIN_FAILURES_PER_EMAIL.check(&state.kv, &email).await?;
+    LOGIN_FAILURES_PER_IP.check(&state.kv, &ip).await?;
+
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let user = users::find_by_email(&*pg, &email).await?;
+    let password_ok = match &user {
+        Some(user) => state.passwords.verify(&body.password, &user.password_hash),
+        None => {
+            auth::verify_against_nothing(&state.passwords, &body.password);
+            false
+        }
+    };
+    let user = match user {
+        Some(user) if password_ok && user.is_active && user.organization_id.is_some() => user,
+        _ => {
+            LOGIN_FAILURES_PER_EMAIL.record(&state.kv, &email).await?;
+            LOGIN_FAILURES_PER_IP.record(&state.kv, &ip).await?;
+            return Err(invalid_credentials());
+        }
+    };
+
+    let tx = pg.transaction().await?;
+    users::record_login(&tx, user.id).await?;
+    let tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
+    audit::record(
+        &tx,
+        &actor_of(&client, Some(&user)),
+        AuditEntry {
+            action: AuditAction::Login,
+            resource_type: "session",
+            resource_id: Some(tokens.session_id),
+            old_values: None,
+            new_values: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(JsonResponse(LoginResponse { user, tokens }).into_response())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<StatusCode, ApiError> {
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    sessions::revoke_family(&tx, current.session_id, "logout").await?;
+    audit::record(
+        &tx,
+        &current.actor(),
+        AuditEntry {
+            action: AuditAction::Logout,
+            resource_type: "session",
+            resource_id: Some(current.session_id),
+            old_values: None,
+            new_values: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<RefreshRequest>,
+) -> Result<Response, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the refresh token is not valid; sign in again",
+        )
+    };
+    let presented = OpaqueToken::presented(&body.refresh_token).ok_or_else(invalid)?;
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    match sessions::lookup_for_refresh(&tx, &presented.hash()).await? {
+        RefreshLookup::Unknown => Err(invalid()),
+        RefreshLookup::Spent {
+            expired_only: true, ..
+        } => Err(invalid()),
+        RefreshLookup::Spent {
+            user_id, family_id, ..
+        } => {
+            // A spent token came back: whoever holds the family's tokens, it is not safe anymore.
+            let revoked = sessions::revoke_family(&tx, family_id, "reuse_detected").await?;
+            let user = users::get(&tx, user_id).await?;
+            audit::record(&tx, &actor_of(&client, user.as_ref()), AuditEntry {
+                action: AuditAction::Logout,
+                resource_type: "session",
+                resource_id: Some(family_id),
+                old_values: None,
+                new_values: Some(serde_json::json!({ "reason": "refresh_token_reused", "revoked_tokens": revoked })),
+            })
+            .await?;
+            tx.commit().await?;
+            tracing::warn!(%family_id, "refresh token reuse detected; session family revoked");
+            Err(ApiError::new(
+                ErrorCode::RefreshTokenReused,
+                "this refresh token was already used; the session has been revoked, sign in again",
+            ))
+        }
+        RefreshLookup::Live { user_id, family_id } => {
+            let user = users::get(&tx, user_id)
+                .await?
+                .filter(|u| u.is_active)
+                .ok_or_else(invalid)?;
+            sessions::mark_rotated(&tx, &presented.hash()).await?;
+            let tokens =
+                session_tokens::issue(&tx, &state, &user, &client, Some(family_id)).await?;
+            tx.commit().await?;
+            Ok(JsonResponse(tokens).into_response())
+        }
+    }
+}
+
+/// Replaces any unused token of this purpose with a new one for the user.
+async fn replace_user_token(
+    db: &impl tokio_postgres::GenericClient,
+    purpose: Purpose,
+    user: &User,
+    ttl: Duration,
+) -> Result<OpaqueToken, ApiError> {
+    tokens::void_for_user(db, user.id, purpose).await?;
+    let token = OpaqueToken::generate();
+    tokens::insert(
+        db,
+        &NewToken {
+            purpose,
+            token_hash: &token.hash(),
+            user_id: Some(user.id),
+            organization_id: user.organization_id,
+            email: &user.email,
+            role: None,
+            created_by: None,
+            expires_at: Utc::now() + ttl,
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailRequest {
+    email: String,
+}
+
+#[derive(Serialize)]
+struct Accepted {
+    message: &'static str,
+}
+
+/// Answers the same whether or not the address has an account.
+async fn forgot_password(
+    State(state): State<AppState>,
+    Json(body): Json<EmailRequest>,
+) -> Result<Response, ApiError> {
+    let mut checks = FieldChecks::new();
+    let email = checks.check("email", EmailAddress::parse(&body.email));
+    checks.finish()?;
+    let email = email.expect("checked");
+    EMAILS_PER_ADDRESS
+        .consume(&state.kv, email.as_str())
+        .await?;
+
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    let token = match users::find_by_email(&tx, email.as_str()).await? {
+        Some(user) if user.is_active => {
+            Some(replace_user_token(&tx, Purpose::ResetPassword, &user, RESET_PASSWORD_TTL).await?)
+        }
+        _ => None,
+    };
+    tx.commit().await?;
+    if let Some(token) = token {
+        emails::password_reset(&state, email.as_str(), token.expose()).await;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        JsonResponse(Accepted {
+            message: "if an account uses this address, a reset link is on its way",
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetPasswordRequest {
+    token: String,
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<ResetPasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    let mut checks = FieldChecks::new();
+    let password = checks.check("password", NewPassword::parse(&body.password));
+    checks.finish()?;
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the reset link is invalid, used or expired",
+        )
+    };
+    let token = OpaqueToken::presented(&body.token).ok_or_else(invalid)?;
+    let password_hash = state.passwords.hash(&password.expect("checked"));
+
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    let consumed = tokens::consume(&tx, Purpose::ResetPassword, &token.hash())
+        .await?
+        .ok_or_else(invalid)?;
+    let user_id = consumed.user_id.expect("reset tokens name a user");
+    let user = users::get(&tx, user_id).await?.ok_or_else(invalid)?;
+    users::set_password(&tx, user_id, &password_hash).await?;
+    let revoked = sessions::revoke_all_for_user(&tx, user_id, "password_reset").await?;
+    audit::record(
+        &tx,
+        &actor_of(&client, Some(&user)),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "user",
+            resource_id: Some(user_id),
+            old_values: None,
+            new_values: Some(
+                serde_json::json!({ "password": "reset", "revoked_sessions": revoked }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyEmailRequest {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct VerifiedResponse {
+    email: String,
+    email_verified: bool,
+}
+
+async fn verify_email(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<VerifyEmailRequest>,
+) -> Result<Response, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the verification link is invalid, used or expired",
+        )
+    };
+    let token = OpaqueToken::presented(&body.token).ok_or_else(invalid)?;
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    let consumed = tokens::consume(&tx, Purpose::VerifyEmail, &token.hash())
+        .await?
+        .ok_or_else(invalid)?;
+    let user = users::get(
+        &tx,
+        consumed.user_id.expect("verification tokens name a user"),
+    )
+    .await?
+    .filter(|u| u.email == consumed.email)
+    .ok_or_else(invalid)?;
+    users::mark_email_verified(&tx, user.id).await?;
+    audit::record(
+        &tx,
+        &actor_of(&client, Some(&user)),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "user",
+            resource_id: Some(user.id),
+            old_values: Some(serde_json::json!({ "email_verified": user.email_verified })),
+            new_values: Some(serde_json::json!({ "email_verified": true })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(JsonResponse(VerifiedResponse {
+        email: user.email,
+        email_verified: true,
+    })
+    .into_response())
+}
+
+/// Answers the same whether or not the address has an unverified account.
+async fn resend_verification(
+    State(state): State<AppState>,
+    Json(body): Json<EmailRequest>,
+) -> Result<Response, ApiError> {
+    let mut checks = FieldChecks::new();
+    let email = checks.check("email", EmailAddress::parse(&body.email));
+    checks.finish()?;
+    let email = email.expect("checked");
+    EMAILS_PER_ADDRESS
+        .consume(&state.kv, email.as_str())
+        .await?;
+
+    let mut client_db = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client_db;
+    let tx = pg.transaction().await?;
+    let token = match users::find_by_email(&tx, email.as_str()).await? {
+        Some(user) if user.is_active && !user.email_verified => {
+            Some(replace_user_token(&tx, Purpose::VerifyEmail, &user, VERIFY_EMAIL_TTL).await?)
+        }
+        _ => None,
+    };
+    tx.commit().await?;
+    if let Some(token) = token {
+        emails::verification(&state, email.as_str(), token.expose()).await;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        JsonResponse(Accepted {
+            message: "if this address has an unverified account, a new link is on its way",
+        }),
+    )
+        .into_response())
+}

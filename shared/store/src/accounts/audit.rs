@@ -1,0 +1,79 @@
+use std::net::IpAddr;
+
+use domain::AuditAction;
+use serde_json::Value;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Who did something, from where: recorded with every change.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub organization_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// One audit row. Values must already be free of secrets (no hashes, no tokens).
+pub struct AuditEntry<'a> {
+    pub action: AuditAction,
+    pub resource_type: &'a str,
+    pub resource_id: Option<Uuid>,
+    pub old_values: Option<Value>,
+    pub new_values: Option<Value>,
+}
+
+/// Writes the row on the caller's transaction, so the change and its record commit together.
+pub async fn record(
+    db: &impl GenericClient,
+    actor: &Actor,
+    entry: AuditEntry<'_>,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO audit_logs (organization_id, user_id, action, resource_type, resource_id,
+                                 old_values, new_values, ip_address, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &actor.organization_id,
+            &actor.user_id,
+            &entry.action.as_str(),
+            &entry.resource_type,
+            &entry.resource_id,
+            &entry.old_values,
+            &entry.new_values,
+            &actor.ip,
+            &actor.user_agent,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// GDPR erasure: strips what identifies the user from audit rows, keeping that something happened.
+pub async fn anonymise_user(db: &impl GenericClient, user_id: Uuid) -> Result<u64, StoreError> {
+    Ok(db
+        .execute(
+            "UPDATE audit_logs SET user_id = NULL, ip_address = NULL, user_agent = NULL,
+                    old_values = NULL, new_values = NULL,
+                    resource_id = CASE WHEN resource_id = $1 THEN NULL ELSE resource_id END
+             WHERE user_id = $1 OR resource_id = $1",
+            &[&user_id],
+        )
+        .await?)
+}
+
+/// The user's own audit trail, for their data export.
+pub async fn by_user(db: &impl GenericClient, user_id: Uuid) -> Result<Vec<Value>, StoreError> {
+    let rows = db
+        .query(
+            "SELECT json_build_object('action', action, 'resource_type', resource_type,
+                    'resource_id', resource_id, 'ip_address', host(ip_address), 'user_agent', user_agent,
+                    'created_at', created_at)
+             FROM audit_logs WHERE user_id = $1 ORDER BY created_at",
+            &[&user_id],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

@@ -1,0 +1,982 @@
+//! Accounts end to end: sign-up, verification by email, sessions and their rotation, password
+//! reset, invitations, roles, plan limits, GDPR export and erasure, and the audit trail.
+
+use http::{Method, StatusCode};
+use integration_tests::{PASSWORD, TestApp, connect, emails_to, http_get, token_in, unique};
+use serde_json::{Value, json};
+
+fn auth(member: &integration_tests::Member) -> Option<&str> {
+    Some(member.access_token.as_str())
+}
+
+#[tokio::test]
+async fn the_whole_account_lifecycle() {
+    let app = TestApp::spawn().await;
+    let email = format!("{}@example.test", unique("founder"));
+
+    // Given a new founder registers their organization
+    let registered = app
+        .call(Method::POST, "/api/auth/register", Some(json!({
+            "email": email.to_uppercase(), "password": PASSWORD, "organization_name": "Acme Social",
+            "first_name": "Grace", "last_name": "Hopper", "gdpr_consent": true,
+        })))
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    assert_eq!(
+        registered.body["user"]["email"], email,
+        "emails are stored lower-case"
+    );
+    assert_eq!(registered.body["user"]["role"], "admin");
+    assert_eq!(registered.body["user"]["email_verified"], false);
+    assert_eq!(registered.body["organization"]["slug"], "acme-social");
+    assert!(registered.body["user"].get("password_hash").is_none());
+
+    // When they open the verification email and verify
+    let (subject, body) = emails_to(&email).await.pop().expect("a verification email");
+    assert_eq!(subject, "Confirm your email address");
+    assert!(body.contains("https://app.example.test/verify-email?token="));
+    let verified = app
+        .call(
+            Method::POST,
+            "/api/auth/verify-email",
+            Some(json!({ "token": token_in(&body) })),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    let again = app
+        .call(
+            Method::POST,
+            "/api/auth/verify-email",
+            Some(json!({ "token": token_in(&body) })),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::BAD_REQUEST,
+        "a verification link works once"
+    );
+    assert_eq!(again.error_code(), "invalid_token");
+
+    // Then they can sign in, and their profile says verified
+    let login = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": email, "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.body["expires_in"], 900);
+    let access = login.body["access_token"].as_str().unwrap().to_owned();
+    let first_refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+    let profile = app
+        .call_as(Some(&access), Method::GET, "/api/users/profile", None)
+        .await;
+    assert_eq!(profile.body["email_verified"], true);
+
+    // Refresh rotates the refresh token
+    let refreshed = app
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            Some(json!({ "refresh_token": first_refresh })),
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    let second_refresh = refreshed.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first_refresh);
+    let rotated_access = refreshed.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call_as(
+            Some(&rotated_access),
+            Method::GET,
+            "/api/users/profile",
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+
+    // Re-using the old refresh token is refused and revokes the whole family
+    let reused = app
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            Some(json!({ "refresh_token": first_refresh })),
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reused.error_code(), "refresh_token_reused");
+    let after_reuse = app
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            Some(json!({ "refresh_token": second_refresh })),
+        )
+        .await;
+    assert_eq!(
+        after_reuse.status,
+        StatusCode::UNAUTHORIZED,
+        "the newest token of the family is revoked too"
+    );
+    let revoked_access = app
+        .call_as(
+            Some(&rotated_access),
+            Method::GET,
+            "/api/users/profile",
+            None,
+        )
+        .await;
+    assert_eq!(
+        revoked_access.status,
+        StatusCode::UNAUTHORIZED,
+        "access tokens of a revoked session stop working"
+    );
+
+    // Sign in again and invite a member
+    let login = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": email, "password": PASSWORD })),
+        )
+        .await;
+    let admin_token = login.body["access_token"].as_str().unwrap().to_owned();
+    let invitee = format!("{}@example.test", unique("invitee"));
+    let invited = app
+        .call_as(
+            Some(&admin_token),
+            Method::POST,
+            "/api/organizations/members/invite",
+            Some(json!({ "email": invitee, "role": "user" })),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let (subject, invitation) = emails_to(&invitee)
+        .await
+        .pop()
+        .expect("an invitation email");
+    assert_eq!(subject, "You are invited to join Acme Social");
+
+    // The member accepts with the emailed token
+    let joined = app
+        .call(Method::POST, "/api/auth/register", Some(json!({
+            "email": invitee, "password": "another strong passphrase", "invite_token": token_in(&invitation),
+        })))
+        .await;
+    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    assert_eq!(
+        joined.body["organization"]["id"],
+        registered.body["organization"]["id"]
+    );
+    assert_eq!(joined.body["user"]["role"], "user");
+    assert_eq!(
+        joined.body["user"]["email_verified"], true,
+        "the invitation proved the address"
+    );
+    let member_id = joined.body["user"]["id"].as_str().unwrap().to_owned();
+    let member_token = joined.body["access_token"].as_str().unwrap().to_owned();
+
+    // The admin promotes them; the change applies to their current token at once
+    let promoted = app
+        .call_as(
+            Some(&admin_token),
+            Method::PUT,
+            &format!("/api/organizations/members/{member_id}"),
+            Some(json!({ "role": "manager" })),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
+    assert_eq!(promoted.body["role"], "manager");
+    let members = app
+        .call_as(
+            Some(&member_token),
+            Method::GET,
+            "/api/organizations/members",
+            None,
+        )
+        .await;
+    let roles: Vec<&str> = members.body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["admin", "manager"]);
+
+    // The member exports their data and downloads the archive
+    let export = app
+        .call_as(
+            Some(&member_token),
+            Method::POST,
+            "/api/users/export-data",
+            None,
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::CREATED, "{}", export.body);
+    let export_id = export.body["id"].as_str().unwrap();
+    let status = app
+        .call_as(
+            Some(&member_token),
+            Method::GET,
+            &format!("/api/users/export-data/{export_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status.body["status"], "completed");
+    let archive: Value =
+        serde_json::from_slice(&http_get(status.body["download_url"].as_str().unwrap()).await)
+            .unwrap();
+    assert_eq!(archive["user"]["email"], invitee);
+    assert!(archive["user"].get("password_hash").is_none());
+    assert!(
+        archive["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "export")
+    );
+
+    // The member deletes their account: erased, and unable to sign in
+    let deleted = app
+        .call_as(
+            Some(&member_token),
+            Method::DELETE,
+            "/api/users/profile",
+            Some(json!({ "password": "another strong passphrase" })),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let gone = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": invitee, "password": "another strong passphrase" })),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    let db = connect(&app.env.database).await;
+    let traces: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_logs WHERE user_id::text = $1 OR resource_id::text = $1",
+            &[&member_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(traces, 0, "audit rows no longer point at the erased user");
+}
+
+#[tokio::test]
+async fn login_failures_are_limited_and_do_not_reveal_whether_an_account_exists() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Limits").await;
+
+    let unknown = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": "nobody@example.test", "password": PASSWORD })),
+        )
+        .await;
+    let wrong = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": "wrong password!" })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unknown.body, wrong.body,
+        "same answer for an unknown email and a wrong password"
+    );
+
+    for _ in 0..4 {
+        app.call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": "wrong password!" })),
+        )
+        .await;
+    }
+    let limited = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.body
+    );
+    assert_eq!(limited.error_code(), "rate_limited");
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry));
+}
+
+#[tokio::test]
+async fn a_password_reset_is_single_use_and_signs_out_every_session() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Resets").await;
+
+    let asked = app
+        .call(
+            Method::POST,
+            "/api/auth/forgot-password",
+            Some(json!({ "email": admin.email })),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    let unknown = app
+        .call(
+            Method::POST,
+            "/api/auth/forgot-password",
+            Some(json!({ "email": "nobody@example.test" })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        unknown.body, asked.body,
+        "the answer does not reveal whether the account exists"
+    );
+
+    let (_, body) = emails_to(&admin.email)
+        .await
+        .into_iter()
+        .find(|(s, _)| s == "Reset your password")
+        .unwrap();
+    let token = token_in(&body);
+    let short = app
+        .call(
+            Method::POST,
+            "/api/auth/reset-password",
+            Some(json!({ "token": token, "password": "short" })),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(short.body["error"]["details"][0]["field"], "password");
+
+    let reset = app
+        .call(
+            Method::POST,
+            "/api/auth/reset-password",
+            Some(json!({ "token": token, "password": "a brand new passphrase" })),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
+    assert_eq!(
+        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refresh = app
+        .call(
+            Method::POST,
+            "/api/auth/refresh",
+            Some(json!({ "refresh_token": admin.refresh_token })),
+        )
+        .await;
+    assert_eq!(refresh.status, StatusCode::UNAUTHORIZED);
+
+    let replay = app
+        .call(
+            Method::POST,
+            "/api/auth/reset-password",
+            Some(json!({ "token": token, "password": "yet another passphrase" })),
+        )
+        .await;
+    assert_eq!(replay.error_code(), "invalid_token");
+    let old = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": "a brand new passphrase" })),
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_client_error() {
+    let app = TestApp::spawn().await;
+
+    let invalid = app
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            Some(json!({ "email": "not-an-email", "password": "short", "organization_name": "" })),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = invalid.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "password", "organization_name"]);
+
+    let unknown_field = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": "a@b.io", "password": "x", "remember": true })),
+        )
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        unknown_field.body["error"]["details"][0]["field"],
+        "remember"
+    );
+
+    let wrong_type = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": 42, "password": "x" })),
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let malformed = app
+        .send(
+            http::Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body("{\"email\":".into())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.error_code(), "malformed_request");
+
+    let not_json = app
+        .send(
+            http::Request::post("/api/auth/login")
+                .body("email=a".into())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = format!(
+        "{{\"email\":\"{}\",\"password\":\"x\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let too_large = app
+        .send(
+            http::Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body(huge.into())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let no_token = app.call(Method::GET, "/api/users/profile", None).await;
+    assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(no_token.error_code(), "unauthenticated");
+    let forged = app
+        .call_as(
+            Some("eyJhbGciOiJub25lIn0.e30."),
+            Method::GET,
+            "/api/users/profile",
+            None,
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+
+    let bad_profile = app.register_admin("Inputs").await;
+    let profile = app
+        .call_as(
+            auth(&bad_profile),
+            Method::PUT,
+            "/api/users/profile",
+            Some(json!({ "timezone": "Mars/Olympus", "avatar_url": "javascript:alert(1)" })),
+        )
+        .await;
+    assert_eq!(profile.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = profile.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["avatar_url", "timezone"]);
+    let good = app
+        .call_as(
+            auth(&bad_profile),
+            Method::PUT,
+            "/api/users/profile",
+            Some(json!({ "timezone": "Europe/Paris", "language": "fr", "avatar_url": null })),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    assert_eq!(good.body["timezone"], "Europe/Paris");
+}
+
+/// Expected status of each (endpoint, role); `None` rows are allowed for every role.
+#[tokio::test]
+async fn every_role_gets_exactly_its_permissions() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Roles").await;
+    app.call_as(
+        auth(&admin),
+        Method::POST,
+        "/api/organizations/subscription",
+        Some(json!({ "plan": "pro" })),
+    )
+    .await;
+    let manager = app.add_member(&admin, "manager").await;
+    let user = app.add_member(&admin, "user").await;
+    let viewer = app.add_member(&admin, "viewer").await;
+
+    for (member, role) in [
+        (&admin, "admin"),
+        (&manager, "manager"),
+        (&user, "user"),
+        (&viewer, "viewer"),
+    ] {
+        let is_admin = role == "admin";
+        let expect =
+            |allowed: bool, ok: StatusCode| if allowed { ok } else { StatusCode::FORBIDDEN };
+        let cases: Vec<(Method, String, Option<Value>, StatusCode)> = vec![
+            (
+                Method::GET,
+                "/api/organizations".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/organizations/members".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/organizations/subscription".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/users/profile".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::GET,
+                "/api/users/sessions".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                Method::PUT,
+                "/api/organizations".into(),
+                Some(json!({ "name": format!("Roles {role}") })),
+                expect(is_admin, StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                "/api/organizations/members/invite".into(),
+                Some(json!({ "email": format!("{}@example.test", unique("x")), "role": "viewer" })),
+                expect(is_admin, StatusCode::CREATED),
+            ),
+            (
+                Method::PUT,
+                format!("/api/organizations/members/{}", viewer.user_id),
+                Some(json!({ "role": "viewer" })),
+                expect(is_admin, StatusCode::OK),
+            ),
+            (
+                Method::POST,
+                "/api/organizations/subscription".into(),
+                Some(json!({ "plan": "pro" })),
+                expect(is_admin, StatusCode::OK),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/organizations/members/{}", uuid::Uuid::new_v4()),
+                None,
+                expect(is_admin, StatusCode::NOT_FOUND),
+            ),
+        ];
+        for (method, path, body, expected) in cases {
+            let response = app.call_as(auth(member), method.clone(), &path, body).await;
+            assert_eq!(
+                response.status, expected,
+                "{role} {method} {path}: {}",
+                response.body
+            );
+        }
+    }
+
+    // Pending invitations are shown to those who manage members only.
+    let as_viewer = app
+        .call_as(
+            auth(&viewer),
+            Method::GET,
+            "/api/organizations/members",
+            None,
+        )
+        .await;
+    assert_eq!(as_viewer.body["invitations"], json!([]));
+    let as_admin = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            "/api/organizations/members",
+            None,
+        )
+        .await;
+    assert!(!as_admin.body["invitations"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn another_organizations_ids_are_not_found() {
+    let app = TestApp::spawn().await;
+    let ours = app.register_admin("Ours").await;
+    let theirs = app.register_admin("Theirs").await;
+    let their_member = app.add_member(&theirs, "user").await;
+    let their_export = app
+        .call_as(auth(&theirs), Method::POST, "/api/users/export-data", None)
+        .await;
+    let their_export_id = their_export.body["id"].as_str().unwrap();
+    let their_sessions = app
+        .call_as(auth(&theirs), Method::GET, "/api/users/sessions", None)
+        .await;
+    let their_session = their_sessions.body["sessions"][0]["id"].as_str().unwrap();
+
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("/api/organizations/members/{}", their_member.user_id),
+            Some(json!({ "role": "admin" })),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/organizations/members/{}", their_member.user_id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/organizations/members/{}", theirs.user_id),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/users/export-data/{their_export_id}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/users/sessions/{their_session}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            "/api/users/sessions/not-a-uuid".to_owned(),
+            None,
+        ),
+    ] {
+        let response = app.call_as(auth(&ours), method.clone(), &path, body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            response.body
+        );
+        assert_eq!(response.error_code(), "not_found");
+    }
+    // And nothing changed on their side.
+    let members = app
+        .call_as(
+            auth(&theirs),
+            Method::GET,
+            "/api/organizations/members",
+            None,
+        )
+        .await;
+    assert_eq!(members.body["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.call_as(auth(&theirs), Method::GET, "/api/users/profile", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_organization_always_keeps_an_admin() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Admins").await;
+    let member = app.add_member(&admin, "user").await;
+
+    let demote = app
+        .call_as(
+            auth(&admin),
+            Method::PUT,
+            &format!("/api/organizations/members/{}", admin.user_id),
+            Some(json!({ "role": "manager" })),
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::CONFLICT);
+    assert_eq!(demote.error_code(), "last_admin");
+    let leave = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            "/api/users/profile",
+            Some(json!({ "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(leave.error_code(), "last_admin");
+
+    // With a second admin, the first may step down.
+    app.call_as(
+        auth(&admin),
+        Method::PUT,
+        &format!("/api/organizations/members/{}", member.user_id),
+        Some(json!({ "role": "admin" })),
+    )
+    .await;
+    let demote = app
+        .call_as(
+            auth(&admin),
+            Method::PUT,
+            &format!("/api/organizations/members/{}", admin.user_id),
+            Some(json!({ "role": "manager" })),
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::OK, "{}", demote.body);
+}
+
+#[tokio::test]
+async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Seats").await;
+    let invite = |email: String| {
+        let app = &app;
+        let token = admin.access_token.clone();
+        async move {
+            app.call_as(
+                Some(&token),
+                Method::POST,
+                "/api/organizations/members/invite",
+                Some(json!({ "email": email, "role": "user" })),
+            )
+            .await
+        }
+    };
+
+    // Free plan: 5 seats, the admin's included, pending invitations counted.
+    for _ in 0..4 {
+        assert_eq!(
+            invite(format!("{}@example.test", unique("seat")))
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    let over = invite(format!("{}@example.test", unique("seat"))).await;
+    assert_eq!(over.status, StatusCode::PAYMENT_REQUIRED, "{}", over.body);
+    assert_eq!(over.error_code(), "plan_limit_reached");
+
+    let duplicate_email = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/organizations/members/invite",
+            Some(json!({ "email": admin.email, "role": "user" })),
+        )
+        .await;
+    assert_eq!(duplicate_email.error_code(), "email_taken");
+
+    let upgraded = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/organizations/subscription",
+            Some(json!({ "plan": "pro" })),
+        )
+        .await;
+    assert_eq!(upgraded.status, StatusCode::OK);
+    assert_eq!(upgraded.body["max_users"], 10);
+    assert_eq!(
+        invite(format!("{}@example.test", unique("seat")))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    let downgrade = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/organizations/subscription",
+            Some(json!({ "plan": "free" })),
+        )
+        .await;
+    assert_eq!(
+        downgrade.status,
+        StatusCode::PAYMENT_REQUIRED,
+        "6 seats in use do not fit the free plan"
+    );
+    let subscription = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            "/api/organizations/subscription",
+            None,
+        )
+        .await;
+    assert_eq!(subscription.body["plan"], "pro");
+    assert_eq!(subscription.body["usage"]["pending_invitations"], 5);
+}
+
+#[tokio::test]
+async fn mutations_are_audited_with_who_what_and_where() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Audit").await;
+    let member = app.add_member(&admin, "user").await;
+    app.call_as(
+        auth(&admin),
+        Method::PUT,
+        &format!("/api/organizations/members/{}", member.user_id),
+        Some(json!({ "role": "viewer" })),
+    )
+    .await;
+    app.call_as(
+        auth(&admin),
+        Method::PUT,
+        "/api/organizations",
+        Some(json!({ "slug": "audit-trail" })),
+    )
+    .await;
+
+    let db = connect(&app.env.database).await;
+    let rows = db
+        .query(
+            "SELECT action, resource_type, old_values, new_values, host(ip_address), user_agent
+             FROM audit_logs WHERE organization_id::text = $1 ORDER BY created_at",
+            &[&admin.organization_id],
+        )
+        .await
+        .unwrap();
+    let trail: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    for expected in [
+        ("create", "user"),
+        ("invite", "invitation"),
+        ("update", "member"),
+        ("update", "organization"),
+    ] {
+        assert!(
+            trail.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} missing from {trail:?}"
+        );
+    }
+    let role_change = rows
+        .iter()
+        .find(|r| r.get::<_, String>(1) == "member")
+        .unwrap();
+    assert_eq!(role_change.get::<_, Value>(2), json!({ "role": "user" }));
+    assert_eq!(role_change.get::<_, Value>(3), json!({ "role": "viewer" }));
+    assert_eq!(
+        role_change.get::<_, Option<String>>(4).as_deref(),
+        Some("198.51.100.7")
+    );
+    assert_eq!(
+        role_change.get::<_, Option<String>>(5).as_deref(),
+        Some("integration-tests/1.0")
+    );
+    let everything = serde_json::to_string(
+        &rows
+            .iter()
+            .map(|r| r.get::<_, Option<Value>>(3))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(
+        !everything.contains("argon2"),
+        "no password hash in audit values"
+    );
+}
+
+#[tokio::test]
+async fn a_user_sees_and_revokes_only_their_own_sessions() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Sessions").await;
+    let laptop = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({ "email": admin.email, "password": PASSWORD })),
+        )
+        .await;
+    let laptop_token = laptop.body["access_token"].as_str().unwrap();
+    let laptop_session = laptop.body["session_id"].as_str().unwrap();
+
+    let listed = app
+        .call_as(auth(&admin), Method::GET, "/api/users/sessions", None)
+        .await;
+    let sessions = listed.body["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(sessions[0]["ip_address"], "198.51.100.7");
+
+    let revoked = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            &format!("/api/users/sessions/{laptop_session}"),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call_as(Some(laptop_token), Method::GET, "/api/users/profile", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let logout = app
+        .call_as(auth(&admin), Method::POST, "/api/auth/logout", None)
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
