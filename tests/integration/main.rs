@@ -7,5 +7,6 @@ mod health;
 mod kv;
 mod layout;
 mod migrations;
+mod openapi;
 mod schema;
 mod startup;

@@ -1,6 +1,6 @@
-//! `GET /api/health` behind API Gateway.
+//! `GET /api/health` and `GET /api/openapi.json` behind API Gateway.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_on_lambda(api::health::router).await
+    api::run_on_lambda(api::meta_router).await
 }

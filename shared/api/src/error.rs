@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// Stable, machine-readable error codes. Clients switch on these, never on messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedRequest,
@@ -58,7 +58,7 @@ impl ErrorCode {
 }
 
 /// What was wrong with one input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldIssue {
     pub field: String,
     pub issue: String,
@@ -177,13 +177,18 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The body of every error response.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
+pub(crate) struct ErrorBody<'a> {
     error: ErrorPayload<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorPayload<'a> {
+/// The schema of [`ErrorBody`], for the OpenAPI document.
+pub(crate) type ErrorBodySchema = ErrorBody<'static>;
+
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ErrorPayload<'a> {
     code: ErrorCode,
     message: &'a str,
     details: &'a [FieldIssue],

@@ -4,46 +4,60 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use runtime::AppState;
 use serde::Serialize;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/health", get(health))
-        .with_state(state)
+use crate::openapi::{Routes, op};
+
+pub fn routes() -> Routes {
+    Routes::new("health").route(
+        op(
+            Method::GET,
+            "/api/health",
+            "Reachability and latency of Postgres and DynamoDB",
+        )
+        .public()
+        .returns::<HealthReport>(200)
+        .errors(&[503]),
+        get(health),
+    )
 }
 
-#[derive(Debug, Serialize)]
+pub fn router(state: AppState) -> Router {
+    routes().into_router(state)
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Degraded,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Up,
     Down,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Check {
     pub status: CheckStatus,
     pub latency_ms: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Checks {
     pub postgres: Check,
     pub dynamodb: Check,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct HealthReport {
     pub status: Status,
     pub version: &'static str,

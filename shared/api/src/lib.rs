@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod identity;
+pub mod openapi;
 pub mod rate_limit;
 mod request_id;
 
@@ -22,11 +23,18 @@ pub const MAX_JSON_BODY_BYTES: usize = 1024 * 1024;
 
 /// Every resource router, merged: what the dev server and black-box tests serve.
 pub fn all_routes(state: AppState) -> Router {
-    Router::new()
-        .merge(health::router(state.clone()))
-        .merge(accounts::auth::router(state.clone()))
-        .merge(accounts::users::router(state.clone()))
-        .merge(accounts::organizations::router(state))
+    openapi::all_groups()
+        .into_iter()
+        .fold(Router::new(), |router, group| {
+            router.merge(group.into_router(state.clone()))
+        })
+}
+
+/// The health check and the OpenAPI document: what the `api-health` function serves.
+pub fn meta_router(state: AppState) -> Router {
+    health::routes()
+        .into_router(state.clone())
+        .merge(openapi::routes().into_router(state))
 }
 
 /// Adds what every router needs around its routes: error-format fallbacks for unknown paths and

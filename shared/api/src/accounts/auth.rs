@@ -2,7 +2,7 @@
 
 use auth::OpaqueToken;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
@@ -23,19 +23,97 @@ use super::session_tokens::{self, SessionTokens};
 use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::Json;
 use crate::identity::{ClientInfo, CurrentUser};
+use crate::openapi::{Routes, op};
 use crate::rate_limit::{EMAILS_PER_ADDRESS, LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_IP};
 
+pub fn routes() -> Routes {
+    Routes::new("auth")
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/register",
+                "Create an account and organization, or join one with an invitation",
+            )
+            .public()
+            .body::<RegisterRequest>()
+            .returns::<RegisterResponse>(201)
+            .errors(&[409]),
+            post(register),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/login",
+                "Sign in; failures are rate-limited per email and address",
+            )
+            .public()
+            .body::<LoginRequest>()
+            .returns::<LoginResponse>(200),
+            post(login),
+        )
+        .route(
+            op(Method::POST, "/api/auth/logout", "End the current session").returns_nothing(204),
+            post(logout),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/refresh",
+                "Exchange a refresh token for new tokens (rotation; reuse revokes the session)",
+            )
+            .public()
+            .body::<RefreshRequest>()
+            .returns::<SessionTokens>(200),
+            post(refresh),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/forgot-password",
+                "Email a single-use reset link (same answer for unknown addresses)",
+            )
+            .public()
+            .body::<EmailRequest>()
+            .returns::<Accepted>(202),
+            post(forgot_password),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/reset-password",
+                "Set a new password with a reset token; signs out every session",
+            )
+            .public()
+            .body::<ResetPasswordRequest>()
+            .returns_nothing(204),
+            post(reset_password),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/verify-email",
+                "Confirm an email address with the emailed token",
+            )
+            .public()
+            .body::<VerifyEmailRequest>()
+            .returns::<VerifiedResponse>(200),
+            post(verify_email),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/auth/resend-verification",
+                "Email a new verification link",
+            )
+            .public()
+            .body::<EmailRequest>()
+            .returns::<Accepted>(202),
+            post(resend_verification),
+        )
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/refresh", post(refresh))
-        .route("/api/auth/forgot-password", post(forgot_password))
-        .route("/api/auth/reset-password", post(reset_password))
-        .route("/api/auth/verify-email", post(verify_email))
-        .route("/api/auth/resend-verification", post(resend_verification))
-        .with_state(state)
+    routes().into_router(state)
 }
 
 const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
@@ -50,7 +128,7 @@ fn actor_of(client: &ClientInfo, user: Option<&User>) -> Actor {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterRequest {
     email: String,
@@ -65,7 +143,7 @@ struct RegisterRequest {
     gdpr_consent: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct RegisterResponse {
     user: User,
     organization: Organization,
@@ -227,14 +305,14 @@ async fn unique_slug(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct LoginResponse {
     user: User,
     #[serde(flatten)]
@@ -326,7 +404,7 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
@@ -413,13 +491,13 @@ async fn replace_user_token(
     Ok(token)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailRequest {
     email: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Accepted {
     message: &'static str,
 }
@@ -459,7 +537,7 @@ async fn forgot_password(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetPasswordRequest {
     token: String,
@@ -511,13 +589,13 @@ async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyEmailRequest {
     token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct VerifiedResponse {
     email: String,
     email_verified: bool,

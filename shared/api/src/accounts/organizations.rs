@@ -2,9 +2,10 @@
 
 use auth::OpaqueToken;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json as JsonResponse, Router};
 use chrono::{Duration, Utc};
 use domain::{AuditAction, EmailAddress, Permission, Role, Slug, SubscriptionPlan, bounded_text};
@@ -22,24 +23,97 @@ use super::emails;
 use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::{Json, Path};
 use crate::identity::CurrentUser;
+use crate::openapi::{Routes, op};
+
+pub fn routes() -> Routes {
+    Routes::new("organizations")
+        .route(
+            op(Method::GET, "/api/organizations", "Your organization").returns::<Organization>(200),
+            get(get_organization),
+        )
+        .route(
+            op(
+                Method::PUT,
+                "/api/organizations",
+                "Rename, change the slug or GDPR settings (admin)",
+            )
+            .body::<OrganizationUpdate>()
+            .returns::<Organization>(200)
+            .errors(&[403, 409]),
+            put(update_organization),
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/organizations/members",
+                "Members, and pending invitations for admins",
+            )
+            .returns::<MemberList>(200),
+            get(list_members),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/organizations/members/invite",
+                "Invite someone by email with a role (admin)",
+            )
+            .body::<InviteRequest>()
+            .returns::<PendingInvitation>(201)
+            .errors(&[402, 403, 409]),
+            post(invite_member),
+        )
+        .route(
+            op(
+                Method::PUT,
+                "/api/organizations/members/{id}",
+                "Change a member's role (admin)",
+            )
+            .body::<RoleChange>()
+            .returns::<Member>(200)
+            .errors(&[403, 404, 409]),
+            put(change_role),
+        )
+        .route(
+            op(
+                Method::DELETE,
+                "/api/organizations/members/{id}",
+                "Remove a member (admin)",
+            )
+            .returns_nothing(204)
+            .errors(&[403, 404, 409]),
+            delete(remove_member),
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/organizations/subscription",
+                "Plan, limits and usage",
+            )
+            .returns::<Subscription>(200),
+            get(get_subscription),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/organizations/subscription",
+                "Change the plan (admin); usage must fit",
+            )
+            .body::<PlanChange>()
+            .returns::<Subscription>(200)
+            .errors(&[402, 403]),
+            post(change_plan),
+        )
+}
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/api/organizations",
-            get(get_organization).put(update_organization),
-        )
-        .route("/api/organizations/members", get(list_members))
-        .route("/api/organizations/members/invite", post(invite_member))
-        .route(
-            "/api/organizations/members/{id}",
-            put(change_role).delete(remove_member),
-        )
-        .route(
-            "/api/organizations/subscription",
-            get(get_subscription).post(change_plan),
-        )
-        .with_state(state)
+    routes().into_router(state)
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct MemberList {
+    members: Vec<Member>,
+    /// Empty unless you may manage members.
+    invitations: Vec<PendingInvitation>,
 }
 
 const INVITATION_TTL: Duration = Duration::days(7);
@@ -64,7 +138,7 @@ async fn get_organization(
     Ok(JsonResponse(own_organization(pg, &current, false).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OrganizationUpdate {
     name: Option<String>,
@@ -130,7 +204,7 @@ async fn update_organization(
     Ok(JsonResponse(after).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Member {
     id: Uuid,
     email: String,
@@ -174,13 +248,14 @@ async fn list_members(
     } else {
         Vec::new()
     };
-    Ok(
-        JsonResponse(serde_json::json!({ "members": members, "invitations": invitations }))
-            .into_response(),
-    )
+    Ok(JsonResponse(MemberList {
+        members,
+        invitations,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InviteRequest {
     email: String,
@@ -276,7 +351,7 @@ async fn invite_member(
     Ok((StatusCode::CREATED, JsonResponse(invitation)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RoleChange {
     role: Role,
@@ -366,7 +441,7 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Subscription {
     plan: SubscriptionPlan,
     status: domain::SubscriptionStatus,
@@ -376,7 +451,7 @@ struct Subscription {
     available_plans: Vec<PlanOffer>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct PlanOffer {
     plan: SubscriptionPlan,
     max_users: i32,
@@ -413,7 +488,7 @@ async fn get_subscription(
     Ok(JsonResponse(subscription_of(&organization, usage)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PlanChange {
     plan: SubscriptionPlan,

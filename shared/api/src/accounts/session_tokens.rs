@@ -14,7 +14,7 @@ use crate::identity::ClientInfo;
 pub(crate) const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 
 /// What sign-in, sign-up and refresh answer with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SessionTokens {
     pub access_token: String,
     pub token_type: &'static str,

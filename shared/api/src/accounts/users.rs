@@ -3,9 +3,10 @@
 use std::time::Duration as StdDuration;
 
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json as JsonResponse, Router};
 use chrono::{DateTime, Duration, Utc};
 use domain::{AuditAction, DataExportStatus, TimeZone, bounded_text, language_tag};
@@ -22,18 +23,78 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::{Json, Path};
 use crate::identity::CurrentUser;
+use crate::openapi::{Routes, op};
+
+pub fn routes() -> Routes {
+    Routes::new("users")
+        .route(
+            op(Method::GET, "/api/users/profile", "Your profile").returns::<User>(200),
+            get(get_profile),
+        )
+        .route(
+            op(
+                Method::PUT,
+                "/api/users/profile",
+                "Update your names, avatar, time zone, language or consent",
+            )
+            .body::<ProfileUpdate>()
+            .returns::<User>(200),
+            put(update_profile),
+        )
+        .route(
+            op(
+                Method::DELETE,
+                "/api/users/profile",
+                "Erase your account and personal data (GDPR)",
+            )
+            .body::<DeleteAccountRequest>()
+            .returns_nothing(204)
+            .errors(&[409]),
+            delete(delete_account),
+        )
+        .route(
+            op(Method::GET, "/api/users/sessions", "Your signed-in devices")
+                .returns::<SessionList>(200),
+            get(list_sessions),
+        )
+        .route(
+            op(
+                Method::DELETE,
+                "/api/users/sessions/{id}",
+                "Sign a device out",
+            )
+            .returns_nothing(204)
+            .errors(&[404]),
+            delete(revoke_session),
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/users/export-data",
+                "Export everything you own as a JSON archive (GDPR)",
+            )
+            .returns::<ExportView>(201),
+            post(request_export),
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/users/export-data/{id}",
+                "An export's status and a 15-minute download link",
+            )
+            .returns::<ExportView>(200)
+            .errors(&[404]),
+            get(get_export),
+        )
+}
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/api/users/profile",
-            get(get_profile).put(update_profile).delete(delete_account),
-        )
-        .route("/api/users/sessions", get(list_sessions))
-        .route("/api/users/sessions/{id}", delete(revoke_session))
-        .route("/api/users/export-data", post(request_export))
-        .route("/api/users/export-data/{id}", get(get_export))
-        .with_state(state)
+    routes().into_router(state)
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct SessionList {
+    sessions: Vec<SessionSummary>,
 }
 
 /// How long a finished archive can be downloaded, and how long one download link lives.
@@ -59,7 +120,7 @@ async fn get_profile(
     Ok(JsonResponse(user).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileUpdate {
     first_name: Option<String>,
@@ -146,7 +207,7 @@ fn profile_fields(user: &User) -> serde_json::Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DeleteAccountRequest {
     /// Re-entering the password guards against a stolen, still-valid access token.
@@ -221,9 +282,8 @@ async fn list_sessions(
 ) -> Result<Response, ApiError> {
     let client = state.db.client().await?;
     let pg: &tokio_postgres::Client = &client;
-    let sessions: Vec<SessionSummary> =
-        sessions::list_live(pg, current.user_id, current.session_id).await?;
-    Ok(JsonResponse(serde_json::json!({ "sessions": sessions })).into_response())
+    let sessions = sessions::list_live(pg, current.user_id, current.session_id).await?;
+    Ok(JsonResponse(SessionList { sessions }).into_response())
 }
 
 async fn revoke_session(
@@ -253,7 +313,7 @@ async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct ExportView {
     #[serde(flatten)]
     export: DataExport,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Organization {
     pub id: Uuid,
     pub name: String,
@@ -146,7 +146,7 @@ pub async fn set_plan(
 }
 
 /// Members, pending invitations and connected accounts: what plan limits are checked against.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct Usage {
     pub members: i64,
     pub pending_invitations: i64,

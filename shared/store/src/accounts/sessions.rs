@@ -176,7 +176,7 @@ pub async fn live_identity(
 }
 
 /// One signed-in device, as the sessions list shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SessionSummary {
     pub id: Uuid,
     pub ip_address: Option<String>,

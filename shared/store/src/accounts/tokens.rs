@@ -106,7 +106,7 @@ pub async fn void_for_user(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PendingInvitation {
     pub id: Uuid,
     pub email: String,

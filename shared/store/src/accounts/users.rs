@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: Uuid,
     pub organization_id: Option<Uuid>,

@@ -1,0 +1,248 @@
+//! The OpenAPI 3.1 document, generated from the code: each resource module declares its routes
+//! through [`Routes::route`], which registers the handler and its documentation together, and
+//! request/response schemas are derived from the Rust types (JSON Schema 2020-12, as OpenAPI 3.1
+//! uses). A route cannot be served without being documented.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use runtime::AppState;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Map, Value, json};
+
+type SchemaOf = fn(&mut SchemaGenerator) -> Schema;
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// One documented operation.
+#[derive(Clone)]
+pub struct Operation {
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    public: bool,
+    request: Option<SchemaOf>,
+    success: (u16, Option<SchemaOf>),
+    errors: Vec<u16>,
+}
+
+/// Starts the documentation of `method path`.
+pub fn op(method: Method, path: &'static str, summary: &'static str) -> Operation {
+    Operation {
+        method,
+        path,
+        summary,
+        public: false,
+        request: None,
+        success: (200, None),
+        errors: Vec::new(),
+    }
+}
+
+impl Operation {
+    /// Callable without an access token.
+    pub fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
+
+    /// Takes a JSON body of this type.
+    pub fn body<T: JsonSchema>(mut self) -> Self {
+        self.request = Some(schema_of::<T>);
+        self
+    }
+
+    /// Answers `status` with a JSON body of this type.
+    pub fn returns<T: JsonSchema>(mut self, status: u16) -> Self {
+        self.success = (status, Some(schema_of::<T>));
+        self
+    }
+
+    /// Answers `status` with no body.
+    pub fn returns_nothing(mut self, status: u16) -> Self {
+        self.success = (status, None);
+        self
+    }
+
+    /// Error statuses particular to this operation (the common ones are added for all).
+    pub fn errors(mut self, statuses: &[u16]) -> Self {
+        self.errors.extend_from_slice(statuses);
+        self
+    }
+
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+}
+
+/// A resource group's routes and their documentation, built together.
+pub struct Routes {
+    tag: &'static str,
+    router: Router<AppState>,
+    operations: Vec<Operation>,
+}
+
+impl Routes {
+    pub fn new(tag: &'static str) -> Self {
+        Routes {
+            tag,
+            router: Router::new(),
+            operations: Vec::new(),
+        }
+    }
+
+    pub fn route(mut self, operation: Operation, handler: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(operation.path, handler);
+        self.operations.push(operation);
+        self
+    }
+
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    pub fn into_router(self, state: AppState) -> Router {
+        self.router.with_state(state)
+    }
+}
+
+/// Every resource group, for the document: the same lists the routers are built from.
+pub fn all_groups() -> Vec<Routes> {
+    vec![
+        crate::health::routes(),
+        routes(),
+        crate::accounts::auth::routes(),
+        crate::accounts::users::routes(),
+        crate::accounts::organizations::routes(),
+    ]
+}
+
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            json!({ "name": name, "in": "path", "required": true,
+                    "schema": { "type": "string", "format": "uuid" } })
+        })
+        .collect()
+}
+
+fn reason(status: u16) -> &'static str {
+    axum::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Response")
+}
+
+/// Builds the document.
+pub fn document(groups: &[Routes]) -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|settings| {
+            settings.definitions_path = "/components/schemas".into();
+            settings.meta_schema = None;
+        })
+        .into_generator();
+    let error_schema = generator.subschema_for::<crate::error::ErrorBodySchema>();
+    let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for group in groups {
+        for operation in &group.operations {
+            let mut responses = Map::new();
+            let (status, body) = operation.success;
+            let mut success = json!({ "description": reason(status) });
+            if let Some(schema_of) = body {
+                success["content"] =
+                    json!({ "application/json": { "schema": schema_of(&mut generator) } });
+            }
+            responses.insert(status.to_string(), success);
+            let mut errors = operation.errors.clone();
+            errors.extend([429, 500, 503]);
+            if operation.request.is_some() {
+                errors.extend([400, 413, 415, 422]);
+            }
+            if !operation.public {
+                errors.push(401);
+            }
+            errors.sort_unstable();
+            errors.dedup();
+            for status in errors {
+                responses.insert(
+                    status.to_string(),
+                    json!({ "$ref": "#/components/responses/Error" }),
+                );
+            }
+            let method = operation.method.as_str().to_ascii_lowercase();
+            let mut entry = json!({
+                "operationId": format!("{method}{}", operation.path.replace(['/', '-', '{', '}'], "_")),
+                "summary": operation.summary,
+                "tags": [group.tag],
+                "security": if operation.public { json!([]) } else { json!([{ "bearerAuth": [] }]) },
+                "responses": responses,
+            });
+            let parameters = path_parameters(operation.path);
+            if !parameters.is_empty() {
+                entry["parameters"] = Value::Array(parameters);
+            }
+            if let Some(schema_of) = operation.request {
+                entry["requestBody"] = json!({ "required": true,
+                    "content": { "application/json": { "schema": schema_of(&mut generator) } } });
+            }
+            paths
+                .entry(operation.path)
+                .or_default()
+                .insert(method, entry);
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Social media management platform API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every error answers with the Error response: a stable machine `code`, a message, and per-field details.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": generator.take_definitions(true),
+            "responses": {
+                "Error": {
+                    "description": "An error in the platform's one error format",
+                    "content": { "application/json": { "schema": error_schema } },
+                    "headers": {
+                        "Retry-After": { "description": "Seconds to wait (429 and 503)", "schema": { "type": "integer" } },
+                    },
+                },
+            },
+            "securitySchemes": {
+                "bearerAuth": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+            },
+        },
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub fn routes() -> Routes {
+    Routes::new("meta").route(
+        op(
+            Method::GET,
+            "/api/openapi.json",
+            "This document (OpenAPI 3.1)",
+        )
+        .public(),
+        get(serve_document),
+    )
+}
+
+async fn serve_document() -> Response {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    axum::Json(DOCUMENT.get_or_init(|| document(&all_groups()))).into_response()
+}

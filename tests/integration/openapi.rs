@@ -1,0 +1,112 @@
+//! The OpenAPI document covers exactly the routes that are served and deployed.
+
+use std::collections::BTreeSet;
+
+use http::{Method, StatusCode};
+use integration_tests::TestApp;
+use serde_json::Value;
+
+/// (METHOD, path) of every HttpApi event in template.yaml.
+fn deployed_routes() -> BTreeSet<(String, String)> {
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    let mut routes = BTreeSet::new();
+    let mut method = None;
+    for line in template.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("Method: ") {
+            method = Some(m.to_owned());
+        } else if let Some(path) = line.strip_prefix("Path: ") {
+            routes.insert((
+                method.take().expect("Method comes before Path"),
+                path.to_owned(),
+            ));
+        }
+    }
+    routes
+}
+
+fn documented_routes(document: &Value) -> BTreeSet<(String, String)> {
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect()
+}
+
+fn collect_refs(value: &Value, refs: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                if key == "$ref" {
+                    refs.push(item.as_str().unwrap().to_owned());
+                } else {
+                    collect_refs(item, refs);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, refs)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_document_is_openapi_3_1_and_matches_the_deployed_routes() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/api/openapi.json").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let document = response.body;
+    assert_eq!(document["openapi"], "3.1.0");
+
+    assert_eq!(
+        documented_routes(&document),
+        deployed_routes(),
+        "template.yaml and the document disagree"
+    );
+
+    let mut refs = Vec::new();
+    collect_refs(&document, &mut refs);
+    assert!(!refs.is_empty());
+    for reference in refs {
+        let pointer = reference.strip_prefix('#').expect("local references only");
+        assert!(
+            document.pointer(pointer).is_some(),
+            "{reference} does not resolve"
+        );
+    }
+    assert!(
+        document.pointer("/components/schemas/Error").is_some(),
+        "the error format is documented"
+    );
+    let codes = document
+        .pointer("/components/schemas/ErrorCode")
+        .expect("error codes are documented");
+    assert!(codes.to_string().contains("validation_failed"));
+    let register = &document["paths"]["/api/auth/register"]["post"];
+    assert!(register["requestBody"]["content"]["application/json"]["schema"]["$ref"].is_string());
+    assert_eq!(register["security"], serde_json::json!([]));
+    assert!(document["paths"]["/api/users/profile"]["get"]["responses"]["401"].is_object());
+}
+
+#[tokio::test]
+async fn every_documented_route_is_served() {
+    let app = TestApp::spawn().await;
+    let document = app.get("/api/openapi.json").await.body;
+    for (method, path) in documented_routes(&document) {
+        let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let method: Method = method.parse().unwrap();
+        let response = app.call(method.clone(), &concrete, None).await;
+        let code = response.body["error"]["code"].as_str().unwrap_or_default();
+        assert!(
+            code != "route_not_found" && code != "method_not_allowed",
+            "{method} {path} is documented but not served: {}",
+            response.body
+        );
+    }
+}
