@@ -595,6 +595,24 @@ async fn every_role_gets_exactly_its_permissions() {
             ),
             (
                 Method::PUT,
+                "/api/users/profile".into(),
+                Some(json!({ "language": "de" })),
+                StatusCode::OK,
+            ),
+            (
+                Method::POST,
+                "/api/users/export-data".into(),
+                None,
+                StatusCode::CREATED,
+            ),
+            (
+                Method::DELETE,
+                format!("/api/users/sessions/{}", uuid::Uuid::new_v4()),
+                None,
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                Method::PUT,
                 "/api/organizations".into(),
                 Some(json!({ "name": format!("Roles {role}") })),
                 expect(is_admin, StatusCode::OK),
