@@ -6,6 +6,7 @@ mod errors;
 mod health;
 mod kv;
 mod layout;
+mod media;
 mod migrations;
 mod openapi;
 mod schema;

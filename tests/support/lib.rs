@@ -281,6 +281,19 @@ impl TestResponse {
 
 /// The local SES's record of sent messages: (subject, body) of those sent to `to`.
 pub async fn emails_to(to: &str) -> Vec<(String, String)> {
+    // moto's state dump advances S3 objects' restore state as it reads them, which fails for
+    // objects of deleted uploads; holding that transition keeps the dump readable.
+    http_send(
+        "POST",
+        &format!(
+            "{}/moto-api/state-manager/set-transition",
+            env("AWS_ENDPOINT_URL")
+        ),
+        Some("application/json"),
+        br#"{"model_name":"s3::keyrestore","transition":{"progression":"manual","times":1000000}}"#
+            .to_vec(),
+    )
+    .await;
     let data = http_get(&format!("{}/moto-api/data.json", env("AWS_ENDPOINT_URL"))).await;
     let data: Value = serde_json::from_slice(&data).expect("moto state is JSON");
     data["ses"]["Message"]
@@ -408,4 +421,112 @@ fn member_from(email: &str, body: &Value) -> Member {
         access_token: body["access_token"].as_str().unwrap().to_owned(),
         refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
     }
+}
+
+/// A plain HTTP PUT to a presigned URL on loopback; returns the status code and the ETag.
+pub async fn http_put(
+    url: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Option<String>) {
+    http_send("PUT", url, content_type, body).await
+}
+
+/// A plain HTTP request with a body to a loopback URL; returns the status code and the ETag.
+pub async fn http_send(
+    method: &'static str,
+    url: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Option<String>) {
+    let url = url.to_owned();
+    let content_type = content_type.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let rest = url
+            .strip_prefix("http://")
+            .expect("a plain http URL on loopback");
+        let (host, path) = rest
+            .split_once('/')
+            .map(|(h, p)| (h, format!("/{p}")))
+            .unwrap_or((rest, "/".into()));
+        let mut stream = std::net::TcpStream::connect(host).expect("the local endpoint is up");
+        let mut head = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(content_type) = content_type {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let etag = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("ETag: ")
+                    .or_else(|| l.strip_prefix("etag: "))
+            })
+            .map(|e| e.trim().to_owned());
+        (status, etag)
+    })
+    .await
+    .unwrap()
+}
+
+/// A real JPEG of the given size (a gradient, so it compresses like a photo, not a flat colour).
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 7 % 256) as u8,
+            (y * 3 % 256) as u8,
+            ((x ^ y) % 256) as u8,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    bytes
+}
+
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 200, 30, 255]));
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
+
+/// An MP4 laid out for streaming (ftyp, moov with mvhd, mdat) of `duration_ms`, padded to `size`.
+pub fn mp4(duration_ms: u32, size: usize) -> Vec<u8> {
+    fn mp4_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut out = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(payload);
+        out
+    }
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+    mvhd[16..20].copy_from_slice(&duration_ms.to_be_bytes());
+    let mut file = mp4_box(b"ftyp", b"isom\0\0\x02\0isomiso2mp41");
+    file.extend(mp4_box(b"moov", &mp4_box(b"mvhd", &mvhd)));
+    let padding = size.saturating_sub(file.len() + 8);
+    file.extend(mp4_box(b"mdat", &vec![0u8; padding]));
+    file
 }

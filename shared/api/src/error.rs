@@ -17,6 +17,8 @@ pub enum ErrorCode {
     RefreshTokenReused,
     EmailTaken,
     LastAdmin,
+    UploadRejected,
+    AssetInUse,
     Unauthenticated,
     Forbidden,
     NotFound,
@@ -41,7 +43,10 @@ impl ErrorCode {
                 StatusCode::UNAUTHORIZED
             }
             ErrorCode::InvalidToken => StatusCode::BAD_REQUEST,
-            ErrorCode::EmailTaken | ErrorCode::LastAdmin => StatusCode::CONFLICT,
+            ErrorCode::EmailTaken | ErrorCode::LastAdmin | ErrorCode::AssetInUse => {
+                StatusCode::CONFLICT
+            }
+            ErrorCode::UploadRejected => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,

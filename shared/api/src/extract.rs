@@ -6,6 +6,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode, FieldIssue};
@@ -107,6 +108,15 @@ fn field_issue(path: &str, message: &str) -> FieldIssue {
     }
     let field = if parent.is_empty() { "body" } else { parent };
     FieldIssue::new(field, message)
+}
+
+/// For `Option<Option<T>>` fields: tells "absent" (`None`) from "null" (`Some(None)`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Query-string parameters; a bad parameter is a 422.

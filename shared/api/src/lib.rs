@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod identity;
+pub mod media;
 pub mod openapi;
 pub mod rate_limit;
 mod request_id;

@@ -125,6 +125,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::accounts::auth::routes(),
         crate::accounts::users::routes(),
         crate::accounts::organizations::routes(),
+        crate::media::routes(),
     ]
 }
 

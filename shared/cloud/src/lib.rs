@@ -9,7 +9,10 @@ mod secrets;
 
 pub use clients::{AwsClients, load_sdk_config};
 pub use email::{EmailError, Mailer, OutgoingEmail};
-pub use objects::{ObjectError, delete_object, presigned_get, put_object};
+pub use objects::{
+    ObjectError, abort_multipart, complete_multipart, delete_object, object_size, presigned_get,
+    presigned_part, presigned_put, put_object, read_object, start_multipart,
+};
 pub use queues::{QUEUES, QueueSpec};
 pub use secrets::{SecretError, read_secret_string};
 

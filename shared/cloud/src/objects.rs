@@ -58,3 +58,152 @@ pub async fn delete_object(
         .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
     Ok(())
 }
+
+fn storage_error(error: impl std::fmt::Debug) -> ObjectError {
+    ObjectError(format!("{error:?}"))
+}
+
+/// A URL that lets its holder PUT one object of this type until it expires.
+pub async fn presigned_put(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+    content_length: i64,
+    valid_for: Duration,
+) -> Result<String, ObjectError> {
+    let config = PresigningConfig::expires_in(valid_for).map_err(|e| ObjectError(e.to_string()))?;
+    let request = s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .content_length(content_length)
+        .presigned(config)
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    Ok(request.uri().to_owned())
+}
+
+/// Starts a multipart upload; returns its upload id.
+pub async fn start_multipart(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    content_type: &str,
+) -> Result<String, ObjectError> {
+    let output = s3
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .send()
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    output
+        .upload_id
+        .ok_or_else(|| ObjectError("no upload id in the answer".to_owned()))
+}
+
+/// A URL for uploading one part of a multipart upload.
+pub async fn presigned_part(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    part_number: i32,
+    valid_for: Duration,
+) -> Result<String, ObjectError> {
+    let config = PresigningConfig::expires_in(valid_for).map_err(|e| ObjectError(e.to_string()))?;
+    let request = s3
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(part_number)
+        .presigned(config)
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    Ok(request.uri().to_owned())
+}
+
+/// Assembles the uploaded parts (number, ETag) into the object.
+pub async fn complete_multipart(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    parts: &[(i32, String)],
+) -> Result<(), ObjectError> {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let completed = CompletedMultipartUpload::builder()
+        .set_parts(Some(
+            parts
+                .iter()
+                .map(|(number, etag)| {
+                    CompletedPart::builder()
+                        .part_number(*number)
+                        .e_tag(etag)
+                        .build()
+                })
+                .collect(),
+        ))
+        .build();
+    s3.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(completed)
+        .send()
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    Ok(())
+}
+
+pub async fn abort_multipart(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+) -> Result<(), ObjectError> {
+    s3.abort_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .send()
+        .await
+        .map_err(storage_error)?;
+    Ok(())
+}
+
+/// The object's size, or `None` when there is no such object.
+pub async fn object_size(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<i64>, ObjectError> {
+    match s3.head_object().bucket(bucket).key(key).send().await {
+        Ok(output) => Ok(Some(output.content_length.unwrap_or(0))),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+        Err(e) => Err(ObjectError(DisplayErrorContext(&e).to_string())),
+    }
+}
+
+/// The object's bytes, or its first `limit` bytes.
+pub async fn read_object(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    limit: Option<u64>,
+) -> Result<Vec<u8>, ObjectError> {
+    let mut request = s3.get_object().bucket(bucket).key(key);
+    if let Some(limit) = limit {
+        request = request.range(format!("bytes=0-{}", limit.saturating_sub(1)));
+    }
+    let output = request
+        .send()
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    let body = output.body.collect().await.map_err(storage_error)?;
+    Ok(body.into_bytes().to_vec())
+}

@@ -2,6 +2,7 @@
 //! its CHECK constraints allow), so a value that parses here is always a value Postgres accepts.
 
 mod enums;
+mod media_rules;
 mod permissions;
 mod plans;
 mod validated;
@@ -11,6 +12,7 @@ pub use enums::{
     InsightSource, IntegrationSyncStatus, MemoryType, Platform, PostPlatformStatus, PostStatus,
     Role, SubscriptionPlan, SubscriptionStatus, UnknownVariant,
 };
+pub use media_rules::{ImageRules, MAX_UPLOAD_BYTES, MediaType};
 pub use permissions::Permission;
 pub use plans::PlanLimits;
 pub use validated::{

@@ -1,10 +1,14 @@
 use crate::SubscriptionPlan;
 
-/// What a plan allows. Enforced when members are invited and accounts connected.
+const GIB: i64 = 1024 * 1024 * 1024;
+
+/// What a plan allows. Enforced when members are invited, accounts connected and media uploaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanLimits {
     pub max_users: i32,
     pub max_social_accounts: i32,
+    /// Media library quota, originals and variants together.
+    pub storage_bytes: i64,
 }
 
 impl SubscriptionPlan {
@@ -13,18 +17,22 @@ impl SubscriptionPlan {
             SubscriptionPlan::Free => PlanLimits {
                 max_users: 5,
                 max_social_accounts: 3,
+                storage_bytes: GIB,
             },
             SubscriptionPlan::Pro => PlanLimits {
                 max_users: 10,
                 max_social_accounts: 10,
+                storage_bytes: 10 * GIB,
             },
             SubscriptionPlan::Business => PlanLimits {
                 max_users: 25,
                 max_social_accounts: 30,
+                storage_bytes: 50 * GIB,
             },
             SubscriptionPlan::Enterprise => PlanLimits {
                 max_users: 200,
                 max_social_accounts: 150,
+                storage_bytes: 500 * GIB,
             },
         }
     }
@@ -36,16 +44,13 @@ mod tests {
 
     #[test]
     fn free_matches_the_schema_defaults_and_plans_only_grow() {
-        assert_eq!(
-            SubscriptionPlan::Free.limits(),
-            PlanLimits {
-                max_users: 5,
-                max_social_accounts: 3
-            }
-        );
+        let free = SubscriptionPlan::Free.limits();
+        assert_eq!((free.max_users, free.max_social_accounts), (5, 3));
         for pair in SubscriptionPlan::ALL.windows(2) {
-            assert!(pair[0].limits().max_users < pair[1].limits().max_users);
-            assert!(pair[0].limits().max_social_accounts < pair[1].limits().max_social_accounts);
+            let (smaller, larger) = (pair[0].limits(), pair[1].limits());
+            assert!(smaller.max_users < larger.max_users);
+            assert!(smaller.max_social_accounts < larger.max_social_accounts);
+            assert!(smaller.storage_bytes < larger.storage_bytes);
         }
     }
 }

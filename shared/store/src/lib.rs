@@ -4,6 +4,7 @@
 pub mod accounts;
 mod error;
 mod iam;
+pub mod media;
 mod migrate;
 mod pool;
 

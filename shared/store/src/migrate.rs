@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../migrations/V0002__accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "media_assets",
+        sql: include_str!("../migrations/V0003__media_assets.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -126,20 +126,11 @@ struct ProfileUpdate {
     first_name: Option<String>,
     last_name: Option<String>,
     /// `null` removes the avatar.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::extract::present")]
     avatar_url: Option<Option<String>>,
     timezone: Option<String>,
     language: Option<String>,
     gdpr_consent: Option<bool>,
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn avatar_url(text: &str) -> Result<String, domain::Invalid> {

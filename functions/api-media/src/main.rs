@@ -1,0 +1,6 @@
+//! `/api/media/*` behind API Gateway: presigned uploads, confirmation, library, variants, usage.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run_on_lambda(api::media::router).await
+}
