@@ -2,6 +2,7 @@
 //!
 //! * `cargo xtask dev`   – local stack up, then every API on http://127.0.0.1:3000
 //! * `cargo xtask test`  – local stack up, cfn-lint, the whole test suite, stack down
+//! * `cargo xtask bench [media]` – benchmarks, printing their numbers
 //! * `cargo xtask stack up|down|status` – the local stack alone, left running after `up`
 //!
 //! The local stack is a throwaway PostgreSQL cluster (the Debian package is installed if its
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     let result = match words.as_slice() {
         ["dev"] => dev(),
         ["test", rest @ ..] => test(rest),
+        ["bench", rest @ ..] => bench(rest),
         ["stack", "up"] => stack_up(),
         ["stack", "down"] => Stack::down(&paths()),
         ["stack", "status"] => Stack::status(&paths()),
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
+                 bench [NAME]        run the benchmarks (release build) and print their numbers\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);
@@ -175,6 +178,22 @@ fn run_tests(
     let status = child.wait().map_err(|e| e.to_string())?;
     println!("summary: {passed} passed, {failed} failed, {ignored} skipped");
     Ok(status)
+}
+
+/// Benchmarks print numbers; they never assert timings.
+fn bench(names: &[&str]) -> Result<(), String> {
+    let paths = paths();
+    let status = Command::new(cargo())
+        .current_dir(&paths.root)
+        .args(["run", "--release", "--quiet", "--package", "bench", "--"])
+        .args(names)
+        .status()
+        .map_err(|e| format!("cannot run the benchmarks: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the benchmarks exited with {status}"))
+    }
 }
 
 fn cargo() -> String {

@@ -1,0 +1,89 @@
+//! `cargo xtask bench`: measures what the issues ask to be measured and prints the numbers.
+//!
+//! * `media`: optimising a 12-megapixel JPEG (decode once, render the five platform variants),
+//!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let which: Vec<String> = std::env::args().skip(1).collect();
+    let all = which.is_empty();
+    if all || which.iter().any(|w| w == "media") {
+        media_optimize();
+    }
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// A 4000×3000 photo-like JPEG: smooth gradients with deterministic grain, quality 90.
+fn twelve_megapixel_jpeg() -> Vec<u8> {
+    let mut seed: u32 = 0x9E37_79B9;
+    let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let grain = (seed % 24) as i32 - 12;
+        let channel = |base: i32| (base + grain).clamp(0, 255) as u8;
+        image::Rgb([
+            channel((x * 255 / 4000) as i32),
+            channel((y * 255 / 3000) as i32),
+            channel(((x + y) * 255 / 7000) as i32),
+        ])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut Cursor::new(&mut bytes), 90)
+        .encode_image(&image)
+        .expect("encoding a generated image");
+    bytes
+}
+
+fn media_optimize() {
+    let source = twelve_megapixel_jpeg();
+    let baseline = peak_rss_mib();
+    println!(
+        "media optimize: 4000x3000 JPEG, {:.1} MB, decode once + 5 platform variants",
+        source.len() as f64 / 1e6
+    );
+    let mut timings: Vec<Duration> = Vec::new();
+    let mut last = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        last = media::render_all(&source).expect("variants render");
+        timings.push(started.elapsed());
+    }
+    timings.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  time per optimize: min {:.0} ms, median {:.0} ms, max {:.0} ms (5 runs, 1 thread)",
+        ms(timings[0]),
+        ms(timings[2]),
+        ms(timings[4])
+    );
+    println!(
+        "  peak RSS: {:.0} MiB (source generation alone: {:.0} MiB)",
+        peak_rss_mib(),
+        baseline
+    );
+    for variant in &last {
+        println!(
+            "  {:<9} {}x{} JPEG, {:.2} MB (limit {:.0} MB)",
+            variant.platform.as_str(),
+            variant.width,
+            variant.height,
+            variant.bytes.len() as f64 / 1e6,
+            variant.platform.image_rules().max_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+}
