@@ -5,6 +5,7 @@ mod enums;
 mod media_rules;
 mod permissions;
 mod plans;
+mod text_rules;
 mod validated;
 
 pub use enums::{
@@ -15,6 +16,10 @@ pub use enums::{
 pub use media_rules::{ImageRules, MAX_UPLOAD_BYTES, MediaType};
 pub use permissions::Permission;
 pub use plans::PlanLimits;
+pub use text_rules::{
+    HashtagCaps, TextLimits, TextReport, X_URL_WEIGHT, check_text, hashtags, linkedin_commentary,
+    x_weighted_length,
+};
 pub use validated::{
     EmailAddress, Invalid, NewPassword, Slug, TimeZone, bounded_text, language_tag,
 };

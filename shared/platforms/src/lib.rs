@@ -1,0 +1,11 @@
+//! What every platform client shares: platform tokens encrypted at rest, the OAuth 2.0
+//! authorization-code flow with PKCE, and one classification of failures that the publisher
+//! acts on (retry, back off, refresh, reject, or never retry blindly).
+
+mod failure;
+mod oauth;
+mod token_cipher;
+
+pub use failure::{Failure, classify_http};
+pub use oauth::{AuthorizationRequest, OAuthApp, Pkce, authorization_url};
+pub use token_cipher::{CipherError, TokenCipher};
