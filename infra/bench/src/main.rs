@@ -1,7 +1,11 @@
 //! `cargo xtask bench`: measures what the issues ask to be measured and prints the numbers.
 //!
+//! * `api`: latency percentiles and throughput of read endpoints, and login time, against the
+//!   local stack (Postgres + the local AWS endpoint).
 //! * `media`: optimising a 12-megapixel JPEG (decode once, render the five platform variants),
 //!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
+
+mod api_load;
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -11,6 +15,11 @@ fn main() {
     let all = which.is_empty();
     if all || which.iter().any(|w| w == "media") {
         media_optimize();
+    }
+    if all || which.iter().any(|w| w == "api") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(api_load::run());
     }
 }
 

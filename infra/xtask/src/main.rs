@@ -34,7 +34,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
-                 bench [NAME]        run the benchmarks (release build) and print their numbers\n  \
+                 bench [api|media]   run the benchmarks (release build) and print their numbers\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);
@@ -180,15 +180,19 @@ fn run_tests(
     Ok(status)
 }
 
-/// Benchmarks print numbers; they never assert timings.
+/// Benchmarks print numbers; they never assert timings. They run against the local stack.
 fn bench(names: &[&str]) -> Result<(), String> {
     let paths = paths();
+    let stack = Stack::up(&paths)?;
+    process::ignore_interrupts();
     let status = Command::new(cargo())
         .current_dir(&paths.root)
         .args(["run", "--release", "--quiet", "--package", "bench", "--"])
         .args(names)
+        .envs(stack.env())
         .status()
         .map_err(|e| format!("cannot run the benchmarks: {e}"))?;
+    drop(stack);
     if status.success() {
         Ok(())
     } else {

@@ -1,0 +1,222 @@
+//! `bench api`: the real routers served in-process (release build) against the local stack,
+//! loaded over loopback by keep-alive HTTP/1.1 connections; prints latency percentiles and
+//! throughput. Server and load share the machine's cores.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use runtime::{AppState, Config};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const CONNECTIONS: usize = 32;
+const RUN_FOR: Duration = Duration::from_secs(8);
+
+/// One keep-alive connection speaking just enough HTTP/1.1.
+struct Connection {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(port: u16) -> Connection {
+        let stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("the bench server is up");
+        stream.set_nodelay(true).ok();
+        Connection {
+            stream,
+            buffer: Vec::with_capacity(8192),
+        }
+    }
+
+    /// Sends a request and returns (status, body).
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &str,
+    ) -> (u16, Vec<u8>) {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            body.len()
+        );
+        self.stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("write");
+        self.buffer.clear();
+        let mut chunk = [0u8; 8192];
+        let (head_end, content_length, status) = loop {
+            let read = self.stream.read(&mut chunk).await.expect("read");
+            assert!(read > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..read]);
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                let status = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (end + 4, length, status);
+            }
+        };
+        while self.buffer.len() < head_end + content_length {
+            let read = self.stream.read(&mut chunk).await.expect("read");
+            assert!(read > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+        (
+            status,
+            self.buffer[head_end..head_end + content_length].to_vec(),
+        )
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+async fn load(port: u16, name: &str, method: &'static str, path: &'static str, headers: String) {
+    let deadline = Instant::now() + RUN_FOR;
+    let mut workers = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let headers = headers.clone();
+        workers.push(tokio::spawn(async move {
+            let mut connection = Connection::open(port).await;
+            let mut latencies = Vec::new();
+            let mut failures = 0u64;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let (status, _) = connection.request(method, path, &headers, "").await;
+                latencies.push(started.elapsed());
+                if status != 200 {
+                    failures += 1;
+                }
+            }
+            (latencies, failures)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failures = 0;
+    for worker in workers {
+        let (latencies, failed) = worker.await.expect("worker");
+        all.extend(latencies);
+        failures += failed;
+    }
+    all.sort();
+    println!(
+        "  {name:<32} {:>7.0} req/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {failures} non-200)",
+        all.len() as f64 / RUN_FOR.as_secs_f64(),
+        percentile(&all, 0.50),
+        percentile(&all, 0.95),
+        percentile(&all, 0.99),
+        all.len()
+    );
+}
+
+pub async fn run() {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let mut vars: HashMap<&str, String> = HashMap::new();
+    for name in [
+        "DATABASE_URL",
+        "APP_SECRET_ID",
+        "TABLE_NAME",
+        "MEDIA_BUCKET",
+    ] {
+        vars.insert(
+            name,
+            std::env::var(name)
+                .unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask bench api`")),
+        );
+    }
+    vars.insert("TABLE_NAME", format!("bench-{suffix}"));
+    vars.insert("DB_MAX_CONNECTIONS", "16".into());
+    let config =
+        Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
+            .expect("config");
+    let sdk = cloud::load_sdk_config().await;
+    let aws = cloud::AwsClients::new(&sdk);
+    let names = dev_server::local_stack::LocalResources {
+        table: config.table_name.clone(),
+        bucket: config.media_bucket.clone(),
+        secret_id: config.app_secret_id.clone(),
+        email_from: config.email_from.clone(),
+        ..Default::default()
+    };
+    dev_server::local_stack::provision(&aws, &names)
+        .await
+        .expect("local resources");
+    let state = AppState::build(config, &sdk).await.expect("app state");
+    store::run_migrations(&state.db).await.expect("migrations");
+
+    let app = api::serve(api::all_routes(state));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut connection = Connection::open(port).await;
+    let email = format!("bench-{suffix}@example.test");
+    let register = serde_json::json!({
+        "email": email, "password": "correct horse battery staple", "organization_name": format!("Bench {suffix}"),
+    })
+    .to_string();
+    let json = "Content-Type: application/json\r\n";
+    let (status, body) = connection
+        .request("POST", "/api/auth/register", json, &register)
+        .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let access = serde_json::from_slice::<serde_json::Value>(&body).expect("json")["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    println!(
+        "api (release build, in-process server, {CONNECTIONS} keep-alive connections, {}s each, loopback):",
+        RUN_FOR.as_secs()
+    );
+    load(port, "GET /api/health", "GET", "/api/health", String::new()).await;
+    load(
+        port,
+        "GET /api/users/profile",
+        "GET",
+        "/api/users/profile",
+        format!("Authorization: Bearer {access}\r\n"),
+    )
+    .await;
+    load(
+        port,
+        "GET /api/organizations/members",
+        "GET",
+        "/api/organizations/members",
+        format!("Authorization: Bearer {access}\r\n"),
+    )
+    .await;
+
+    let login = serde_json::json!({ "email": email, "password": "correct horse battery staple" })
+        .to_string();
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        let (status, _) = connection
+            .request("POST", "/api/auth/login", json, &login)
+            .await;
+        assert_eq!(status, 200);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "  POST /api/auth/login (argon2id, sequential)  p50 {:.1} ms  max {:.1} ms  (20 logins)",
+        percentile(&times, 0.5),
+        percentile(&times, 1.0)
+    );
+}
