@@ -1,0 +1,120 @@
+//! The platform sandbox: a local HTTP server implementing the subset of the X, Meta (Facebook
+//! Pages and Instagram), LinkedIn and TikTok APIs that the clients call — OAuth with PKCE and
+//! refresh, profiles, publishing, media, container and status polling, metrics that grow over
+//! time — with faults switched on per platform, user or path from `POST /_sandbox/faults`.
+//! It is a test double at the network edge: the clients do not know they talk to it.
+
+mod errors;
+mod guard;
+mod linkedin;
+mod meta;
+mod oauth;
+mod state;
+mod tiktok;
+mod x;
+
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub use guard::bearer;
+pub use state::{Fault, FaultKind, Sandbox, SandboxPost};
+
+/// Every route, under a prefix per platform family.
+pub fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/{platform}/authorize", get(oauth::authorize))
+        .route("/{platform}/token", post(oauth::token))
+        .route("/{platform}/revoke", post(oauth::revoke))
+        // X
+        .route("/x/2/users/me", get(x::me))
+        .route("/x/2/tweets", post(x::create_tweet).get(x::tweets))
+        .route("/x/2/media/upload", post(x::upload_media))
+        // Meta
+        .route("/meta/v25.0/oauth/access_token", get(oauth::meta_token))
+        .route("/meta/v25.0/me", get(meta::me))
+        .route("/meta/v25.0/me/accounts", get(meta::accounts))
+        .route(
+            "/meta/v25.0/me/permissions",
+            delete(meta::revoke_permissions),
+        )
+        .route("/meta/v25.0/{id}", get(meta::object))
+        .route("/meta/v25.0/{id}/insights", get(meta::insights))
+        .route("/meta/v25.0/{id}/{edge}", post(meta::page_post))
+        // LinkedIn
+        .route("/linkedin/v2/userinfo", get(linkedin::userinfo))
+        .route("/linkedin/rest/posts", post(linkedin::create_post))
+        .route("/linkedin/rest/images", post(linkedin::initialize_image))
+        .route("/linkedin/upload/{number}", put(linkedin::upload))
+        .route(
+            "/linkedin/rest/socialActions/{urn}",
+            get(linkedin::social_actions),
+        )
+        // TikTok
+        .route(
+            "/tiktok/v2/user/info/",
+            post(tiktok::user_info).get(tiktok::user_info),
+        )
+        .route(
+            "/tiktok/v2/post/publish/creator_info/query/",
+            post(tiktok::creator_info),
+        )
+        .route("/tiktok/v2/post/publish/video/init/", post(tiktok::init))
+        .route("/tiktok/v2/post/publish/content/init/", post(tiktok::init))
+        .route(
+            "/tiktok/v2/post/publish/status/fetch/",
+            post(tiktok::status),
+        )
+        .route("/tiktok/v2/video/query/", post(tiktok::video_query))
+        // Control, for tests and the dev stack
+        .route("/_sandbox/faults", post(add_fault))
+        .route("/_sandbox/posts", get(list_posts))
+        .route("/_sandbox/health", get(|| async { "ok" }))
+        .with_state(sandbox)
+}
+
+async fn add_fault(State(sandbox): State<Sandbox>, Json(fault): Json<Fault>) -> impl IntoResponse {
+    sandbox.lock().faults.push(fault);
+    axum::http::StatusCode::CREATED
+}
+
+#[derive(Deserialize)]
+struct PostFilter {
+    platform: Option<domain::Platform>,
+    user: Option<String>,
+}
+
+async fn list_posts(
+    State(sandbox): State<Sandbox>,
+    Query(filter): Query<PostFilter>,
+) -> impl IntoResponse {
+    let state = sandbox.lock();
+    let posts: Vec<&SandboxPost> = state
+        .posts
+        .iter()
+        .filter(|p| {
+            filter.platform.is_none_or(|f| f == p.platform)
+                && filter.user.as_deref().is_none_or(|u| u == p.user)
+        })
+        .collect();
+    Json(serde_json::json!({ "posts": posts }))
+}
+
+/// Serves the sandbox on `127.0.0.1:port` (0 picks a free port); returns its base URL.
+pub async fn spawn(port: u16) -> std::io::Result<(String, Sandbox)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let sandbox = Sandbox::default();
+    if let Ok(mut slot) = sandbox.base_url.lock() {
+        *slot = base.clone();
+    }
+    let app = router(sandbox.clone());
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "platform sandbox stopped");
+        }
+    });
+    Ok((base, sandbox))
+}

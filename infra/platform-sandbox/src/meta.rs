@@ -1,0 +1,366 @@
+//! Meta Graph API (v25.0): the user, their Pages (each with an Instagram business account),
+//! Page posts and photos, Instagram containers → status → publish, insights.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::Platform;
+use serde_json::json;
+
+use crate::errors::platform_error;
+use crate::guard::{Admitted, admit};
+use crate::state::{Pending, Sandbox, SandboxPost, now_unix};
+
+type Params = Query<HashMap<String, String>>;
+
+async fn admitted(
+    sandbox: &Sandbox,
+    platform: Platform,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    path: &str,
+) -> Result<Admitted, Response> {
+    admit(
+        sandbox,
+        platform,
+        headers,
+        params.get("access_token").map(String::as_str),
+        path,
+    )
+    .await
+}
+
+fn page_of(user: &str) -> String {
+    format!("page-{user}")
+}
+
+fn instagram_of(user: &str) -> String {
+    format!("ig-{user}")
+}
+
+fn bad_request(platform: Platform, code: &str, message: &str) -> Response {
+    platform_error(platform, StatusCode::BAD_REQUEST, code, message)
+}
+
+pub async fn me(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    match admitted(&sandbox, Platform::Facebook, &headers, &params, "/me").await {
+        Ok(a) => {
+            Json(json!({ "id": a.user, "name": format!("Sandbox {}", a.user) })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+pub async fn accounts(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let a = match admitted(
+        &sandbox,
+        Platform::Facebook,
+        &headers,
+        &params,
+        "/me/accounts",
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let (page_token, _) = sandbox.issue_tokens(Platform::Facebook, &a.user);
+    Json(json!({ "data": [{
+        "id": page_of(&a.user), "name": format!("Sandbox Page of {}", a.user), "access_token": page_token,
+        "category": "Brand", "followers_count": 3400,
+        "instagram_business_account": { "id": instagram_of(&a.user), "username": format!("{}_ig", a.user.replace('-', "_")) },
+    }]}))
+    .into_response()
+}
+
+pub async fn revoke_permissions(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    match admitted(
+        &sandbox,
+        Platform::Facebook,
+        &headers,
+        &params,
+        "/me/permissions",
+    )
+    .await
+    {
+        Ok(_) => {
+            if let Some(token) = crate::bearer(&headers)
+                .map(str::to_owned)
+                .or_else(|| params.get("access_token").cloned())
+            {
+                let mut state = sandbox.lock();
+                state.access.remove(&token);
+                state.revoked.push(token);
+            }
+            Json(json!({ "success": true })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// `POST /{page}/feed` and `POST /{page}/photos`.
+pub async fn page_post(
+    State(sandbox): State<Sandbox>,
+    Path((page, edge)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let a = match admitted(
+        &sandbox,
+        Platform::Facebook,
+        &headers,
+        &params,
+        &format!("/{edge}"),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    if page != page_of(&a.user) {
+        return bad_request(
+            Platform::Facebook,
+            "200",
+            "(#200) Requires pages_manage_posts on this Page",
+        );
+    }
+    let (kind, text, media) = match edge.as_str() {
+        "feed" => {
+            let Some(message) = params.get("message").filter(|m| !m.is_empty()) else {
+                return bad_request(
+                    Platform::Facebook,
+                    "100",
+                    "(#100) message or link is required",
+                );
+            };
+            (
+                "text",
+                message.clone(),
+                params.get("link").cloned().into_iter().collect(),
+            )
+        }
+        "photos" => {
+            let Some(url) = params.get("url") else {
+                return bad_request(Platform::Facebook, "100", "(#100) url is required");
+            };
+            (
+                "image",
+                params.get("caption").cloned().unwrap_or_default(),
+                vec![url.clone()],
+            )
+        }
+        "media" | "media_publish" => {
+            return instagram_edge(&sandbox, a, &page, &edge, &params).await;
+        }
+        _ => return bad_request(Platform::Facebook, "100", "unknown edge"),
+    };
+    let id = format!("{page}_{}", sandbox.id(""));
+    sandbox.record_post(SandboxPost {
+        platform: Platform::Facebook,
+        user: a.user.clone(),
+        id: id.clone(),
+        kind: kind.into(),
+        text,
+        media,
+        reply_to: None,
+        created_unix: now_unix(),
+    });
+    let body = if edge == "photos" {
+        json!({ "id": sandbox.id("photo-"), "post_id": id })
+    } else {
+        json!({ "id": id })
+    };
+    a.answer(Json(body).into_response()).await
+}
+
+async fn instagram_edge(
+    sandbox: &Sandbox,
+    a: Admitted,
+    account: &str,
+    edge: &str,
+    params: &HashMap<String, String>,
+) -> Response {
+    if account != instagram_of(&a.user) {
+        return bad_request(
+            Platform::Instagram,
+            "10",
+            "(#10) Application does not have permission for this action",
+        );
+    }
+    if let Some(fault) = sandbox.take_fault(Platform::Instagram, Some(&a.user), edge)
+        && let Some(response) = crate::errors::fault_response(Platform::Instagram, &fault).await
+    {
+        return response;
+    }
+    if edge == "media" {
+        let caption = params.get("caption").cloned().unwrap_or_default();
+        if caption.chars().count() > 2200 {
+            return bad_request(
+                Platform::Instagram,
+                "100",
+                "The caption is longer than 2,200 characters",
+            );
+        }
+        let media_type = params
+            .get("media_type")
+            .map(String::as_str)
+            .unwrap_or("IMAGE");
+        let (kind, media, children) = match media_type {
+            "CAROUSEL" => {
+                let children: Vec<String> = params
+                    .get("children")
+                    .map(|c| c.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                if children.is_empty()
+                    || children.len() > 10
+                    || children
+                        .iter()
+                        .any(|c| !sandbox.lock().pending.contains_key(c))
+                {
+                    return bad_request(
+                        Platform::Instagram,
+                        "100",
+                        "children must be 1 to 10 item containers",
+                    );
+                }
+                ("carousel", Vec::new(), children)
+            }
+            "REELS" | "VIDEO" => match params.get("video_url") {
+                Some(url) => ("reel", vec![url.clone()], Vec::new()),
+                None => return bad_request(Platform::Instagram, "100", "video_url is required"),
+            },
+            _ => match params.get("image_url") {
+                Some(url) => ("image", vec![url.clone()], Vec::new()),
+                None => return bad_request(Platform::Instagram, "100", "image_url is required"),
+            },
+        };
+        let id = sandbox.id("container-");
+        sandbox.lock().pending.insert(
+            id.clone(),
+            Pending {
+                user: a.user.clone(),
+                kind: kind.into(),
+                text: caption,
+                media,
+                children,
+                polls: 0,
+                published_id: None,
+            },
+        );
+        return a.answer(Json(json!({ "id": id })).into_response()).await;
+    }
+    // media_publish
+    let Some(creation) = params.get("creation_id") else {
+        return bad_request(Platform::Instagram, "100", "creation_id is required");
+    };
+    let container = sandbox.lock().pending.get(creation).cloned();
+    let Some(container) = container.filter(|c| c.user == a.user) else {
+        return bad_request(Platform::Instagram, "100", "unknown creation_id");
+    };
+    if container.published_id.is_some() {
+        return bad_request(
+            Platform::Instagram,
+            "506",
+            "Duplicate post: this container was already published",
+        );
+    }
+    if container.kind == "reel" && container.polls == 0 {
+        return bad_request(
+            Platform::Instagram,
+            "9007",
+            "Media ID is not available: the container is not ready",
+        );
+    }
+    let id = sandbox.id("igmedia-");
+    let media = if container.kind == "carousel" {
+        let state = sandbox.lock();
+        container
+            .children
+            .iter()
+            .filter_map(|c| state.pending.get(c))
+            .flat_map(|c| c.media.clone())
+            .collect()
+    } else {
+        container.media.clone()
+    };
+    if let Some(container) = sandbox.lock().pending.get_mut(creation) {
+        container.published_id = Some(id.clone());
+    }
+    sandbox.record_post(SandboxPost {
+        platform: Platform::Instagram,
+        user: a.user.clone(),
+        id: id.clone(),
+        kind: container.kind,
+        text: container.text,
+        media,
+        reply_to: None,
+        created_unix: now_unix(),
+    });
+    a.answer(Json(json!({ "id": id })).into_response()).await
+}
+
+/// `GET /{id}`: a container's status, or a Page's / account's fields.
+pub async fn object(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let a = match admitted(&sandbox, Platform::Facebook, &headers, &params, "/object").await {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    if id.starts_with("container-") {
+        let mut state = sandbox.lock();
+        let Some(container) = state.pending.get_mut(&id).filter(|c| c.user == a.user) else {
+            return bad_request(Platform::Instagram, "100", "unknown container");
+        };
+        container.polls += 1;
+        let status = if container.published_id.is_some() {
+            "PUBLISHED"
+        } else if container.kind == "reel" && container.polls < 2 {
+            "IN_PROGRESS"
+        } else {
+            "FINISHED"
+        };
+        return Json(json!({ "id": id, "status_code": status })).into_response();
+    }
+    Json(json!({ "id": id, "name": format!("Sandbox {id}"), "followers_count": 3400, "fan_count": 3400, "username": id })).into_response()
+}
+
+pub async fn insights(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    if let Err(response) =
+        admitted(&sandbox, Platform::Facebook, &headers, &params, "/insights").await
+    {
+        return response;
+    }
+    let Some((likes, comments, shares, views)) = sandbox.metrics_for(&id) else {
+        return bad_request(Platform::Facebook, "100", "unknown object");
+    };
+    let metric = |name: &str, value: u64| json!({ "name": name, "period": "lifetime", "values": [{ "value": value }] });
+    Json(json!({ "data": [
+        metric("likes", likes), metric("comments", comments), metric("shares", shares),
+        metric("views", views), metric("reach", views / 2), metric("total_interactions", likes + comments + shares),
+    ]}))
+    .into_response()
+}

@@ -1,0 +1,207 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use domain::Platform;
+use serde::{Deserialize, Serialize};
+
+/// A fault to inject, as tests and the dev UI ask for it through `POST /_sandbox/faults`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// 429 with the platform's reset information.
+    RateLimited { reset_after_secs: u64 },
+    /// 500.
+    ServerError,
+    /// Answers after `millis`, past a client's timeout.
+    Slow { millis: u64 },
+    /// The token is refused as expired.
+    ExpiredToken,
+    /// The platform refuses the content with `reason`.
+    Rejected { reason: String },
+    /// The post IS created, but the answer comes only after `millis` (a lost response).
+    LostResponse { millis: u64 },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    pub platform: Option<Platform>,
+    /// Only requests of this platform user (the id the profile endpoint reports).
+    pub user: Option<String>,
+    /// Only requests whose path contains this text.
+    pub path_contains: Option<String>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many matching requests it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingCode {
+    pub platform: Platform,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: Option<String>,
+    pub user: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub platform: Platform,
+    pub user: String,
+    pub expires_at: u64,
+}
+
+/// A post as the platform stored it: the sandbox's record of what was published, so tests can
+/// count duplicates.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxPost {
+    pub platform: Platform,
+    pub user: String,
+    pub id: String,
+    pub kind: String,
+    pub text: String,
+    pub media: Vec<String>,
+    pub reply_to: Option<String>,
+    pub created_unix: u64,
+}
+
+/// An Instagram container, or a TikTok publish, that becomes ready after a few polls.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub user: String,
+    pub kind: String,
+    pub text: String,
+    pub media: Vec<String>,
+    pub children: Vec<String>,
+    pub polls: u32,
+    pub published_id: Option<String>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub next: u64,
+    pub codes: HashMap<String, PendingCode>,
+    pub access: HashMap<String, Grant>,
+    pub refresh: HashMap<String, (Platform, String)>,
+    pub posts: Vec<SandboxPost>,
+    pub pending: HashMap<String, Pending>,
+    pub uploads: HashMap<String, usize>,
+    pub faults: Vec<Fault>,
+    pub revoked: Vec<String>,
+}
+
+/// How long sandbox access tokens live; short, so refresh paths get exercised.
+pub const ACCESS_TTL_SECS: u64 = 3600;
+
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Mutex<State>>,
+    pub started: Instant,
+    /// Where the sandbox is reachable (for upload URLs it hands out).
+    pub base_url: Arc<Mutex<String>>,
+}
+
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox {
+            inner: Arc::new(Mutex::new(State::default())),
+            started: Instant::now(),
+            base_url: Arc::new(Mutex::new(String::new())),
+        }
+    }
+}
+
+impl Sandbox {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A fresh identifier with a prefix, e.g. `tweet-17`.
+    pub fn id(&self, prefix: &str) -> String {
+        let mut state = self.lock();
+        state.next += 1;
+        format!("{prefix}{}", state.next + 1_000_000)
+    }
+
+    pub fn issue_tokens(&self, platform: Platform, user: &str) -> (String, String) {
+        let access = format!("sbx-{}-{}", platform, uuid::Uuid::new_v4().simple());
+        let refresh = format!("sbr-{}-{}", platform, uuid::Uuid::new_v4().simple());
+        let mut state = self.lock();
+        state.access.insert(
+            access.clone(),
+            Grant {
+                platform,
+                user: user.to_owned(),
+                expires_at: now_unix() + ACCESS_TTL_SECS,
+            },
+        );
+        state
+            .refresh
+            .insert(refresh.clone(), (platform, user.to_owned()));
+        (access, refresh)
+    }
+
+    /// The user a bearer token belongs to, if it is live for this platform.
+    pub fn user_of(&self, platform: Platform, bearer: Option<&str>) -> Option<String> {
+        let token = bearer?;
+        let state = self.lock();
+        let grant = state.access.get(token)?;
+        (grant.platform == platform && grant.expires_at > now_unix()).then(|| grant.user.clone())
+    }
+
+    /// Takes the first matching fault, counting it down.
+    pub fn take_fault(
+        &self,
+        platform: Platform,
+        user: Option<&str>,
+        path: &str,
+    ) -> Option<FaultKind> {
+        let mut state = self.lock();
+        let index = state.faults.iter().position(|f| {
+            f.times > 0
+                && f.platform.is_none_or(|p| p == platform)
+                && f.user.as_deref().is_none_or(|u| Some(u) == user)
+                && f.path_contains.as_deref().is_none_or(|p| path.contains(p))
+        })?;
+        let fault = &mut state.faults[index];
+        fault.times -= 1;
+        let kind = fault.kind.clone();
+        if fault.times == 0 {
+            state.faults.remove(index);
+        }
+        Some(kind)
+    }
+
+    pub fn record_post(&self, post: SandboxPost) {
+        self.lock().posts.push(post);
+    }
+
+    /// Engagement that grows with a post's age, so metric syncs see movement.
+    pub fn metrics_for(&self, id: &str) -> Option<(u64, u64, u64, u64)> {
+        let state = self.lock();
+        let post = state.posts.iter().find(|p| p.id == id)?;
+        let age = now_unix().saturating_sub(post.created_unix) + 1;
+        let seed = id.bytes().map(u64::from).sum::<u64>() % 7 + 1;
+        Some((
+            age * seed * 3,
+            age * seed / 2 + 1,
+            age * seed / 4,
+            age * seed * 40,
+        ))
+    }
+}
