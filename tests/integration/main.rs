@@ -9,5 +9,6 @@ mod layout;
 mod media;
 mod migrations;
 mod openapi;
+mod platforms;
 mod schema;
 mod startup;

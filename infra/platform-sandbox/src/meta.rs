@@ -132,6 +132,9 @@ pub async fn page_post(
         Ok(a) => a,
         Err(response) => return response,
     };
+    if matches!(edge.as_str(), "media" | "media_publish") {
+        return instagram_edge(&sandbox, a, &page, &edge, &params).await;
+    }
     if page != page_of(&a.user) {
         return bad_request(
             Platform::Facebook,
@@ -163,9 +166,6 @@ pub async fn page_post(
                 params.get("caption").cloned().unwrap_or_default(),
                 vec![url.clone()],
             )
-        }
-        "media" | "media_publish" => {
-            return instagram_edge(&sandbox, a, &page, &edge, &params).await;
         }
         _ => return bad_request(Platform::Facebook, "100", "unknown edge"),
     };

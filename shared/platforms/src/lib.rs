@@ -2,10 +2,17 @@
 //! authorization-code flow with PKCE, and one classification of failures that the publisher
 //! acts on (retry, back off, refresh, reject, or never retry blindly).
 
+mod client;
+mod endpoints;
 mod failure;
 mod oauth;
 mod token_cipher;
 
+pub use client::{
+    Acting, AppCredentials, ConnectableAccount, Content, MediaItem, PlatformClient, PostMetrics,
+    Published, TokenSet,
+};
+pub use endpoints::{Endpoints, PlatformUrls};
 pub use failure::{Failure, classify_http};
-pub use oauth::{AuthorizationRequest, OAuthApp, Pkce, authorization_url};
+pub use oauth::{AuthorizationRequest, OAuthApp, Pkce, authorization_url, scopes};
 pub use token_cipher::{CipherError, TokenCipher};
