@@ -11,4 +11,5 @@ mod migrations;
 mod openapi;
 mod platforms;
 mod schema;
+mod social_accounts;
 mod startup;

@@ -10,9 +10,10 @@ async fn the_app_state_carries_the_secret_read_from_secrets_manager() {
     let state = env.state().await;
     assert_eq!(state.secrets.token_encryption_key.expose().len(), 32);
     assert!(state.secrets.jwt_signing_key.expose().len() >= 32);
-    assert!(
-        state.secrets.platforms.is_empty(),
-        "no platform app is configured locally by default"
+    assert_eq!(
+        state.secrets.platforms.len(),
+        5,
+        "locally, every platform's sandbox app is configured"
     );
 }
 

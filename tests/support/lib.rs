@@ -120,13 +120,19 @@ pub struct TestEnv {
     pub table: String,
     pub bucket: String,
     pub secret_id: String,
+    /// This test's own platform sandbox.
+    pub sandbox_url: String,
 }
 
 impl TestEnv {
     /// Provisions a database, table, bucket and secret of this test's own.
     pub async fn new() -> TestEnv {
         let database = fresh_database().await;
+        let (sandbox_url, _sandbox) = platform_sandbox::spawn(0)
+            .await
+            .expect("the platform sandbox starts");
         let env = TestEnv {
+            sandbox_url,
             database_url: database_url(&database),
             database,
             table: unique("itest"),
@@ -153,6 +159,8 @@ impl TestEnv {
             ("APP_SECRET_ID".into(), self.secret_id.clone()),
             ("EMAIL_FROM".into(), SENDER.into()),
             ("APP_BASE_URL".into(), "https://app.example.test".into()),
+            ("API_BASE_URL".into(), "https://api.example.test".into()),
+            ("PLATFORM_SANDBOX_URL".into(), self.sandbox_url.clone()),
         ])
     }
 

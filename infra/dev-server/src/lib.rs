@@ -19,6 +19,14 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         Err(_) => 3000,
     };
     let mut config = Config::from_env()?;
+    // The platform sandbox runs inside the dev server, so connecting and publishing work locally.
+    let sandbox_port: u16 = std::env::var("PLATFORM_SANDBOX_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(4010);
+    let (sandbox_url, _sandbox) = platform_sandbox::spawn(sandbox_port).await?;
+    tracing::info!("platform sandbox on {sandbox_url}");
+    config.platform_sandbox_url = Some(sandbox_url);
     let sdk = cloud::load_sdk_config().await;
     let aws = cloud::AwsClients::new(&sdk);
     let names = LocalResources {

@@ -178,7 +178,8 @@ pub async fn verify_sender(aws: &AwsClients, email: &str) -> Result<(), Provisio
     }
 }
 
-/// A new application secret: random keys, no platform apps (those are added per platform).
+/// A new application secret: random keys, and an app of every platform registered with the
+/// platform sandbox (any client id and secret work there).
 pub fn generate_app_secret() -> String {
     let random = |len: usize| {
         let mut bytes = vec![0u8; len];
@@ -188,7 +189,13 @@ pub fn generate_app_secret() -> String {
     serde_json::json!({
         "jwt_signing_key": random(64),
         "token_encryption_key": random(32),
-        "platforms": {},
+        "platforms": {
+            "x": { "client_id": "sandbox-x", "client_secret": random(24) },
+            "facebook": { "client_id": "sandbox-meta", "client_secret": random(24) },
+            "instagram": { "client_id": "sandbox-meta", "client_secret": random(24) },
+            "linkedin": { "client_id": "sandbox-linkedin", "client_secret": random(24) },
+            "tiktok": { "client_id": "sandbox-tiktok", "client_secret": random(24) },
+        },
     })
     .to_string()
 }

@@ -76,12 +76,28 @@ pub async fn accounts(
         Err(response) => return response,
     };
     let (page_token, _) = sandbox.issue_tokens(Platform::Facebook, &a.user);
-    Json(json!({ "data": [{
-        "id": page_of(&a.user), "name": format!("Sandbox Page of {}", a.user), "access_token": page_token,
-        "category": "Brand", "followers_count": 3400,
-        "instagram_business_account": { "id": instagram_of(&a.user), "username": format!("{}_ig", a.user.replace('-', "_")) },
-    }]}))
-    .into_response()
+    let page = |id: String, name: String| {
+        json!({
+            "id": id, "name": name, "access_token": page_token, "category": "Brand", "followers_count": 3400,
+            "instagram_business_account": { "id": instagram_of(&a.user), "username": format!("{}_ig", a.user.replace('-', "_")) },
+        })
+    };
+    let mut pages = vec![page(
+        page_of(&a.user),
+        format!("Sandbox Page of {}", a.user),
+    )];
+    // An agency manages several Pages: the app must let the user choose.
+    if a.user.starts_with("agency") {
+        let mut second = page(
+            format!("{}-b", page_of(&a.user)),
+            format!("Second Page of {}", a.user),
+        );
+        if let Some(object) = second.as_object_mut() {
+            object.remove("instagram_business_account");
+        }
+        pages.push(second);
+    }
+    Json(json!({ "data": pages })).into_response()
 }
 
 pub async fn revoke_permissions(
@@ -135,7 +151,7 @@ pub async fn page_post(
     if matches!(edge.as_str(), "media" | "media_publish") {
         return instagram_edge(&sandbox, a, &page, &edge, &params).await;
     }
-    if page != page_of(&a.user) {
+    if !page.starts_with(&page_of(&a.user)) {
         return bad_request(
             Platform::Facebook,
             "200",

@@ -46,10 +46,12 @@ pub async fn authorize(
         )
             .into_response();
     };
+    // The same person consents every time unless a test asks for another (`login_hint`), so a
+    // reconnection finds the account it had.
     let user = query
         .get("login_hint")
         .cloned()
-        .unwrap_or_else(|| sandbox.id(&format!("{platform}-user-")));
+        .unwrap_or_else(|| format!("{platform}-user-1"));
     let code = format!("code-{}", uuid::Uuid::new_v4().simple());
     sandbox.lock().codes.insert(
         code.clone(),

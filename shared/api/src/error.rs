@@ -19,6 +19,8 @@ pub enum ErrorCode {
     LastAdmin,
     UploadRejected,
     AssetInUse,
+    PlatformNotConfigured,
+    NeedsReconnect,
     Unauthenticated,
     Forbidden,
     NotFound,
@@ -46,7 +48,10 @@ impl ErrorCode {
             ErrorCode::EmailTaken | ErrorCode::LastAdmin | ErrorCode::AssetInUse => {
                 StatusCode::CONFLICT
             }
-            ErrorCode::UploadRejected => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UploadRejected | ErrorCode::PlatformNotConfigured => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ErrorCode::NeedsReconnect => StatusCode::CONFLICT,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,

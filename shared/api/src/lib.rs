@@ -11,6 +11,7 @@ pub mod media;
 pub mod openapi;
 pub mod rate_limit;
 mod request_id;
+pub mod social_accounts;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

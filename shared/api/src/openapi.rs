@@ -126,6 +126,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::accounts::users::routes(),
         crate::accounts::organizations::routes(),
         crate::media::routes(),
+        crate::social_accounts::routes(),
     ]
 }
 

@@ -64,6 +64,10 @@ pub struct Config {
     pub app_base_url: String,
     /// The sender of transactional email (an SES-verified identity in AWS).
     pub email_from: String,
+    /// Where this API is reachable from browsers: OAuth callbacks come back here.
+    pub api_base_url: String,
+    /// Locally: the platform sandbox that stands in for every social network.
+    pub platform_sandbox_url: Option<String>,
 }
 
 /// Every problem with the environment at once, so a deploy is fixed in one round.
@@ -152,6 +156,18 @@ impl Config {
             problems.push("EMAIL_FROM must be an email address".to_owned());
         }
 
+        let api_base_url = get("API_BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(api_base_url.starts_with("https://") || api_base_url.starts_with("http://")) {
+            problems.push("API_BASE_URL must be an http(s) URL".to_owned());
+        }
+        let platform_sandbox_url = get("PLATFORM_SANDBOX_URL");
+        if platform_sandbox_url.is_some() && environment == Environment::Prod {
+            problems.push("PLATFORM_SANDBOX_URL must not be set in prod".to_owned());
+        }
+
         let queue_urls = QUEUES
             .iter()
             .filter_map(|queue| get(queue.url_env).map(|url| (queue.name, url)))
@@ -170,6 +186,8 @@ impl Config {
             queue_urls,
             app_base_url,
             email_from,
+            api_base_url,
+            platform_sandbox_url,
         })
     }
 }

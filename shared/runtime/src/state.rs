@@ -30,6 +30,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub access_tokens: AccessTokens,
     pub passwords: PasswordHasher,
+    pub platforms: platforms::PlatformClient,
+    pub token_cipher: platforms::TokenCipher,
 }
 
 impl AppState {
@@ -48,10 +50,28 @@ impl AppState {
         let kv = Kv::new(aws.dynamodb.clone(), config.table_name.clone());
         let mailer = Mailer::new(aws.ses.clone(), config.email_from.clone());
         let access_tokens = AccessTokens::new(secrets.jwt_signing_key.expose());
+        let token_cipher = platforms::TokenCipher::new(secrets.token_encryption_key.expose())
+            .map_err(|e| ConfigError {
+                problems: vec![e.to_string()],
+            })?;
+        let platforms = match &config.platform_sandbox_url {
+            Some(base) => platforms::PlatformClient::new(
+                platforms::Endpoints::sandbox(base),
+                std::time::Duration::from_secs(2),
+                std::time::Duration::from_millis(20),
+            ),
+            None => platforms::PlatformClient::new(
+                platforms::Endpoints::production(),
+                std::time::Duration::from_secs(15),
+                std::time::Duration::from_secs(2),
+            ),
+        };
         Ok(AppState {
             mailer,
             access_tokens,
             passwords: PasswordHasher::default(),
+            platforms,
+            token_cipher,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             db,

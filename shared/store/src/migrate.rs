@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "media_assets",
         sql: include_str!("../migrations/V0003__media_assets.sql"),
     },
+    Migration {
+        version: 4,
+        name: "social_account_health",
+        sql: include_str!("../migrations/V0004__social_account_health.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -1,0 +1,937 @@
+//! `/api/social-accounts/*`: connecting accounts through each platform's OAuth (state and PKCE
+//! verifier kept in DynamoDB for 10 minutes), their health, settings, sync and insights.
+//! Platform tokens are stored encrypted, bound to their account row, and never logged.
+
+use auth::OpaqueToken;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json as JsonResponse, Router};
+use chrono::{Duration, Utc};
+use domain::{AuditAction, Permission, Platform, bounded_text, hashtags};
+use kv::{Item, ItemKey};
+use platforms::{
+    Acting, AppCredentials, AuthorizationRequest, ConnectableAccount, Failure, OAuthApp, Pkce,
+    TokenSet, authorization_url,
+};
+use runtime::AppState;
+use serde::{Deserialize, Serialize};
+use store::accounts::audit::{Actor, AuditEntry};
+use store::accounts::{audit, organizations};
+use store::social_accounts::{self, HourlyEngagement, MetricSample, NewAccount, SocialAccount};
+use store::tokio_postgres;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
+use crate::extract::{Json, Path, Query};
+use crate::identity::CurrentUser;
+use crate::openapi::{Routes, op};
+
+pub fn routes() -> Routes {
+    Routes::new("social-accounts")
+        .route(op(Method::GET, "/api/social-accounts", "Connected accounts with their health").returns::<AccountList>(200), get(list_accounts))
+        .route(
+            op(Method::POST, "/api/social-accounts/connect", "Start connecting (returns the platform's authorization URL), or pick Pages after consent")
+                .body::<ConnectRequest>()
+                .returns::<ConnectAnswer>(200)
+                .errors(&[402, 403]),
+            post(connect),
+        )
+        .route(
+            op(Method::GET, "/api/social-accounts/callback", "Where the platform sends the browser back after consent; redirects to the app")
+                .public()
+                .returns_nothing(302),
+            get(callback),
+        )
+        .route(
+            op(Method::PUT, "/api/social-accounts/{id}", "Display name, default hashtags, posting time slots, active flag")
+                .body::<SettingsUpdate>()
+                .returns::<SocialAccount>(200)
+                .errors(&[403, 404]),
+            put(update_settings),
+        )
+        .route(
+            op(Method::DELETE, "/api/social-accounts/{id}", "Disconnect: revoke at the platform where possible, delete the tokens")
+                .returns_nothing(204)
+                .errors(&[403, 404]),
+            delete(disconnect),
+        )
+        .route(
+            op(Method::POST, "/api/social-accounts/{id}/sync", "Refresh profile and followers, and pull recent post metrics into analytics")
+                .returns::<SyncReport>(200)
+                .errors(&[403, 404, 409]),
+            post(sync),
+        )
+        .route(
+            op(Method::GET, "/api/social-accounts/{id}/insights", "Audience insights and best posting hours from stored analytics")
+                .returns::<Insights>(200)
+                .errors(&[404]),
+            get(insights),
+        )
+}
+
+pub fn router(state: AppState) -> Router {
+    routes().into_router(state)
+}
+
+const STATE_TTL: Duration = Duration::minutes(10);
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/api/social-accounts/callback", state.config.api_base_url)
+}
+
+/// The platform's app, or a clear error when the platform is not configured.
+fn app_of(state: &AppState, platform: Platform) -> Result<AppCredentials, ApiError> {
+    let credentials = state.secrets.platforms.get(&platform).ok_or_else(|| {
+        ApiError::new(ErrorCode::PlatformNotConfigured, format!("{platform} is not configured on this installation: add its app credentials to the application secret"))
+    })?;
+    Ok(AppCredentials {
+        client_id: credentials.client_id.clone(),
+        client_secret: credentials.client_secret.clone(),
+    })
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct AccountView {
+    #[serde(flatten)]
+    account: SocialAccount,
+    needs_reconnect: bool,
+    token_expires_soon: bool,
+}
+
+fn view(account: SocialAccount) -> AccountView {
+    let token_expires_soon = account
+        .token_expires_at
+        .is_some_and(|at| at < Utc::now() + Duration::days(3));
+    AccountView {
+        needs_reconnect: account.status == "needs_reconnect",
+        token_expires_soon,
+        account,
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct AccountList {
+    accounts: Vec<AccountView>,
+    max_social_accounts: i32,
+}
+
+async fn list_accounts(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewOrganization)?;
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    let organization = organizations::get(pg, current.organization_id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let accounts = social_accounts::list(pg, current.organization_id)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect();
+    Ok(JsonResponse(AccountList {
+        accounts,
+        max_social_accounts: organization.max_social_accounts,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ConnectRequest {
+    /// Starts a connection to this platform.
+    platform: Option<Platform>,
+    /// After a Meta consent with several Pages: the selection token the app was given…
+    selection: Option<String>,
+    /// …and the ids of the Pages / Instagram accounts to connect.
+    #[serde(default)]
+    account_ids: Vec<String>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum ConnectAnswer {
+    Started {
+        authorization_url: String,
+        state: String,
+        expires_at: chrono::DateTime<Utc>,
+    },
+    Connected {
+        accounts: Vec<AccountView>,
+    },
+}
+
+async fn connect(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(body): Json<ConnectRequest>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    match (body.platform, body.selection) {
+        (Some(platform), None) => start_connect(&state, &current, platform).await,
+        (None, Some(selection)) => {
+            finish_selection(&state, &current, &selection, &body.account_ids).await
+        }
+        _ => Err(ApiError::validation(vec![FieldIssue::new(
+            "platform",
+            "give either platform, or selection with account_ids",
+        )])),
+    }
+}
+
+async fn ensure_room(
+    db: &impl tokio_postgres::GenericClient,
+    organization_id: Uuid,
+    adding: i64,
+) -> Result<(), ApiError> {
+    let organization = organizations::get(db, organization_id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    if social_accounts::count(db, organization_id).await? + adding
+        > i64::from(organization.max_social_accounts)
+    {
+        return Err(ApiError::new(
+            ErrorCode::PlanLimitReached,
+            format!(
+                "your plan allows {} social accounts; upgrade the subscription to add more",
+                organization.max_social_accounts
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn start_connect(
+    state: &AppState,
+    current: &CurrentUser,
+    platform: Platform,
+) -> Result<Response, ApiError> {
+    let app = app_of(state, platform)?;
+    {
+        let client = state.db.client().await?;
+        let pg: &tokio_postgres::Client = &client;
+        ensure_room(pg, current.organization_id, 1).await?;
+    }
+    let oauth_state = OpaqueToken::generate();
+    let pkce = Pkce::generate();
+    let expires_at = Utc::now() + STATE_TTL;
+    let item = Item::new()
+        .with_string("organization_id", current.organization_id.to_string())
+        .with_string("user_id", current.user_id.to_string())
+        .with_string("platform", platform.as_str())
+        .with_string("verifier", &pkce.verifier);
+    state
+        .kv
+        .put(
+            &ItemKey::oauth_state(&oauth_state.hash()),
+            item,
+            Some(expires_at),
+        )
+        .await?;
+    let authorize = OAuthApp {
+        client_id: app.client_id,
+        authorize_url: state.platforms.endpoints().of(platform).authorize.clone(),
+    };
+    let redirect = redirect_uri(state);
+    let url = authorization_url(
+        platform,
+        &AuthorizationRequest {
+            app: &authorize,
+            redirect_uri: &redirect,
+            state: oauth_state.expose(),
+            pkce: &pkce,
+        },
+    )
+    .map_err(|e| ApiError::internal(&e))?;
+    Ok(JsonResponse(ConnectAnswer::Started {
+        authorization_url: url,
+        state: oauth_state.expose().to_owned(),
+        expires_at,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+fn back_to_app(state: &AppState, query: &str) -> Response {
+    Redirect::to(&format!(
+        "{}/social-accounts?{query}",
+        state.config.app_base_url
+    ))
+    .into_response()
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The browser comes back here from the platform. Errors go back to the app as a query string:
+/// the user is looking at a browser tab, not at an API client.
+async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Response {
+    match complete_callback(&state, query).await {
+        Ok(query) => back_to_app(&state, &query),
+        Err(error) => back_to_app(
+            &state,
+            &format!(
+                "error={}&message={}",
+                encode(
+                    &serde_json::to_value(error.code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),
+                encode(&error.message)
+            ),
+        ),
+    }
+}
+
+async fn complete_callback(state: &AppState, query: CallbackQuery) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the connection attempt is unknown or expired; start again",
+        )
+    };
+    let presented = query
+        .state
+        .as_deref()
+        .and_then(OpaqueToken::presented)
+        .ok_or_else(invalid)?;
+    // Single use: a replayed callback finds nothing.
+    let pending = state
+        .kv
+        .take(&ItemKey::oauth_state(&presented.hash()))
+        .await?
+        .ok_or_else(invalid)?;
+    if let Some(error) = query.error {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "the platform refused: {}",
+                query.error_description.unwrap_or(error)
+            ),
+        ));
+    }
+    let code = query.code.ok_or_else(invalid)?;
+    let field = |name: &str| pending.string(name).map(str::to_owned).ok_or_else(invalid);
+    let platform: Platform = field("platform")?.parse().map_err(|_| invalid())?;
+    let organization_id: Uuid = field("organization_id")?.parse().map_err(|_| invalid())?;
+    let user_id: Uuid = field("user_id")?.parse().map_err(|_| invalid())?;
+    let app = app_of(state, platform)?;
+    let tokens = state
+        .platforms
+        .exchange_code(
+            platform,
+            &app,
+            &code,
+            &redirect_uri(state),
+            &field("verifier")?,
+        )
+        .await
+        .map_err(|failure| platform_failure(platform, &failure))?;
+    let candidates = state
+        .platforms
+        .accounts(platform, &tokens.access_token)
+        .await
+        .map_err(|f| platform_failure(platform, &f))?;
+    if candidates.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "no {platform} account is available with this login (for Instagram: link a business account to a Facebook Page)"
+            ),
+        ));
+    }
+    if candidates.len() > 1 {
+        // Meta: several Pages. The user picks; tokens wait, encrypted, for 10 minutes.
+        let selection = OpaqueToken::generate();
+        let sealed = state.token_cipher.encrypt(
+            &serde_json::to_string(&CandidatesSealed::from(&candidates, &tokens))
+                .map_err(|e| ApiError::internal(&e))?,
+            selection.hash().as_bytes(),
+        );
+        let item = Item::new()
+            .with_string("organization_id", organization_id.to_string())
+            .with_string("user_id", user_id.to_string())
+            .with_string("platform", platform.as_str())
+            .with_string("sealed", sealed);
+        state
+            .kv
+            .put(
+                &ItemKey::oauth_state(&format!("select#{}", selection.hash())),
+                item,
+                Some(Utc::now() + STATE_TTL),
+            )
+            .await?;
+        let names: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("{}:{}", c.account_id, c.name))
+            .collect();
+        return Ok(format!(
+            "select={}&platform={platform}&accounts={}",
+            selection.expose(),
+            encode(&names.join(","))
+        ));
+    }
+    let actor = Actor {
+        organization_id: Some(organization_id),
+        user_id: Some(user_id),
+        ..Actor::default()
+    };
+    let connected = store_accounts(state, &actor, platform, &candidates, &tokens).await?;
+    Ok(format!(
+        "connected={}",
+        connected
+            .iter()
+            .map(|a| a.account.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    ))
+}
+
+#[derive(Serialize, Deserialize)]
+struct CandidatesSealed {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    accounts: Vec<SealedCandidate>,
+}
+
+/// One offered account, kept (encrypted) while the user picks.
+#[derive(Serialize, Deserialize)]
+struct SealedCandidate {
+    account_id: String,
+    name: String,
+    handle: Option<String>,
+    followers: Option<i64>,
+    access_token: Option<String>,
+}
+
+impl CandidatesSealed {
+    fn from(candidates: &[ConnectableAccount], tokens: &TokenSet) -> Self {
+        CandidatesSealed {
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone(),
+            expires_at: tokens.expires_at,
+            accounts: candidates
+                .iter()
+                .map(|c| SealedCandidate {
+                    account_id: c.account_id.clone(),
+                    name: c.name.clone(),
+                    handle: c.handle.clone(),
+                    followers: c.followers,
+                    access_token: c.access_token.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn finish_selection(
+    state: &AppState,
+    current: &CurrentUser,
+    selection: &str,
+    account_ids: &[String],
+) -> Result<Response, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidToken,
+            "the selection is unknown or expired; connect again",
+        )
+    };
+    let presented = OpaqueToken::presented(selection).ok_or_else(invalid)?;
+    let pending = state
+        .kv
+        .take(&ItemKey::oauth_state(&format!(
+            "select#{}",
+            presented.hash()
+        )))
+        .await?
+        .ok_or_else(invalid)?;
+    if pending.string("organization_id") != Some(current.organization_id.to_string().as_str()) {
+        return Err(invalid());
+    }
+    let platform: Platform = pending
+        .string("platform")
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(invalid)?;
+    let sealed = state
+        .token_cipher
+        .decrypt(
+            pending.string("sealed").ok_or_else(invalid)?,
+            presented.hash().as_bytes(),
+        )
+        .map_err(|_| invalid())?;
+    let sealed: CandidatesSealed = serde_json::from_str(&sealed).map_err(|_| invalid())?;
+    let chosen: Vec<ConnectableAccount> = sealed
+        .accounts
+        .into_iter()
+        .filter(|c| account_ids.contains(&c.account_id))
+        .map(|c| ConnectableAccount {
+            platform,
+            account_id: c.account_id,
+            name: c.name,
+            handle: c.handle,
+            followers: c.followers,
+            access_token: c.access_token,
+        })
+        .collect();
+    if chosen.is_empty() {
+        return Err(ApiError::validation(vec![FieldIssue::new(
+            "account_ids",
+            "pick at least one of the offered accounts",
+        )]));
+    }
+    let tokens = TokenSet {
+        access_token: sealed.access_token,
+        refresh_token: sealed.refresh_token,
+        expires_at: sealed.expires_at,
+        subject: None,
+    };
+    let accounts = store_accounts(state, &current.actor(), platform, &chosen, &tokens).await?;
+    Ok(JsonResponse(ConnectAnswer::Connected { accounts }).into_response())
+}
+
+/// Creates or reconnects accounts with their encrypted tokens, within the plan's limit.
+async fn store_accounts(
+    state: &AppState,
+    actor: &Actor,
+    platform: Platform,
+    accounts: &[ConnectableAccount],
+    tokens: &TokenSet,
+) -> Result<Vec<AccountView>, ApiError> {
+    let organization_id = actor
+        .organization_id
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let user_id = actor.user_id.ok_or_else(|| ApiError::not_found("user"))?;
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let mut new = 0;
+    for account in accounts {
+        if social_accounts::find(&tx, organization_id, platform, &account.account_id)
+            .await?
+            .is_none()
+        {
+            new += 1;
+        }
+    }
+    ensure_room(&tx, organization_id, new).await?;
+    let mut stored = Vec::new();
+    for account in accounts {
+        let row = match social_accounts::find(&tx, organization_id, platform, &account.account_id)
+            .await?
+        {
+            Some(existing) => existing,
+            None => {
+                social_accounts::insert(
+                    &tx,
+                    &NewAccount {
+                        id: Uuid::now_v7(),
+                        organization_id,
+                        connected_by: user_id,
+                        platform,
+                        account_id: &account.account_id,
+                        account_name: &account.name,
+                        account_handle: account.handle.as_deref(),
+                        followers_count: account.followers,
+                    },
+                )
+                .await?
+            }
+        };
+        let access = account
+            .access_token
+            .as_deref()
+            .unwrap_or(&tokens.access_token);
+        let bound = row.id.as_bytes().to_vec();
+        let sealed_access = state.token_cipher.encrypt(access, &bound);
+        let sealed_refresh = tokens
+            .refresh_token
+            .as_deref()
+            .map(|r| state.token_cipher.encrypt(r, &bound));
+        let updated = social_accounts::set_tokens(
+            &tx,
+            row.id,
+            &sealed_access,
+            sealed_refresh.as_deref(),
+            tokens.expires_at,
+        )
+        .await?;
+        audit::record(&tx, actor, AuditEntry {
+            action: AuditAction::Connect,
+            resource_type: "social_account",
+            resource_id: Some(row.id),
+            old_values: None,
+            new_values: Some(serde_json::json!({ "platform": platform, "account_id": account.account_id, "name": account.name })),
+        })
+        .await?;
+        stored.push(view(updated));
+    }
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// A platform failure during a user's request, as an API error.
+fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
+    tracing::warn!(%platform, ?failure, "platform call failed");
+    match failure {
+        Failure::RateLimited { .. } => ApiError::rate_limited(60),
+        Failure::AuthExpired { reason } => ApiError::new(
+            ErrorCode::NeedsReconnect,
+            format!("{platform} refused our access ({reason}); reconnect the account"),
+        ),
+        Failure::RejectedContent { reason } => {
+            ApiError::new(ErrorCode::Conflict, format!("{platform} refused: {reason}"))
+        }
+        Failure::Retryable { .. } | Failure::UnknownOutcome { .. } => ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                format!("{platform} is not answering; try again shortly"),
+            )
+        },
+    }
+}
+
+/// A usable access token: refreshed first when it expires within five minutes. A refresh the
+/// platform refuses marks the account `needs_reconnect`, with the reason.
+pub async fn fresh_access_token(
+    state: &AppState,
+    account: &SocialAccount,
+    force: bool,
+) -> Result<String, ApiError> {
+    let bound = account.id.as_bytes().to_vec();
+    let decrypt = |sealed: &str| {
+        state
+            .token_cipher
+            .decrypt(sealed, &bound)
+            .map_err(|e| ApiError::internal(&e))
+    };
+    let access = decrypt(account.access_token.as_deref().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NeedsReconnect,
+            "the account has no token; reconnect it",
+        )
+    })?)?;
+    let expiring = account
+        .token_expires_at
+        .is_some_and(|at| at < Utc::now() + Duration::minutes(5));
+    if !force && !expiring {
+        return Ok(access);
+    }
+    let Some(refresh_sealed) = account.refresh_token.as_deref() else {
+        return Ok(access);
+    };
+    let app = app_of(state, account.platform)?;
+    let refreshed = state
+        .platforms
+        .refresh(account.platform, &app, &decrypt(refresh_sealed)?)
+        .await;
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    match refreshed {
+        Ok(tokens) => {
+            let sealed_access = state.token_cipher.encrypt(&tokens.access_token, &bound);
+            let sealed_refresh = tokens
+                .refresh_token
+                .as_deref()
+                .map(|r| state.token_cipher.encrypt(r, &bound));
+            social_accounts::set_tokens(
+                pg,
+                account.id,
+                &sealed_access,
+                sealed_refresh.as_deref(),
+                tokens.expires_at,
+            )
+            .await?;
+            Ok(tokens.access_token)
+        }
+        Err(Failure::AuthExpired { reason }) | Err(Failure::RejectedContent { reason }) => {
+            social_accounts::mark_needs_reconnect(
+                pg,
+                account.id,
+                &format!("token refresh refused: {reason}"),
+            )
+            .await?;
+            Err(ApiError::new(
+                ErrorCode::NeedsReconnect,
+                format!(
+                    "{} no longer accepts our access ({reason}); reconnect the account",
+                    account.platform
+                ),
+            ))
+        }
+        Err(other) => Err(platform_failure(account.platform, &other)),
+    }
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PostingSlot {
+    /// 0 = Monday … 6 = Sunday.
+    weekday: u8,
+    /// `HH:MM`, in the organization's time zone.
+    time: String,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SettingsUpdate {
+    display_name: Option<String>,
+    default_hashtags: Option<Vec<String>>,
+    posting_slots: Option<Vec<PostingSlot>>,
+    is_active: Option<bool>,
+}
+
+async fn update_settings(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(body): Json<SettingsUpdate>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    let mut checks = FieldChecks::new();
+    let display_name = checks.check_opt("display_name", body.display_name.as_deref(), |v| {
+        bounded_text(v, 255)
+    });
+    let tags = body.default_hashtags.map(|tags| {
+        tags.iter()
+            .map(|t| t.trim().trim_start_matches('#').to_owned())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+    });
+    if let Some(tags) = &tags
+        && (tags.len() > 30
+            || tags
+                .iter()
+                .any(|t| hashtags(&format!("#{t}")) != [t.clone()]))
+    {
+        checks.push(
+            "default_hashtags",
+            "at most 30 hashtags of letters, digits and underscores",
+        );
+    }
+    let slots = body.posting_slots.map(|slots| {
+        slots
+            .into_iter()
+            .map(|s| (s.weekday, s.time))
+            .collect::<Vec<_>>()
+    });
+    if let Some(slots) = &slots
+        && (slots.len() > 50
+            || slots.iter().any(|(day, time)| {
+                *day > 6 || chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err()
+            }))
+    {
+        checks.push(
+            "posting_slots",
+            "weekday 0-6 and time HH:MM, at most 50 slots",
+        );
+    }
+    checks.finish()?;
+
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let account = social_accounts::get(&tx, current.organization_id, id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
+    let mut settings = account.settings.clone();
+    if let Some(name) = &display_name {
+        settings["display_name"] = serde_json::json!(name);
+    }
+    if let Some(tags) = &tags {
+        settings["default_hashtags"] = serde_json::json!(tags);
+    }
+    if let Some(slots) = &slots {
+        settings["posting_slots"] = serde_json::json!(
+            slots
+                .iter()
+                .map(|(d, t)| serde_json::json!({ "weekday": d, "time": t }))
+                .collect::<Vec<_>>()
+        );
+    }
+    let updated = social_accounts::update_settings(
+        &tx,
+        id,
+        display_name.as_deref(),
+        &settings,
+        body.is_active,
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &current.actor(),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "social_account",
+            resource_id: Some(id),
+            old_values: Some(
+                serde_json::json!({ "settings": account.settings, "is_active": account.is_active }),
+            ),
+            new_values: Some(
+                serde_json::json!({ "settings": updated.settings, "is_active": updated.is_active }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(JsonResponse(view(updated)).into_response())
+}
+
+async fn disconnect(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    let account = {
+        let client = state.db.client().await?;
+        let pg: &tokio_postgres::Client = &client;
+        social_accounts::get(pg, current.organization_id, id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("social account"))?
+    };
+    // Best effort: the platform may already have revoked us; the tokens go either way.
+    if let (Some(sealed), Ok(app)) = (
+        account.access_token.as_deref(),
+        app_of(&state, account.platform),
+    ) && let Ok(token) = state.token_cipher.decrypt(sealed, account.id.as_bytes())
+        && let Err(failure) = state.platforms.revoke(account.platform, &app, &token).await
+    {
+        tracing::warn!(platform = %account.platform, ?failure, "revocation at the platform failed");
+    }
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    social_accounts::delete(&tx, id).await?;
+    audit::record(&tx, &current.actor(), AuditEntry {
+        action: AuditAction::Disconnect,
+        resource_type: "social_account",
+        resource_id: Some(id),
+        old_values: Some(serde_json::json!({ "platform": account.platform, "account_id": account.account_id, "name": account.account_name })),
+        new_values: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct SyncReport {
+    account: AccountView,
+    posts_synced: usize,
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    let account = {
+        let client = state.db.client().await?;
+        let pg: &tokio_postgres::Client = &client;
+        social_accounts::get(pg, current.organization_id, id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("social account"))?
+    };
+    let mut token = fresh_access_token(&state, &account, false).await?;
+    // For Meta, the account's own (Page) token lists the Page; other platforms list the user.
+    let mut profile = state.platforms.accounts(account.platform, &token).await;
+    if matches!(profile, Err(Failure::AuthExpired { .. })) {
+        token = fresh_access_token(&state, &account, true).await?;
+        profile = state.platforms.accounts(account.platform, &token).await;
+    }
+    let profile = profile.map_err(|f| platform_failure(account.platform, &f))?;
+    let own = profile
+        .iter()
+        .find(|p| p.account_id == account.account_id)
+        .or(profile.first());
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    let mut updated = account.clone();
+    if let Some(own) = own {
+        updated =
+            social_accounts::record_sync(pg, id, &own.name, own.handle.as_deref(), own.followers)
+                .await?;
+    }
+    let acting = Acting {
+        account_id: &account.account_id,
+        access_token: &token,
+    };
+    let mut synced = 0;
+    for (post_id, platform_post_id) in social_accounts::recent_publications(pg, id, 30).await? {
+        match state
+            .platforms
+            .metrics(account.platform, &acting, &platform_post_id)
+            .await
+        {
+            Ok(metrics) => {
+                social_accounts::record_metrics(
+                    pg,
+                    current.organization_id,
+                    id,
+                    &MetricSample {
+                        post_id,
+                        likes: metrics.likes,
+                        comments: metrics.comments,
+                        shares: metrics.shares,
+                        impressions: metrics.impressions,
+                        reach: metrics.reach,
+                    },
+                )
+                .await?;
+                synced += 1;
+            }
+            Err(failure) => {
+                tracing::warn!(platform = %account.platform, ?failure, "metrics of one post not synced")
+            }
+        }
+    }
+    Ok(JsonResponse(SyncReport {
+        account: view(updated),
+        posts_synced: synced,
+    })
+    .into_response())
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Insights {
+    followers_count: Option<i64>,
+    /// Hours (UTC) of publication ranked by the average engagement of posts published then.
+    best_posting_hours: Vec<HourlyEngagement>,
+    audience: Vec<serde_json::Value>,
+}
+
+async fn insights(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    let account = social_accounts::get(pg, current.organization_id, id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
+    let best_posting_hours = social_accounts::engagement_by_publish_hour(pg, id).await?;
+    let audience = social_accounts::audience_insights(pg, id).await?;
+    Ok(JsonResponse(Insights {
+        followers_count: account.followers_count,
+        best_posting_hours,
+        audience,
+    })
+    .into_response())
+}

@@ -1,0 +1,470 @@
+//! Social accounts through the API: the OAuth round trip for each platform against the sandbox,
+//! encrypted tokens, plan limits, settings, sync into analytics, insights, refresh, disconnect.
+
+use http::{Method, StatusCode};
+use integration_tests::{Member, TestApp, connect};
+use serde_json::json;
+
+fn auth(member: &Member) -> Option<&str> {
+    Some(member.access_token.as_str())
+}
+
+/// Starts a connection, lets the sandbox consent page redirect back, and delivers the callback.
+async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> (StatusCode, String) {
+    let started = app
+        .call_as(
+            auth(member),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": platform })),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let authorize = started.body["authorization_url"].as_str().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let consent = browser.get(authorize).send().await.unwrap();
+    let back = consent.headers()["location"].to_str().unwrap().to_owned();
+    let path = back
+        .strip_prefix("https://api.example.test")
+        .expect("the platform redirects to our callback");
+    let callback = app
+        .send(
+            http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let location = callback
+        .headers
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (callback.status, location)
+}
+
+#[tokio::test]
+async fn every_platform_connects_through_oauth_with_encrypted_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Social").await;
+    app.call_as(
+        auth(&admin),
+        Method::POST,
+        "/api/organizations/subscription",
+        Some(json!({ "plan": "pro" })),
+    )
+    .await;
+
+    for platform in ["x", "linkedin", "tiktok", "facebook", "instagram"] {
+        let (status, location) = connect_platform(&app, &admin, platform).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{platform}");
+        assert!(
+            location.starts_with("https://app.example.test/social-accounts?connected="),
+            "{platform}: {location}"
+        );
+    }
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    let accounts = list.body["accounts"].as_array().unwrap();
+    let platforms: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        platforms,
+        ["facebook", "instagram", "linkedin", "tiktok", "x"]
+    );
+    assert!(accounts.iter().all(|a| a["status"] == "active"
+        && a["needs_reconnect"] == false
+        && a.get("access_token").is_none()));
+
+    let db = connect(&app.env.database).await;
+    let stored: Vec<String> = db
+        .query("SELECT access_token FROM social_accounts", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        stored
+            .iter()
+            .all(|t| t.starts_with("v1:") && !t.contains("sbx-")),
+        "tokens are encrypted at rest"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_or_forged_callback_connects_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Replay").await;
+    let forged = app
+        .send(
+            http::Request::get(
+                "/api/social-accounts/callback?code=abc&state=forged-state-value-123456",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::SEE_OTHER);
+    assert!(
+        forged.headers["location"]
+            .to_str()
+            .unwrap()
+            .contains("error=invalid_token")
+    );
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    assert_eq!(list.body["accounts"], json!([]));
+}
+
+#[tokio::test]
+async fn the_plan_limits_connected_accounts_and_roles_limit_who_connects() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Limits").await;
+    for platform in ["x", "linkedin", "tiktok"] {
+        assert_eq!(
+            connect_platform(&app, &admin, platform).await.0,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let fourth = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "facebook" })),
+        )
+        .await;
+    assert_eq!(fourth.status, StatusCode::PAYMENT_REQUIRED);
+    assert_eq!(fourth.error_code(), "plan_limit_reached");
+
+    let user = app.add_member(&admin, "user").await;
+    let refused = app
+        .call_as(
+            auth(&user),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "x" })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call_as(auth(&user), Method::GET, "/api/social-accounts", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let unknown = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "myspace" })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn settings_sync_insights_and_disconnect() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Lifecycle").await;
+    connect_platform(&app, &admin, "x").await;
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    let account = list.body["accounts"][0].clone();
+    let id = account["id"].as_str().unwrap();
+
+    let bad = app
+        .call_as(auth(&admin), Method::PUT, &format!("/api/social-accounts/{id}"),
+            Some(json!({ "posting_slots": [{ "weekday": 9, "time": "25:00" }], "default_hashtags": ["ok", "not ok"] })))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["error"]["details"].as_array().unwrap().len(), 2);
+    let updated = app
+        .call_as(auth(&admin), Method::PUT, &format!("/api/social-accounts/{id}"),
+            Some(json!({ "display_name": "Brand X", "default_hashtags": ["#launch", "rust"], "posting_slots": [{ "weekday": 1, "time": "09:30" }] })))
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(updated.body["account_name"], "Brand X");
+    assert_eq!(
+        updated.body["settings"]["default_hashtags"],
+        json!(["launch", "rust"])
+    );
+
+    // A post published to this account earlier, then a sync pulls its metrics.
+    let db = connect(&app.env.database).await;
+    let state = &app.state;
+    let account_row = store::social_accounts::get(
+        &**state.db.client().await.unwrap(),
+        admin.organization_id.parse().unwrap(),
+        id.parse().unwrap(),
+        false,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let access = api::social_accounts::fresh_access_token(state, &account_row, false)
+        .await
+        .unwrap();
+    let published = state
+        .platforms
+        .publish(
+            domain::Platform::X,
+            &platforms::Acting {
+                account_id: &account_row.account_id,
+                access_token: &access,
+            },
+            &platforms::Content::Text("measured".into()),
+        )
+        .await
+        .unwrap();
+    db.execute(
+        "WITH p AS (INSERT INTO posts (organization_id, user_id, content, status, published_at)
+                    VALUES ($1::text::uuid, $2::text::uuid, 'measured', 'published', now()) RETURNING id)
+         INSERT INTO post_platforms (post_id, social_account_id, platform_post_id, status, published_at)
+         SELECT p.id, $3::text::uuid, $4, 'published', now() FROM p",
+        &[&admin.organization_id, &admin.user_id, &id, &published.platform_post_id],
+    )
+    .await
+    .unwrap();
+
+    let synced = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/social-accounts/{id}/sync"),
+            None,
+        )
+        .await;
+    assert_eq!(synced.status, StatusCode::OK, "{}", synced.body);
+    assert_eq!(synced.body["posts_synced"], 1);
+    assert_eq!(synced.body["account"]["followers_count"], 1200);
+    assert_eq!(
+        synced.body["account"]["account_name"], "Brand X",
+        "a chosen display name survives syncs"
+    );
+    let analytics: i64 = db
+        .query_one("SELECT count(*) FROM analytics WHERE likes_count > 0", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(analytics, 1);
+
+    let insights = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            &format!("/api/social-accounts/{id}/insights"),
+            None,
+        )
+        .await;
+    assert_eq!(insights.status, StatusCode::OK);
+    assert_eq!(
+        insights.body["best_posting_hours"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let gone = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            &format!("/api/social-accounts/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    assert_eq!(list.body["accounts"], json!([]));
+    let audit: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_logs WHERE action IN ('connect', 'disconnect')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audit, 2);
+}
+
+#[tokio::test]
+async fn a_refused_refresh_marks_the_account_for_reconnection() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Expiry").await;
+    connect_platform(&app, &admin, "linkedin").await;
+    let db = connect(&app.env.database).await;
+    let id: uuid::Uuid = db
+        .query_one("SELECT id FROM social_accounts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    // Given a token about to expire, and a refresh token the platform no longer knows
+    let dead_refresh = app
+        .state
+        .token_cipher
+        .encrypt("sbr-linkedin-revoked", id.as_bytes());
+    db.execute(
+        "UPDATE social_accounts SET token_expires_at = now() + interval '1 minute', refresh_token = $2 WHERE id = $1",
+        &[&id, &dead_refresh],
+    )
+    .await
+    .unwrap();
+
+    // When anything needs the token
+    let synced = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/social-accounts/{id}/sync"),
+            None,
+        )
+        .await;
+
+    // Then the user is told to reconnect, and the account says why
+    assert_eq!(synced.status, StatusCode::CONFLICT, "{}", synced.body);
+    assert_eq!(synced.error_code(), "needs_reconnect");
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    let account = &list.body["accounts"][0];
+    assert_eq!(account["needs_reconnect"], true);
+    assert!(
+        account["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("refresh refused")
+    );
+
+    // Reconnecting restores it.
+    connect_platform(&app, &admin, "linkedin").await;
+    let list = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    assert_eq!(list.body["accounts"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["accounts"][0]["status"], "active");
+}
+
+#[tokio::test]
+async fn tenants_cannot_touch_each_others_accounts() {
+    let app = TestApp::spawn().await;
+    let ours = app.register_admin("Ours").await;
+    let theirs = app.register_admin("Theirs").await;
+    connect_platform(&app, &theirs, "x").await;
+    let their_id = app
+        .call_as(auth(&theirs), Method::GET, "/api/social-accounts", None)
+        .await
+        .body["accounts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("/api/social-accounts/{their_id}"),
+            Some(json!({ "display_name": "mine" })),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/social-accounts/{their_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/social-accounts/{their_id}/sync"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/social-accounts/{their_id}/insights"),
+            None,
+        ),
+    ] {
+        assert_eq!(
+            app.call_as(auth(&ours), method.clone(), &path, body)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_agency_picks_which_facebook_pages_to_connect() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Agency").await;
+    let started = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "facebook" })),
+        )
+        .await;
+    // The agency's login manages two Pages.
+    let authorize = format!(
+        "{}&login_hint=agency-7",
+        started.body["authorization_url"].as_str().unwrap()
+    );
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let back = browser.get(&authorize).send().await.unwrap().headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = back.strip_prefix("https://api.example.test").unwrap();
+    let callback = app
+        .send(
+            http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let location = url::Url::parse(callback.headers["location"].to_str().unwrap()).unwrap();
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert!(
+        query["accounts"].contains("page-agency-7-b:Second Page"),
+        "{location}"
+    );
+    let selection = query["select"].clone();
+
+    let picked = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "selection": selection, "account_ids": ["page-agency-7-b"] })),
+        )
+        .await;
+    assert_eq!(picked.status, StatusCode::OK, "{}", picked.body);
+    assert_eq!(picked.body["accounts"].as_array().unwrap().len(), 1);
+    assert_eq!(picked.body["accounts"][0]["account_id"], "page-agency-7-b");
+    let again = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "selection": selection, "account_ids": ["page-agency-7"] })),
+        )
+        .await;
+    assert_eq!(
+        again.error_code(),
+        "invalid_token",
+        "a selection is single use"
+    );
+}
