@@ -468,3 +468,72 @@ async fn an_agency_picks_which_facebook_pages_to_connect() {
         "a selection is single use"
     );
 }
+
+#[tokio::test]
+async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Maintenance").await;
+    connect_platform(&app, &admin, "x").await;
+    connect_platform(&app, &admin, "tiktok").await;
+    let db = connect(&app.env.database).await;
+    // Both tokens expire in ten minutes; TikTok's refresh token has been revoked meanwhile.
+    db.execute(
+        "UPDATE social_accounts SET token_expires_at = now() + interval '10 minutes'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let tiktok: uuid::Uuid = db
+        .query_one(
+            "SELECT id FROM social_accounts WHERE platform = 'tiktok'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let dead = app
+        .state
+        .token_cipher
+        .encrypt("sbr-tiktok-revoked", tiktok.as_bytes());
+    db.execute(
+        "UPDATE social_accounts SET refresh_token = $2 WHERE id = $1",
+        &[&tiktok, &dead],
+    )
+    .await
+    .unwrap();
+
+    let report =
+        api::social_accounts::refresh_expiring_tokens(&app.state, chrono::Duration::hours(24))
+            .await
+            .unwrap();
+
+    assert_eq!(
+        (
+            report.refreshed,
+            report.needs_reconnect,
+            report.failed_transiently
+        ),
+        (1, 1, 0)
+    );
+    let rows = db
+        .query("SELECT platform, status, token_expires_at > now() + interval '50 minutes' FROM social_accounts ORDER BY platform", &[])
+        .await
+        .unwrap();
+    let states: Vec<(String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("tiktok".into(), "needs_reconnect".into(), false),
+            ("x".into(), "active".into(), true)
+        ]
+    );
+    // Nothing is left to renew right after a run.
+    let again =
+        api::social_accounts::refresh_expiring_tokens(&app.state, chrono::Duration::minutes(30))
+            .await
+            .unwrap();
+    assert_eq!(again.refreshed + again.needs_reconnect, 0);
+}

@@ -42,6 +42,23 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         tracing::info!(version = migration.version, name = %migration.name, newly_applied = migration.newly_applied, "schema");
     }
 
+    // EventBridge Scheduler does not run locally: the dev server fires the maintenance schedule.
+    let maintenance = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(30 * 60));
+        loop {
+            every.tick().await;
+            if let Err(error) = api::social_accounts::refresh_expiring_tokens(
+                &maintenance,
+                chrono::Duration::hours(24),
+            )
+            .await
+            {
+                tracing::warn!(%error, "maintenance run failed");
+            }
+        }
+    });
+
     let app = api::serve(api::all_routes(state));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("dev server listening on http://127.0.0.1:{port}");

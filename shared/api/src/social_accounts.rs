@@ -935,3 +935,37 @@ async fn insights(
     })
     .into_response())
 }
+
+/// What a maintenance run did.
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
+pub struct RefreshReport {
+    pub refreshed: usize,
+    pub needs_reconnect: usize,
+    pub failed_transiently: usize,
+}
+
+/// Renews every token expiring within `within`, before any user or publish needs it. Run on a
+/// schedule (the `maintenance` function; the dev server emulates the schedule).
+pub async fn refresh_expiring_tokens(
+    state: &AppState,
+    within: Duration,
+) -> Result<RefreshReport, ApiError> {
+    let accounts = {
+        let client = state.db.client().await?;
+        let pg: &tokio_postgres::Client = &client;
+        social_accounts::expiring(pg, Utc::now() + within, 500).await?
+    };
+    let mut report = RefreshReport::default();
+    for account in accounts {
+        match fresh_access_token(state, &account, true).await {
+            Ok(_) => report.refreshed += 1,
+            Err(error) if error.code == ErrorCode::NeedsReconnect => report.needs_reconnect += 1,
+            Err(error) => {
+                tracing::warn!(platform = %account.platform, error = %error, "token refresh will be retried on the next run");
+                report.failed_transiently += 1;
+            }
+        }
+    }
+    tracing::info!(?report, "maintenance: tokens refreshed");
+    Ok(report)
+}

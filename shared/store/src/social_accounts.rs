@@ -353,3 +353,23 @@ pub async fn audience_insights(
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+/// Connected accounts of every organization whose token expires before `before` and that can be
+/// refreshed: what the scheduled maintenance run renews.
+pub async fn expiring(
+    db: &impl GenericClient,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SocialAccount>, StoreError> {
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM social_accounts
+                 WHERE is_active AND status = 'active' AND refresh_token IS NOT NULL AND token_expires_at < $1
+                 ORDER BY token_expires_at LIMIT $2"
+            ),
+            &[&before, &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
