@@ -580,3 +580,69 @@ async fn each_fault_is_classified_for_the_publisher() {
         Failure::Retryable { .. }
     ));
 }
+
+#[tokio::test]
+async fn videos_go_to_x_in_chunks_and_to_facebook_pages_by_url() {
+    let h = harness().await;
+    let tokens = h.connect(Platform::X).await;
+    let account = h
+        .client
+        .accounts(Platform::X, &tokens.access_token)
+        .await
+        .unwrap()
+        .remove(0);
+    let acting = Acting {
+        account_id: &account.account_id,
+        access_token: &tokens.access_token,
+    };
+    // A 9 MB video goes up in three 4 MB segments, is finalised, processes, then is tweeted.
+    let clip = MediaItem {
+        bytes: vec![7u8; 9 * 1024 * 1024],
+        ..video()
+    };
+    h.client
+        .publish(
+            Platform::X,
+            &acting,
+            &Content::Video {
+                text: "Watch".into(),
+                video: clip,
+            },
+        )
+        .await
+        .unwrap();
+    let posts = h.posts(Platform::X).await;
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["kind"], "media");
+
+    let meta = h.connect(Platform::Facebook).await;
+    let page = h
+        .client
+        .accounts(Platform::Facebook, &meta.access_token)
+        .await
+        .unwrap()
+        .remove(0);
+    let page_token = page.access_token.clone().unwrap();
+    let acting_page = Acting {
+        account_id: &page.account_id,
+        access_token: &page_token,
+    };
+    h.client
+        .publish(
+            Platform::Facebook,
+            &acting_page,
+            &Content::Video {
+                text: "A video".into(),
+                video: video(),
+            },
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<String> = h
+        .posts(Platform::Facebook)
+        .await
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["video"]);
+}

@@ -31,7 +31,10 @@ pub fn router(sandbox: Sandbox) -> Router {
         // X
         .route("/x/2/users/me", get(x::me))
         .route("/x/2/tweets", post(x::create_tweet).get(x::tweets))
-        .route("/x/2/media/upload", post(x::upload_media))
+        .route("/x/2/media/upload", post(x::upload_media).get(x::status))
+        .route("/x/2/media/upload/initialize", post(x::initialize))
+        .route("/x/2/media/upload/{id}/append", post(x::append))
+        .route("/x/2/media/upload/{id}/finalize", post(x::finalize))
         // Meta
         .route("/meta/v25.0/oauth/access_token", get(oauth::meta_token))
         .route("/meta/v25.0/me", get(meta::me))
@@ -72,6 +75,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/posts", get(list_posts))
         .route("/_sandbox/health", get(|| async { "ok" }))
+        // Media segments and image uploads are larger than axum's 2 MB default.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(sandbox)
 }
 

@@ -183,6 +183,16 @@ pub async fn page_post(
                 vec![url.clone()],
             )
         }
+        "videos" => {
+            let Some(url) = params.get("file_url") else {
+                return bad_request(Platform::Facebook, "100", "(#100) file_url is required");
+            };
+            (
+                "video",
+                params.get("description").cloned().unwrap_or_default(),
+                vec![url.clone()],
+            )
+        }
         _ => return bad_request(Platform::Facebook, "100", "unknown edge"),
     };
     let id = format!("{page}_{}", sandbox.id(""));

@@ -83,6 +83,16 @@ pub struct Pending {
     pub published_id: Option<String>,
 }
 
+/// An X chunked media upload in progress.
+#[derive(Debug, Clone)]
+pub struct Chunked {
+    pub total: usize,
+    pub received: usize,
+    pub segments: usize,
+    pub finalized: bool,
+    pub polls: u32,
+}
+
 #[derive(Default)]
 pub struct State {
     pub next: u64,
@@ -92,6 +102,7 @@ pub struct State {
     pub posts: Vec<SandboxPost>,
     pub pending: HashMap<String, Pending>,
     pub uploads: HashMap<String, usize>,
+    pub chunked: HashMap<String, Chunked>,
     pub faults: Vec<Fault>,
     pub revoked: Vec<String>,
 }

@@ -3,18 +3,16 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use domain::Platform;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::errors::platform_error;
 use crate::guard::admit;
-use crate::state::{Sandbox, SandboxPost, now_unix};
+use crate::state::{Chunked, Sandbox, SandboxPost, now_unix};
 
 pub async fn me(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
     match admit(&sandbox, Platform::X, &headers, None, "/2/users/me").await {
@@ -138,29 +136,44 @@ pub async fn create_tweet(
         .await
 }
 
-#[derive(Deserialize)]
-pub struct MediaUpload {
-    media_data: String,
-    media_category: Option<String>,
+/// Reads the `media` part (and any text fields) of a multipart body.
+async fn media_part(
+    mut multipart: Multipart,
+) -> Result<(Vec<u8>, HashMap<String, String>), Response> {
+    let mut media = None;
+    let mut fields = HashMap::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "media" {
+            media = field.bytes().await.ok().map(|b| b.to_vec());
+        } else if let Ok(text) = field.text().await {
+            fields.insert(name, text);
+        }
+    }
+    match media {
+        Some(media) if !media.is_empty() => Ok((media, fields)),
+        _ => Err(platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "the multipart field `media` is required",
+        )),
+    }
 }
 
-/// One-shot upload of a base64 image (`media_data`).
+/// One-shot upload of an image (multipart `media`).
 pub async fn upload_media(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
-    Json(upload): Json<MediaUpload>,
+    multipart: Multipart,
 ) -> Response {
     let admitted = match admit(&sandbox, Platform::X, &headers, None, "/2/media/upload").await {
         Ok(admitted) => admitted,
         Err(response) => return response,
     };
-    let Ok(bytes) = STANDARD.decode(upload.media_data.as_bytes()) else {
-        return platform_error(
-            Platform::X,
-            StatusCode::BAD_REQUEST,
-            "invalid-request",
-            "media_data is not base64",
-        );
+    let (bytes, fields) = match media_part(multipart).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
     };
     if bytes.len() > 5 * 1024 * 1024 {
         return platform_error(
@@ -172,10 +185,162 @@ pub async fn upload_media(
     }
     let id = sandbox.id("");
     sandbox.lock().uploads.insert(id.clone(), bytes.len());
-    let category = upload
-        .media_category
+    let category = fields
+        .get("media_category")
+        .cloned()
         .unwrap_or_else(|| "tweet_image".into());
-    admitted.answer(Json(json!({ "data": { "id": id, "media_key": format!("3_{id}"), "size": bytes.len(), "media_category": category } })).into_response()).await
+    admitted
+        .answer(Json(json!({ "data": { "id": id, "media_key": format!("3_{id}"), "size": bytes.len(), "media_category": category } })).into_response())
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct Initialize {
+    media_type: String,
+    total_bytes: usize,
+    media_category: Option<String>,
+}
+
+/// Chunked upload, step 1.
+pub async fn initialize(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Json(init): Json<Initialize>,
+) -> Response {
+    if let Err(response) = admit(
+        &sandbox,
+        Platform::X,
+        &headers,
+        None,
+        "/2/media/upload/initialize",
+    )
+    .await
+    {
+        return response;
+    }
+    if init.total_bytes > 512 * 1024 * 1024
+        || !init.media_type.starts_with("video/") && !init.media_type.starts_with("image/")
+    {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "unsupported media_type or over 512 MB",
+        );
+    }
+    let id = sandbox.id("");
+    sandbox.lock().chunked.insert(
+        id.clone(),
+        Chunked {
+            total: init.total_bytes,
+            received: 0,
+            segments: 0,
+            finalized: false,
+            polls: 0,
+        },
+    );
+    let _ = init.media_category;
+    Json(json!({ "data": { "id": id, "media_key": format!("7_{id}"), "expires_after_secs": 86_400 } })).into_response()
+}
+
+/// Chunked upload, step 2 (multipart `media` and `segment_index`).
+pub async fn append(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/append").await {
+        return response;
+    }
+    let (bytes, fields) = match media_part(multipart).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let segment: usize = fields
+        .get("segment_index")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
+    let mut state = sandbox.lock();
+    let Some(upload) = state.chunked.get_mut(&id) else {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "unknown media id",
+        );
+    };
+    if segment != upload.segments || segment > 999 {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "segments must arrive in order, 0 to 999",
+        );
+    }
+    upload.segments += 1;
+    upload.received += bytes.len();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Chunked upload, step 3: the file must be complete; videos then process.
+pub async fn finalize(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/finalize").await {
+        return response;
+    }
+    let mut state = sandbox.lock();
+    let Some(upload) = state.chunked.get_mut(&id) else {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "unknown media id",
+        );
+    };
+    if upload.received != upload.total {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "the appended bytes do not add up to total_bytes",
+        );
+    }
+    upload.finalized = true;
+    let total = upload.total;
+    state.uploads.insert(id.clone(), total);
+    Json(json!({ "data": { "id": id, "size": total, "processing_info": { "state": "pending", "check_after_secs": 1 } } })).into_response()
+}
+
+/// Chunked upload, step 4: processing status.
+pub async fn status(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/2/media/upload?").await {
+        return response;
+    }
+    let id = query.get("media_id").cloned().unwrap_or_default();
+    let mut state = sandbox.lock();
+    let Some(upload) = state.chunked.get_mut(&id).filter(|u| u.finalized) else {
+        return platform_error(
+            Platform::X,
+            StatusCode::BAD_REQUEST,
+            "invalid-request",
+            "unknown or unfinalized media id",
+        );
+    };
+    upload.polls += 1;
+    let info = if upload.polls < 2 {
+        json!({ "state": "in_progress", "check_after_secs": 1, "progress_percent": 50 })
+    } else {
+        json!({ "state": "succeeded", "progress_percent": 100 })
+    };
+    Json(json!({ "data": { "id": id, "processing_info": info } })).into_response()
 }
 
 pub async fn tweets(

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use domain::Platform;
 use reqwest::{Client, RequestBuilder};
@@ -554,40 +552,158 @@ impl PlatformClient {
         };
         match content {
             Content::Text(text) => {
-                let answer = self.send(Platform::X, true, tweet(json!({ "text": text }))).await?;
-                Ok(Published { platform_post_id: Self::text(&answer.body, "/data/id")?, permalink: None, more_ids: Vec::new() })
+                let answer = self
+                    .send(Platform::X, true, tweet(json!({ "text": text })))
+                    .await?;
+                Ok(Published {
+                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    permalink: None,
+                    more_ids: Vec::new(),
+                })
             }
             Content::Images { text, images } => {
                 let mut media_ids = Vec::new();
                 for image in images {
-                    let upload = self.http.post(format!("{api}/2/media/upload")).bearer_auth(acting.access_token).json(&json!({
-                        "media_data": STANDARD.encode(&image.bytes), "media_category": "tweet_image",
-                    }));
+                    let form = reqwest::multipart::Form::new()
+                        .text("media_category", "tweet_image")
+                        .part(
+                            "media",
+                            reqwest::multipart::Part::bytes(image.bytes.clone())
+                                .mime_str(&image.mime_type)
+                                .map_err(|e| Failure::RejectedContent {
+                                    reason: e.to_string(),
+                                })?,
+                        );
+                    let upload = self
+                        .http
+                        .post(format!("{api}/2/media/upload"))
+                        .bearer_auth(acting.access_token)
+                        .multipart(form);
                     let answer = self.send(Platform::X, false, upload).await?;
                     media_ids.push(Self::text(&answer.body, "/data/id")?);
                 }
-                let answer = self.send(Platform::X, true, tweet(json!({ "text": text, "media": { "media_ids": media_ids } }))).await?;
-                Ok(Published { platform_post_id: Self::text(&answer.body, "/data/id")?, permalink: None, more_ids: Vec::new() })
+                let answer = self
+                    .send(
+                        Platform::X,
+                        true,
+                        tweet(json!({ "text": text, "media": { "media_ids": media_ids } })),
+                    )
+                    .await?;
+                Ok(Published {
+                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    permalink: None,
+                    more_ids: Vec::new(),
+                })
             }
             Content::Thread(texts) => {
                 let mut ids: Vec<String> = Vec::new();
                 for text in texts {
                     let body = match ids.last() {
-                        Some(previous) => json!({ "text": text, "reply": { "in_reply_to_tweet_id": previous } }),
+                        Some(previous) => {
+                            json!({ "text": text, "reply": { "in_reply_to_tweet_id": previous } })
+                        }
                         None => json!({ "text": text }),
                     };
                     let answer = self.send(Platform::X, true, tweet(body)).await?;
                     ids.push(Self::text(&answer.body, "/data/id")?);
                 }
-                let first = ids.first().cloned().ok_or_else(|| Self::unsupported(Platform::X, "an empty thread"))?;
-                Ok(Published { platform_post_id: first, permalink: None, more_ids: ids.into_iter().skip(1).collect() })
+                let first = ids
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| Self::unsupported(Platform::X, "an empty thread"))?;
+                Ok(Published {
+                    platform_post_id: first,
+                    permalink: None,
+                    more_ids: ids.into_iter().skip(1).collect(),
+                })
             }
-            Content::Video { .. } => Err(Self::unsupported(Platform::X, "video from this client yet (chunked upload)")),
+            Content::Video { text, video } => {
+                let media_id = self.upload_x_video(acting, video).await?;
+                let answer = self
+                    .send(
+                        Platform::X,
+                        true,
+                        tweet(json!({ "text": text, "media": { "media_ids": [media_id] } })),
+                    )
+                    .await?;
+                Ok(Published {
+                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    permalink: None,
+                    more_ids: Vec::new(),
+                })
+            }
             Content::Carousel { .. } => Err(Self::unsupported(Platform::X, "carousels")),
         }
         .map(|mut published| {
-            published.permalink = Some(format!("https://x.com/i/web/status/{}", published.platform_post_id));
+            published.permalink = Some(format!(
+                "https://x.com/i/web/status/{}",
+                published.platform_post_id
+            ));
             published
+        })
+    }
+
+    /// X's chunked upload: initialize, append 4 MB segments, finalize, wait for processing.
+    async fn upload_x_video(
+        &self,
+        acting: &Acting<'_>,
+        video: &MediaItem,
+    ) -> Result<String, Failure> {
+        const SEGMENT: usize = 4 * 1024 * 1024;
+        let api = &self.endpoints.x.api;
+        let init = self.http.post(format!("{api}/2/media/upload/initialize")).bearer_auth(acting.access_token).json(&json!({
+            "media_type": video.mime_type, "total_bytes": video.bytes.len(), "media_category": "tweet_video",
+        }));
+        let media_id = Self::text(&self.send(Platform::X, false, init).await?.body, "/data/id")?;
+        for (index, chunk) in video.bytes.chunks(SEGMENT).enumerate() {
+            let form = reqwest::multipart::Form::new()
+                .text("segment_index", index.to_string())
+                .part("media", reqwest::multipart::Part::bytes(chunk.to_vec()));
+            let append = self
+                .http
+                .post(format!("{api}/2/media/upload/{media_id}/append"))
+                .bearer_auth(acting.access_token)
+                .multipart(form);
+            self.send(Platform::X, false, append).await?;
+        }
+        let finalize = self
+            .http
+            .post(format!("{api}/2/media/upload/{media_id}/finalize"))
+            .bearer_auth(acting.access_token);
+        let mut info = self.send(Platform::X, false, finalize).await?.body;
+        for _ in 0..self.poll_attempts {
+            match info
+                .pointer("/data/processing_info/state")
+                .and_then(Value::as_str)
+            {
+                None | Some("succeeded") => return Ok(media_id),
+                Some("failed") => {
+                    let reason = info
+                        .pointer("/data/processing_info/error/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("X could not process the video");
+                    return Err(Failure::RejectedContent {
+                        reason: reason.to_owned(),
+                    });
+                }
+                _ => {
+                    // Wait as X asks, but never longer than our own polling interval allows in tests.
+                    let asked = info
+                        .pointer("/data/processing_info/check_after_secs")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(1);
+                    tokio::time::sleep(self.poll_interval.min(Duration::from_secs(asked))).await;
+                    let status = self
+                        .http
+                        .get(format!("{api}/2/media/upload"))
+                        .query(&[("command", "STATUS"), ("media_id", media_id.as_str())])
+                        .bearer_auth(acting.access_token);
+                    info = self.send(Platform::X, false, status).await?.body;
+                }
+            }
+        }
+        Err(Failure::Retryable {
+            reason: "X was still processing the video".into(),
         })
     }
 
@@ -622,10 +738,22 @@ impl PlatformClient {
                 )
                 .await?
             }
+            Content::Video { text, video } => {
+                let query = [
+                    ("file_url", video.url.as_str()),
+                    ("description", text.as_str()),
+                ];
+                let request = self
+                    .http
+                    .post(format!("{api}/{page}/videos"))
+                    .query(&query)
+                    .bearer_auth(acting.access_token);
+                self.send(Platform::Facebook, true, request).await?
+            }
             _ => {
                 return Err(Self::unsupported(
                     Platform::Facebook,
-                    "this content from the API (text, or one photo)",
+                    "this content from the API (text, one photo, or a video)",
                 ));
             }
         };
