@@ -646,3 +646,49 @@ async fn videos_go_to_x_in_chunks_and_to_facebook_pages_by_url() {
         .collect();
     assert_eq!(kinds, ["video"]);
 }
+
+#[tokio::test]
+async fn the_sandbox_delivers_webhooks_signed_like_the_platform() {
+    let h = harness().await;
+    // A receiver that records what arrives.
+    let received = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::<(
+        axum::http::HeaderMap,
+        String,
+    )>::new()));
+    let sink = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().await.push((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let delivery = serde_json::json!({ "platform": "instagram", "url": url, "secret": "app-secret", "payload": { "object": "instagram", "entry": [] } });
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/_sandbox/webhooks", h.base))
+        .json(&delivery)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["status"], 200);
+
+    let received = received.lock().await;
+    let (headers, body) = &received[0];
+    let expected =
+        platform_sandbox::signature_headers(Platform::Instagram, "app-secret", body.as_bytes(), 0);
+    assert_eq!(
+        headers["x-hub-signature-256"],
+        expected[0].1.as_str(),
+        "the signature covers the exact body"
+    );
+}

@@ -11,6 +11,7 @@ mod meta;
 mod oauth;
 mod state;
 mod tiktok;
+mod webhooks;
 mod x;
 
 use axum::extract::{Query, State};
@@ -21,6 +22,7 @@ use serde::Deserialize;
 
 pub use guard::bearer;
 pub use state::{Fault, FaultKind, Sandbox, SandboxPost};
+pub use webhooks::signature_headers;
 
 /// Every route, under a prefix per platform family.
 pub fn router(sandbox: Sandbox) -> Router {
@@ -74,6 +76,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         // Control, for tests and the dev stack
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/posts", get(list_posts))
+        .route("/_sandbox/webhooks", post(webhooks::deliver))
         .route("/_sandbox/health", get(|| async { "ok" }))
         // Media segments and image uploads are larger than axum's 2 MB default.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
