@@ -537,3 +537,46 @@ async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
             .unwrap();
     assert_eq!(again.refreshed + again.needs_reconnect, 0);
 }
+
+#[tokio::test]
+async fn a_platform_without_app_credentials_is_reported_as_not_configured() {
+    let env = integration_tests::TestEnv::new().await;
+    let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
+    let secret_id = integration_tests::unique("itest/no-platforms");
+    aws.secrets
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(
+            json!({ "key_seed": "0123456789abcdefghijklmnopqrstuvwxyz-seed", "platforms": {} })
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let config = env.config_with(|vars| {
+        vars.insert("APP_SECRET_ID".into(), secret_id.clone());
+    });
+    let state = runtime::AppState::build(config, &integration_tests::sdk().await)
+        .await
+        .expect("start-up does not need platform apps");
+    let app = TestApp::with_state(env, state);
+    let admin = app.register_admin("Unconfigured").await;
+
+    let refused = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "tiktok" })),
+        )
+        .await;
+
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.error_code(), "platform_not_configured");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("tiktok is not configured")
+    );
+}

@@ -604,6 +604,22 @@ fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
     }
 }
 
+/// The encryption key changed (rotation, or a fresh local stack): only a reconnection helps.
+async fn unreadable_tokens(state: &AppState, account: &SocialAccount) -> Result<String, ApiError> {
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    social_accounts::mark_needs_reconnect(
+        pg,
+        account.id,
+        "the stored token can no longer be decrypted",
+    )
+    .await?;
+    Err(ApiError::new(
+        ErrorCode::NeedsReconnect,
+        "the stored token can no longer be read; reconnect the account",
+    ))
+}
+
 /// A usable access token: refreshed first when it expires within five minutes. A refresh the
 /// platform refuses marks the account `needs_reconnect`, with the reason.
 pub async fn fresh_access_token(
@@ -612,18 +628,16 @@ pub async fn fresh_access_token(
     force: bool,
 ) -> Result<String, ApiError> {
     let bound = account.id.as_bytes().to_vec();
-    let decrypt = |sealed: &str| {
-        state
-            .token_cipher
-            .decrypt(sealed, &bound)
-            .map_err(|e| ApiError::internal(&e))
-    };
-    let access = decrypt(account.access_token.as_deref().ok_or_else(|| {
+    let decrypt = |sealed: &str| state.token_cipher.decrypt(sealed, &bound).ok();
+    let sealed_access = account.access_token.as_deref().ok_or_else(|| {
         ApiError::new(
             ErrorCode::NeedsReconnect,
             "the account has no token; reconnect it",
         )
-    })?)?;
+    })?;
+    let Some(access) = decrypt(sealed_access) else {
+        return unreadable_tokens(state, account).await;
+    };
     let expiring = account
         .token_expires_at
         .is_some_and(|at| at < Utc::now() + Duration::minutes(5));
@@ -633,10 +647,13 @@ pub async fn fresh_access_token(
     let Some(refresh_sealed) = account.refresh_token.as_deref() else {
         return Ok(access);
     };
+    let Some(refresh_plain) = decrypt(refresh_sealed) else {
+        return unreadable_tokens(state, account).await;
+    };
     let app = app_of(state, account.platform)?;
     let refreshed = state
         .platforms
-        .refresh(account.platform, &app, &decrypt(refresh_sealed)?)
+        .refresh(account.platform, &app, &refresh_plain)
         .await;
     let client = state.db.client().await?;
     let pg: &tokio_postgres::Client = &client;
