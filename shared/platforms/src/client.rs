@@ -216,6 +216,48 @@ impl PlatformClient {
         })
     }
 
+    /// Calls the platform's token endpoint with `fields`, authenticating the app the way the
+    /// platform wants it: HTTP Basic (X), form fields (LinkedIn, TikTok's `client_key`), or
+    /// query parameters (Meta).
+    async fn token_call(
+        &self,
+        platform: Platform,
+        app: &AppCredentials,
+        fields: &[(&str, &str)],
+    ) -> Result<Answer, Failure> {
+        let url = &self.endpoints.of(platform).token;
+        let mut fields = fields.to_vec();
+        let request = match platform {
+            Platform::X => self
+                .http
+                .post(url)
+                .basic_auth(&app.client_id, Some(&app.client_secret))
+                .form(&fields),
+            Platform::Facebook | Platform::Instagram => {
+                fields.extend([
+                    ("client_id", app.client_id.as_str()),
+                    ("client_secret", app.client_secret.as_str()),
+                ]);
+                self.http.get(url).query(&fields)
+            }
+            Platform::TikTok => {
+                fields.extend([
+                    ("client_key", app.client_id.as_str()),
+                    ("client_secret", app.client_secret.as_str()),
+                ]);
+                self.http.post(url).form(&fields)
+            }
+            Platform::LinkedIn => {
+                fields.extend([
+                    ("client_id", app.client_id.as_str()),
+                    ("client_secret", app.client_secret.as_str()),
+                ]);
+                self.http.post(url).form(&fields)
+            }
+        };
+        self.send(platform, false, request).await
+    }
+
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.
     pub async fn exchange_code(
         &self,
@@ -225,55 +267,18 @@ impl PlatformClient {
         redirect_uri: &str,
         verifier: &str,
     ) -> Result<TokenSet, Failure> {
-        let urls = self.endpoints.of(platform);
-        let form = [
+        let fields = [
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", redirect_uri),
             ("code_verifier", verifier),
         ];
-        let answer = match platform {
-            Platform::X => {
-                let request = self
-                    .http
-                    .post(&urls.token)
-                    .basic_auth(&app.client_id, Some(&app.client_secret))
-                    .form(&form);
-                self.send(platform, false, request).await?
-            }
-            Platform::Facebook | Platform::Instagram => {
-                let short = self
-                    .send(
-                        platform,
-                        false,
-                        self.http.get(&urls.token).query(&[
-                            ("client_id", app.client_id.as_str()),
-                            ("client_secret", app.client_secret.as_str()),
-                            ("redirect_uri", redirect_uri),
-                            ("code", code),
-                            ("code_verifier", verifier),
-                        ]),
-                    )
-                    .await?;
-                // Pages tokens derived from a long-lived user token do not expire.
-                let short_token = Self::text(&short.body, "/access_token")?;
-                return self.refresh(platform, app, &short_token).await;
-            }
-            Platform::TikTok => {
-                let mut fields = form.to_vec();
-                fields.push(("client_key", &app.client_id));
-                fields.push(("client_secret", &app.client_secret));
-                self.send(platform, false, self.http.post(&urls.token).form(&fields))
-                    .await?
-            }
-            Platform::LinkedIn => {
-                let mut fields = form.to_vec();
-                fields.push(("client_id", &app.client_id));
-                fields.push(("client_secret", &app.client_secret));
-                self.send(platform, false, self.http.post(&urls.token).form(&fields))
-                    .await?
-            }
-        };
+        let answer = self.token_call(platform, app, &fields).await?;
+        if matches!(platform, Platform::Facebook | Platform::Instagram) {
+            // Meta's code gives a short-lived token: exchange it for a long-lived one at once.
+            let short_token = Self::text(&answer.body, "/access_token")?;
+            return self.refresh(platform, app, &short_token).await;
+        }
         Self::tokens(&answer.body)
     }
 
@@ -284,58 +289,17 @@ impl PlatformClient {
         app: &AppCredentials,
         refresh_token: &str,
     ) -> Result<TokenSet, Failure> {
-        let urls = self.endpoints.of(platform);
-        let answer = match platform {
-            Platform::X => {
-                let form = [
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token),
-                    ("client_id", &app.client_id),
-                ];
-                self.send(
-                    platform,
-                    false,
-                    self.http
-                        .post(&urls.token)
-                        .basic_auth(&app.client_id, Some(&app.client_secret))
-                        .form(&form),
-                )
-                .await?
-            }
-            Platform::Facebook | Platform::Instagram => {
-                self.send(
-                    platform,
-                    false,
-                    self.http.get(&urls.token).query(&[
-                        ("grant_type", "fb_exchange_token"),
-                        ("client_id", app.client_id.as_str()),
-                        ("client_secret", app.client_secret.as_str()),
-                        ("fb_exchange_token", refresh_token),
-                    ]),
-                )
-                .await?
-            }
-            Platform::TikTok => {
-                let form = [
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token),
-                    ("client_key", app.client_id.as_str()),
-                    ("client_secret", app.client_secret.as_str()),
-                ];
-                self.send(platform, false, self.http.post(&urls.token).form(&form))
-                    .await?
-            }
-            Platform::LinkedIn => {
-                let form = [
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token),
-                    ("client_id", app.client_id.as_str()),
-                    ("client_secret", app.client_secret.as_str()),
-                ];
-                self.send(platform, false, self.http.post(&urls.token).form(&form))
-                    .await?
-            }
+        let fields: [(&str, &str); 2] = match platform {
+            Platform::Facebook | Platform::Instagram => [
+                ("grant_type", "fb_exchange_token"),
+                ("fb_exchange_token", refresh_token),
+            ],
+            _ => [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
         };
+        let answer = self.token_call(platform, app, &fields).await?;
         let mut tokens = Self::tokens(&answer.body)?;
         if matches!(platform, Platform::Facebook | Platform::Instagram)
             && tokens.refresh_token.is_none()
