@@ -10,6 +10,7 @@ mod media;
 mod migrations;
 mod openapi;
 mod platforms;
+mod publishing;
 mod schema;
 mod social_accounts;
 mod startup;

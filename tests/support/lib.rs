@@ -435,6 +435,45 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Connects an account of `platform` through the API's OAuth flow against this test's
+    /// sandbox, and returns the social account id.
+    pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
+        let started = self
+            .call_as(
+                Some(&member.access_token),
+                Method::POST,
+                "/api/social-accounts/connect",
+                Some(serde_json::json!({ "platform": platform })),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+        let authorize = started.body["authorization_url"].as_str().unwrap();
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let consent = browser.get(authorize).send().await.unwrap();
+        let back = consent.headers()["location"].to_str().unwrap().to_owned();
+        let path = back
+            .strip_prefix("https://api.example.test")
+            .expect("the platform redirects to our callback")
+            .to_owned();
+        let callback = self
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        let location = callback.headers["location"].to_str().unwrap().to_owned();
+        location
+            .split("connected=")
+            .nth(1)
+            .unwrap_or_else(|| panic!("not connected: {location}"))
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
 fn member_from(email: &str, body: &Value) -> Member {
     Member {
         email: email.to_owned(),

@@ -59,6 +59,26 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         }
     });
 
+    // Nor does the local endpoint fire publish schedules: the dev server fires the due ones, and
+    // runs the sweeper every minute, through the same handlers as the Lambda functions.
+    let publishing = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        let mut ticks: u64 = 0;
+        loop {
+            tick.tick().await;
+            ticks += 1;
+            if let Err(error) = api::publishing::fire_due_schedules(&publishing).await {
+                tracing::warn!(%error, "firing due schedules failed");
+            }
+            if ticks.is_multiple_of(6)
+                && let Err(error) = api::publishing::sweep(&publishing, 8).await
+            {
+                tracing::warn!(%error, "sweep failed");
+            }
+        }
+    });
+
     let app = api::serve(api::all_routes(state));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("dev server listening on http://127.0.0.1:{port}");

@@ -9,6 +9,8 @@ pub mod health;
 pub mod identity;
 pub mod media;
 pub mod openapi;
+pub mod posts;
+pub mod publishing;
 pub mod rate_limit;
 mod request_id;
 pub mod social_accounts;

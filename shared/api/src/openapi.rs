@@ -127,6 +127,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::accounts::organizations::routes(),
         crate::media::routes(),
         crate::social_accounts::routes(),
+        crate::posts::routes(),
     ]
 }
 

@@ -5,6 +5,7 @@ mod clients;
 mod email;
 mod objects;
 mod queues;
+mod schedules;
 mod secrets;
 
 pub use clients::{AwsClients, load_sdk_config};
@@ -14,11 +15,16 @@ pub use objects::{
     presigned_part, presigned_put, put_object, read_object, start_multipart,
 };
 pub use queues::{QUEUES, QueueSpec};
+pub use schedules::{
+    HeldSchedule, PublishTrigger, ScheduleError, delete_schedule, held_schedules,
+    put_one_time_schedule, schedule_name,
+};
 pub use secrets::{SecretError, read_secret_string};
 
 pub use aws_config::SdkConfig;
 pub use aws_sdk_dynamodb;
 pub use aws_sdk_s3;
+pub use aws_sdk_scheduler;
 pub use aws_sdk_secretsmanager;
 pub use aws_sdk_sesv2;
 pub use aws_sdk_sqs;

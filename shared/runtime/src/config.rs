@@ -68,6 +68,8 @@ pub struct Config {
     pub api_base_url: String,
     /// Locally: the platform sandbox that stands in for every social network.
     pub platform_sandbox_url: Option<String>,
+    /// Where one-time publish schedules fire (the publisher function).
+    pub publish_trigger: cloud::PublishTrigger,
 }
 
 /// Every problem with the environment at once, so a deploy is fixed in one round.
@@ -168,6 +170,29 @@ impl Config {
             problems.push("PLATFORM_SANDBOX_URL must not be set in prod".to_owned());
         }
 
+        let publish_trigger = {
+            // Locally the dev server fires schedules itself, so any well-formed ARNs do.
+            let local =
+                |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
+            let mut required_in_aws = |name: &str, local_value: String| match get(name) {
+                Some(value) => value,
+                None if environment == Environment::Local => local_value,
+                None => {
+                    problems.push(format!("{name} is not set"));
+                    String::new()
+                }
+            };
+            cloud::PublishTrigger {
+                target_arn: required_in_aws("PUBLISHER_ARN", local("publisher")),
+                role_arn: required_in_aws(
+                    "SCHEDULER_ROLE_ARN",
+                    "arn:aws:iam::123456789012:role/scheduler".to_owned(),
+                ),
+                group: get("SCHEDULE_GROUP").unwrap_or_else(|| "default".to_owned()),
+                dead_letter_arn: get("SCHEDULER_DLQ_ARN"),
+            }
+        };
+
         let queue_urls = QUEUES
             .iter()
             .filter_map(|queue| get(queue.url_env).map(|url| (queue.name, url)))
@@ -188,6 +213,7 @@ impl Config {
             email_from,
             api_base_url,
             platform_sandbox_url,
+            publish_trigger,
         })
     }
 }

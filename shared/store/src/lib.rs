@@ -7,6 +7,7 @@ mod iam;
 pub mod media;
 mod migrate;
 mod pool;
+pub mod posts;
 pub mod social_accounts;
 
 pub use error::StoreError;

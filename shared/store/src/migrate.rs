@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "social_account_health",
         sql: include_str!("../migrations/V0004__social_account_health.sql"),
     },
+    Migration {
+        version: 5,
+        name: "publishing",
+        sql: include_str!("../migrations/V0005__publishing.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -1,0 +1,6 @@
+//! `/api/posts/*` behind API Gateway: posts, preview, scheduling, publish now, bulk, calendar.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run_on_lambda(api::posts::router).await
+}

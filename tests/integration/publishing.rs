@@ -1,0 +1,655 @@
+//! Posts from creation to the platform: preview, scheduling in a time zone, the one-time
+//! schedule, the publisher (at most once, whatever the triggers do), every failure class, the
+//! sweeper, bulk scheduling, the calendar, roles and tenants.
+
+use http::{Method, StatusCode};
+use integration_tests::{Member, TestApp, connect};
+use platform_sandbox::FaultKind;
+use serde_json::{Value, json};
+
+fn auth(member: &Member) -> Option<&str> {
+    Some(member.access_token.as_str())
+}
+
+async fn sandbox_posts(app: &TestApp, platform: &str) -> Vec<Value> {
+    let body: Value = reqwest::get(format!(
+        "{}/_sandbox/posts?platform={platform}",
+        app.env.sandbox_url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    body["posts"].as_array().unwrap().clone()
+}
+
+async fn fault(app: &TestApp, platform: &str, kind: FaultKind) {
+    let fault = platform_sandbox::Fault {
+        platform: Some(platform.parse().unwrap()),
+        user: None,
+        path_contains: None,
+        kind,
+        times: 1,
+    };
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", app.env.sandbox_url))
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn draft(app: &TestApp, member: &Member, content: &str, accounts: &[&str]) -> Value {
+    let targets: Vec<Value> = accounts
+        .iter()
+        .map(|a| json!({ "social_account_id": a }))
+        .collect();
+    let created = app
+        .call_as(
+            auth(member),
+            Method::POST,
+            "/api/posts",
+            Some(json!({ "content": content, "hashtags": ["launch"], "targets": targets })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body
+}
+
+/// Makes a post's targets due now, as if its minute had come.
+async fn make_due(app: &TestApp, post_id: &str) {
+    let db = connect(&app.env.database).await;
+    db.execute("UPDATE post_platforms SET scheduled_at = now() - interval '1 second' WHERE post_id::text = $1", &[&post_id]).await.unwrap();
+}
+
+fn target_id(post: &Value) -> String {
+    post["targets"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Publishing").await;
+    let x = app.connect_account(&admin, "x").await;
+    let post = draft(&app, &admin, "We ship today", &[&x]).await;
+    let id = post["id"].as_str().unwrap();
+    assert_eq!(post["status"], "draft");
+
+    let preview = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            &format!("/api/posts/{id}/preview"),
+            None,
+        )
+        .await;
+    assert_eq!(preview.body["valid"], true, "{}", preview.body);
+    assert_eq!(
+        preview.body["targets"][0]["text"],
+        "We ship today\n\n#launch"
+    );
+    assert_eq!(preview.body["targets"][0]["length"], 22);
+
+    let local =
+        (chrono::Utc::now() + chrono::Duration::hours(2)).with_timezone(&chrono_tz::Europe::Paris);
+    let scheduled = app
+        .call_as(auth(&admin), Method::POST, &format!("/api/posts/{id}/schedule"),
+            Some(json!({ "local_time": local.format("%Y-%m-%dT%H:%M").to_string(), "timezone": "Europe/Paris" })))
+        .await;
+    assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
+    assert_eq!(scheduled.body["status"], "scheduled");
+    assert_eq!(scheduled.body["schedule_timezone"], "Europe/Paris");
+
+    // One one-time schedule per target, carrying the target id for the publisher.
+    let target = target_id(&scheduled.body);
+    let held = cloud::held_schedules(&app.state.aws.scheduler, "default")
+        .await
+        .unwrap();
+    let schedule = held
+        .iter()
+        .find(|s| s.name == format!("pp-{target}"))
+        .expect("a schedule for the target");
+    assert_eq!(
+        schedule.due_at.format("%H:%M").to_string(),
+        local
+            .with_timezone(&chrono::Utc)
+            .format("%H:%M")
+            .to_string()
+    );
+    let input: Value = serde_json::from_str(&schedule.input).unwrap();
+
+    // Before its time, a trigger does nothing.
+    let early = api::publishing::handle_trigger(&app.state, &input)
+        .await
+        .unwrap();
+    assert_eq!(early, api::publishing::Outcome::Skipped);
+
+    // At its time, triggers delivered several times at once publish once.
+    make_due(&app, id).await;
+    let triggers: Vec<_> = (0..5)
+        .map(|_| api::publishing::handle_trigger(&app.state, &input))
+        .collect();
+    let outcomes = futures::future::join_all(triggers).await;
+    let published = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(api::publishing::Outcome::Published { .. })))
+        .count();
+    assert_eq!(published, 1, "{outcomes:?}");
+    assert_eq!(
+        sandbox_posts(&app, "x").await.len(),
+        1,
+        "exactly one post at the platform"
+    );
+
+    let after = app
+        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+        .await;
+    assert_eq!(after.body["status"], "published");
+    assert_eq!(after.body["targets"][0]["status"], "published");
+    assert!(
+        after.body["targets"][0]["permalink"]
+            .as_str()
+            .unwrap()
+            .contains("x.com")
+    );
+    // Published posts no longer change.
+    let edit = app
+        .call_as(
+            auth(&admin),
+            Method::PUT,
+            &format!("/api/posts/{id}"),
+            Some(json!({ "content": "changed" })),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn each_failure_class_leads_to_its_own_state() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Failures").await;
+    let x = app.connect_account(&admin, "x").await;
+    let db = connect(&app.env.database).await;
+
+    let run = |kind: Option<FaultKind>| {
+        let app = &app;
+        let admin = admin.clone();
+        let x = x.clone();
+        async move {
+            let post = draft(
+                app,
+                &admin,
+                &format!("post {}", uuid::Uuid::new_v4()),
+                &[&x],
+            )
+            .await;
+            let id = post["id"].as_str().unwrap().to_owned();
+            if let Some(kind) = kind {
+                fault(app, "x", kind).await;
+            }
+            let published = app
+                .call_as(
+                    auth(&admin),
+                    Method::POST,
+                    &format!("/api/posts/{id}/publish"),
+                    None,
+                )
+                .await;
+            assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+            published.body
+        }
+    };
+
+    let limited = run(Some(FaultKind::RateLimited {
+        reset_after_secs: 600,
+    }))
+    .await;
+    assert_eq!(limited["results"][0]["outcome"], "retry_at");
+    assert_eq!(limited["post"]["targets"][0]["status"], "pending");
+    assert_eq!(
+        limited["post"]["targets"][0]["failure_class"],
+        "rate_limited"
+    );
+    let wait = chrono::DateTime::parse_from_rfc3339(
+        limited["post"]["targets"][0]["next_attempt_at"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap()
+    .with_timezone(&chrono::Utc)
+        - chrono::Utc::now();
+    assert!(
+        (590..=601).contains(&wait.num_seconds()),
+        "the platform's reset time is honoured: {wait}"
+    );
+
+    let flaky = run(Some(FaultKind::ServerError)).await;
+    assert_eq!(flaky["post"]["targets"][0]["failure_class"], "retryable");
+    assert_eq!(flaky["post"]["targets"][0]["status"], "pending");
+
+    let rejected = run(Some(FaultKind::Rejected {
+        reason: "duplicate content".into(),
+    }))
+    .await;
+    assert_eq!(rejected["post"]["status"], "failed");
+    assert!(
+        rejected["post"]["targets"][0]["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate content")
+    );
+
+    let before = sandbox_posts(&app, "x").await.len();
+    let lost = run(Some(FaultKind::LostResponse { millis: 3000 })).await;
+    assert_eq!(lost["post"]["targets"][0]["status"], "unconfirmed");
+    assert_eq!(
+        sandbox_posts(&app, "x").await.len(),
+        before + 1,
+        "the platform did publish it: never retried blindly"
+    );
+
+    let expired = run(Some(FaultKind::ExpiredToken)).await;
+    assert_eq!(
+        expired["post"]["status"], "published",
+        "one refresh, then success: {expired}"
+    );
+
+    // Failures notify the author and leave an audit row.
+    let (pk, prefix) = kv::ItemKey::notification_prefix(&admin.user_id);
+    let notifications = app
+        .state
+        .kv
+        .query_prefix(&pk, prefix, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        notifications.len(),
+        2,
+        "the rejection and the unconfirmed post"
+    );
+    let audited: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_logs WHERE action = 'publish' AND new_values ? 'reason'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 2);
+}
+
+#[tokio::test]
+async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Sweeper").await;
+    let linkedin = app.connect_account(&admin, "linkedin").await;
+    let db = connect(&app.env.database).await;
+
+    // A post whose schedule never fired.
+    let lost = draft(&app, &admin, "lost trigger", &[&linkedin]).await;
+    let lost_id = lost["id"].as_str().unwrap();
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    app.call_as(
+        auth(&admin),
+        Method::POST,
+        &format!("/api/posts/{lost_id}/schedule"),
+        Some(json!({ "local_time": soon, "timezone": "UTC" })),
+    )
+    .await;
+    make_due(&app, lost_id).await;
+    // A target stuck in `publishing` by a publisher that died.
+    let stuck = draft(&app, &admin, "stuck", &[&linkedin]).await;
+    db.execute(
+        "UPDATE post_platforms SET status = 'publishing', attempts = 1, claimed_at = now() - interval '10 minutes' WHERE post_id::text = $1",
+        &[&stuck["id"].as_str().unwrap()],
+    )
+    .await
+    .unwrap();
+
+    let report = api::publishing::sweep(&app.state, 4).await.unwrap();
+
+    assert_eq!((report.published, report.stale_claims_expired), (1, 1));
+    assert_eq!(sandbox_posts(&app, "linkedin").await.len(), 1);
+    let stuck_after = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            &format!("/api/posts/{}", stuck["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(stuck_after.body["targets"][0]["status"], "unconfirmed");
+    assert_eq!(stuck_after.body["status"], "failed");
+    // A second sweep finds nothing.
+    let again = api::publishing::sweep(&app.state, 4).await.unwrap();
+    assert_eq!(again.published + again.stale_claims_expired, 0);
+}
+
+#[tokio::test]
+async fn local_times_are_resolved_across_daylight_saving_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Dst").await;
+    let x = app.connect_account(&admin, "x").await;
+    let post = draft(&app, &admin, "dst", &[&x]).await;
+    let id = post["id"].as_str().unwrap();
+    let path = format!("/api/posts/{id}/schedule");
+    let schedule = |body: Value| app.call_as(auth(&admin), Method::POST, &path, Some(body));
+
+    // Paris skips 02:00–03:00 on 2027-03-28.
+    let skipped =
+        schedule(json!({ "local_time": "2027-03-28T02:30", "timezone": "Europe/Paris" })).await;
+    assert_eq!(skipped.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        skipped.body["error"]["details"][0]["issue"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+    // …and lives 02:00–03:00 twice on 2027-10-31.
+    let twice =
+        schedule(json!({ "local_time": "2027-10-31T02:30", "timezone": "Europe/Paris" })).await;
+    assert_eq!(twice.body["error"]["details"][0]["field"], "utc_offset");
+    let chosen = schedule(json!({ "local_time": "2027-10-31T02:30", "timezone": "Europe/Paris", "utc_offset": "+01:00" })).await;
+    assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.body);
+    assert_eq!(chosen.body["scheduled_at"], "2027-10-31T01:30:00Z");
+    let past =
+        schedule(json!({ "local_time": "2020-01-01T09:00", "timezone": "Europe/Paris" })).await;
+    assert!(
+        past.body["error"]["details"][0]["issue"]
+            .as_str()
+            .unwrap()
+            .contains("past")
+    );
+    let zone =
+        schedule(json!({ "local_time": "2027-01-01T09:00", "timezone": "Mars/Olympus" })).await;
+    assert_eq!(zone.body["error"]["details"][0]["field"], "timezone");
+}
+
+#[tokio::test]
+async fn invalid_targets_are_caught_before_anything_is_scheduled() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Preview").await;
+    let x = app.connect_account(&admin, "x").await;
+    let instagram = app.connect_account(&admin, "instagram").await;
+    let post = draft(&app, &admin, &"日".repeat(150), &[&x, &instagram]).await;
+    let id = post["id"].as_str().unwrap();
+
+    let preview = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            &format!("/api/posts/{id}/preview"),
+            None,
+        )
+        .await;
+    assert_eq!(preview.body["valid"], false);
+    let x_preview = preview.body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["platform"] == "x")
+        .unwrap();
+    assert_eq!(
+        x_preview["length"],
+        150 * 2 + 2 + 7,
+        "CJK weighs 2 on X: {x_preview}"
+    );
+    let instagram_preview = preview.body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["platform"] == "instagram")
+        .unwrap();
+    assert!(
+        instagram_preview["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("need an image or a video")
+    );
+
+    let refused = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/posts/{id}/schedule"),
+            Some(json!({ "local_time": "2030-01-01T09:00", "timezone": "UTC" })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.body["error"]["details"].as_array().unwrap().len(),
+        2
+    );
+    let still = app
+        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+        .await;
+    assert_eq!(still.body["status"], "draft");
+}
+
+#[tokio::test]
+async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Bulk").await;
+    let x = app.connect_account(&admin, "x").await;
+    let linkedin = app.connect_account(&admin, "linkedin").await;
+    let csv = format!(
+        "content,social_account_ids,local_time,timezone,title\n\
+         \"Hello, world\",{x};{linkedin},2030-01-01T09:00,Europe/Paris,First\n\
+         Bad account,{},2030-01-01T10:00,Europe/Paris,\n\
+         Bad zone,{x},2030-01-01T11:00,Mars/Olympus,\n\
+         \"Quoted \"\"word\"\"\",{linkedin},2030-01-02T09:00,America/New_York,Fourth\n",
+        uuid::Uuid::new_v4()
+    );
+    let send = |all: bool| {
+        let mut request = http::Request::post("/api/posts/bulk-schedule")
+            .header("content-type", "text/csv")
+            .header("authorization", format!("Bearer {}", admin.access_token));
+        if all {
+            request = request.header("x-all-or-nothing", "true");
+        }
+        app.send(request.body(axum::body::Body::from(csv.clone())).unwrap())
+    };
+
+    let all = send(true).await;
+    assert_eq!(all.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(all.body["scheduled"], 0);
+    let listed = app
+        .call_as(auth(&admin), Method::GET, "/api/posts", None)
+        .await;
+    assert_eq!(listed.body["items"], json!([]), "nothing was created");
+
+    let some = send(false).await;
+    assert_eq!(some.status, StatusCode::OK, "{}", some.body);
+    let statuses: Vec<(u64, &str)> = some.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_u64().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (1, "scheduled"),
+            (2, "rejected"),
+            (3, "rejected"),
+            (4, "scheduled")
+        ]
+    );
+    assert!(
+        some.body["rows"][1]["errors"][0]["issue"]
+            .as_str()
+            .unwrap()
+            .contains("not a connected account")
+    );
+    let listed = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            "/api/posts?status=scheduled",
+            None,
+        )
+        .await;
+    let mut contents: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    contents.sort();
+    assert_eq!(contents, ["Hello, world", "Quoted \"word\""]);
+
+    let calendar = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            "/api/posts/calendar?from=2030-01-01&to=2030-01-03&timezone=Europe/Paris",
+            None,
+        )
+        .await;
+    assert_eq!(calendar.status, StatusCode::OK, "{}", calendar.body);
+    assert_eq!(
+        calendar.body["days"]["2030-01-01"][0]["local_time"],
+        "09:00"
+    );
+    assert_eq!(
+        calendar.body["days"]["2030-01-02"][0]["local_time"], "15:00",
+        "New York 09:00 is 15:00 in Paris"
+    );
+}
+
+#[tokio::test]
+async fn roles_and_tenants_bound_who_changes_posts() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Editors").await;
+    let x = app.connect_account(&admin, "x").await;
+    let user = app.add_member(&admin, "user").await;
+    let other_user = app.add_member(&admin, "user").await;
+    let manager = app.add_member(&admin, "manager").await;
+    let viewer = app.add_member(&admin, "viewer").await;
+    let stranger = app.register_admin("Stranger").await;
+
+    let refused = app
+        .call_as(
+            auth(&viewer),
+            Method::POST,
+            "/api/posts",
+            Some(json!({ "content": "hi", "targets": [{ "social_account_id": x }] })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mine = draft(&app, &user, "mine", &[&x]).await;
+    let id = mine["id"].as_str().unwrap();
+    let path = format!("/api/posts/{id}");
+    let edit = |token: String| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            app.call_as(
+                Some(&token),
+                Method::PUT,
+                &path,
+                Some(json!({ "content": "edited" })),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        edit(other_user.access_token.clone()).await.status,
+        StatusCode::FORBIDDEN,
+        "users edit only their own posts"
+    );
+    assert_eq!(edit(user.access_token.clone()).await.status, StatusCode::OK);
+    assert_eq!(
+        edit(manager.access_token.clone()).await.status,
+        StatusCode::OK,
+        "managers edit every post"
+    );
+    assert_eq!(
+        app.call_as(
+            auth(&viewer),
+            Method::GET,
+            &format!("/api/posts/{id}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    for (method, path) in [
+        (Method::GET, format!("/api/posts/{id}")),
+        (Method::DELETE, format!("/api/posts/{id}")),
+        (Method::POST, format!("/api/posts/{id}/publish")),
+    ] {
+        assert_eq!(
+            app.call_as(auth(&stranger), method.clone(), &path, None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}"
+        );
+    }
+    let foreign_account = app
+        .call_as(
+            auth(&stranger),
+            Method::POST,
+            "/api/posts",
+            Some(json!({ "content": "hi", "targets": [{ "social_account_id": x }] })),
+        )
+        .await;
+    assert_eq!(
+        foreign_account.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another organization's account cannot be a target"
+    );
+
+    // Deleting a scheduled post cancels its schedule.
+    app.call_as(
+        auth(&user),
+        Method::POST,
+        &format!("/api/posts/{id}/schedule"),
+        Some(json!({ "local_time": "2030-05-01T10:00", "timezone": "UTC" })),
+    )
+    .await;
+    let target = target_id(
+        &app.call_as(auth(&user), Method::GET, &format!("/api/posts/{id}"), None)
+            .await
+            .body,
+    );
+    assert!(
+        cloud::held_schedules(&app.state.aws.scheduler, "default")
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.name == format!("pp-{target}"))
+    );
+    let duplicate = app
+        .call_as(
+            auth(&user),
+            Method::POST,
+            &format!("/api/posts/{id}/duplicate"),
+            None,
+        )
+        .await;
+    assert_eq!(duplicate.body["status"], "draft");
+    assert_eq!(
+        app.call_as(
+            auth(&user),
+            Method::DELETE,
+            &format!("/api/posts/{id}"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        !cloud::held_schedules(&app.state.aws.scheduler, "default")
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.name == format!("pp-{target}"))
+    );
+}
