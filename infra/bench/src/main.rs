@@ -2,10 +2,13 @@
 //!
 //! * `api`: latency percentiles and throughput of read endpoints, and login time, against the
 //!   local stack (Postgres + the local AWS endpoint).
+//! * `publish`: 10,000 post targets due at once through the real publisher path, clean and
+//!   with 5% faults; zero duplicates and zero lost targets are checked and printed.
 //! * `media`: optimising a 12-megapixel JPEG (decode once, render the five platform variants),
 //!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
 
 mod api_load;
+mod publish_load;
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -15,6 +18,11 @@ fn main() {
     let all = which.is_empty();
     if all || which.iter().any(|w| w == "media") {
         media_optimize();
+    }
+    if all || which.iter().any(|w| w == "publish") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(publish_load::run());
     }
     if all || which.iter().any(|w| w == "api") {
         tokio::runtime::Runtime::new()

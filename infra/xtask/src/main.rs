@@ -34,7 +34,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
-                 bench [api|media]   run the benchmarks (release build) and print their numbers\n  \
+                 bench [NAME]        run the benchmarks (api, media, publish); release build, numbers printed\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);
