@@ -9,40 +9,8 @@ fn auth(member: &Member) -> Option<&str> {
     Some(member.access_token.as_str())
 }
 
-/// Starts a connection, lets the sandbox consent page redirect back, and delivers the callback.
 async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> (StatusCode, String) {
-    let started = app
-        .call_as(
-            auth(member),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": platform })),
-        )
-        .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let authorize = started.body["authorization_url"].as_str().unwrap();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let consent = browser.get(authorize).send().await.unwrap();
-    let back = consent.headers()["location"].to_str().unwrap().to_owned();
-    let path = back
-        .strip_prefix("https://api.example.test")
-        .expect("the platform redirects to our callback");
-    let callback = app
-        .send(
-            http::Request::get(path)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
-    let location = callback
-        .headers
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (callback.status, location)
+    app.connect_flow(member, platform).await
 }
 
 #[tokio::test]

@@ -436,9 +436,9 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Connects an account of `platform` through the API's OAuth flow against this test's
-    /// sandbox, and returns the social account id.
-    pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
+    /// Runs the API's OAuth flow for `platform` against this test's sandbox, like a browser:
+    /// returns the callback's status and where it redirects.
+    pub async fn connect_flow(&self, member: &Member, platform: &str) -> (StatusCode, String) {
         let started = self
             .call_as(
                 Some(&member.access_token),
@@ -462,7 +462,17 @@ impl TestApp {
         let callback = self
             .send(Request::get(path).body(Body::empty()).unwrap())
             .await;
-        let location = callback.headers["location"].to_str().unwrap().to_owned();
+        let location = callback
+            .headers
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (callback.status, location)
+    }
+
+    /// Connects an account of `platform` and returns the social account id.
+    pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
+        let (_, location) = self.connect_flow(member, platform).await;
         location
             .split("connected=")
             .nth(1)
