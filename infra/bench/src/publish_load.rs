@@ -25,13 +25,7 @@ const PLATFORMS: [Platform; 4] = [
     Platform::Facebook,
 ];
 
-async fn connect(
-    state: &AppState,
-    base: &str,
-    platform: Platform,
-    organization: Uuid,
-    user: Uuid,
-) -> Uuid {
+async fn connect(state: &AppState, platform: Platform, organization: Uuid, user: Uuid) -> Uuid {
     let app = AppCredentials {
         client_id: format!("bench-{platform}"),
         client_secret: "bench".into(),
@@ -76,7 +70,6 @@ async fn connect(
         .await
         .expect("accounts")
         .remove(0);
-    let _ = base;
     let client = state.db.client().await.expect("db");
     let pg: &store::tokio_postgres::Client = &client;
     let id = Uuid::now_v7();
@@ -138,7 +131,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
         .get(0);
     let mut accounts = Vec::new();
     for platform in PLATFORMS {
-        accounts.push(connect(state, base, platform, organization, user).await);
+        accounts.push(connect(state, platform, organization, user).await);
     }
     // Facebook Pages and TikTok need media for some kinds; text posts go everywhere but TikTok,
     // which gets none here: its share of targets goes to X instead.

@@ -180,7 +180,16 @@ fn exchange(sandbox: &Sandbox, platform: Platform, form: &HashMap<String, String
                     );
                 }
             }
-            let _ = &pending.client_id;
+            // X authenticates the app with HTTP Basic; the others name it in the form.
+            let presented = form.get("client_id").or_else(|| form.get("client_key"));
+            if presented.is_some_and(|id| *id != pending.client_id) {
+                return platform_error(
+                    platform,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "code issued to another app",
+                );
+            }
             pending.user
         }
     };

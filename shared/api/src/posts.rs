@@ -614,11 +614,8 @@ fn preview_target(
     assets: &[MediaAsset],
 ) -> TargetPreview {
     let platform = target.platform;
-    let mut text = publishing::text_for(post, target.text_override.as_deref());
-    if platform == Platform::LinkedIn {
-        // What LinkedIn stores is escaped; the limit applies to what the reader sees.
-        text = text.clone();
-    }
+    // The limit applies to what readers see, before LinkedIn's escaping.
+    let text = publishing::text_for(post, target.text_override.as_deref());
     let report = check_text(platform, &text, &HashtagCaps::default());
     let mut errors = report.errors.clone();
     let mut warnings = Vec::new();

@@ -365,17 +365,7 @@ async fn fail(
     reason: &str,
     class: &str,
 ) -> Result<Outcome, ApiError> {
-    finish(
-        state,
-        claimed.target_id,
-        claimed.post_id,
-        claimed.organization_id,
-        claimed.author_id,
-        PostPlatformStatus::Failed,
-        reason,
-        class,
-    )
-    .await?;
+    finish(state, claimed, PostPlatformStatus::Failed, reason, class).await?;
     Ok(Outcome::Failed {
         reason: reason.to_owned(),
     })
@@ -389,10 +379,7 @@ async fn unconfirmed(
     let reason = format!("{reason}. Check the account on the platform before publishing again.");
     finish(
         state,
-        claimed.target_id,
-        claimed.post_id,
-        claimed.organization_id,
-        claimed.author_id,
+        claimed,
         PostPlatformStatus::Unconfirmed,
         &reason,
         "unknown_outcome",
@@ -402,17 +389,20 @@ async fn unconfirmed(
 }
 
 /// Ends a target badly: stored, audited, and the author notified.
-#[allow(clippy::too_many_arguments)]
 async fn finish(
     state: &AppState,
-    target_id: Uuid,
-    post_id: Uuid,
-    organization_id: Uuid,
-    author_id: Option<Uuid>,
+    claimed: &Claimed,
     status: PostPlatformStatus,
     reason: &str,
     class: &str,
 ) -> Result<(), ApiError> {
+    let Claimed {
+        target_id,
+        post_id,
+        organization_id,
+        author_id,
+        ..
+    } = *claimed;
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
