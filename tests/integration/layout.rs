@@ -45,3 +45,49 @@ fn every_sample_event_belongs_to_a_function() {
         );
     }
 }
+
+/// The logical id of the template resource whose `QueueName` ends with `-{queue}`.
+fn queue_resource<'a>(template: &'a str, queue: &str) -> &'a str {
+    let marker = format!("QueueName: !Sub \"${{AWS::StackName}}-{queue}\"");
+    let at = template
+        .find(&marker)
+        .unwrap_or_else(|| panic!("template.yaml has no queue {queue}"));
+    let before = &template[..at];
+    let line = before
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':'))
+        .unwrap();
+    line.trim().trim_end_matches(':')
+}
+
+#[test]
+fn every_publishing_lane_is_deployed_with_its_concurrency_cap() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for lane in cloud::PUBLISH_LANES {
+        let resource = queue_resource(&template, lane.queue);
+        let source = format!("Queue: !GetAtt {resource}.Arn");
+        let at = template
+            .find(&source)
+            .unwrap_or_else(|| panic!("the publisher has no event source on {}", lane.queue));
+        let cap = template[at..]
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("MaximumConcurrency:"))
+            .map(|v| v.trim().parse::<u32>().unwrap());
+        assert_eq!(cap, Some(lane.max_concurrency), "{}", lane.queue);
+        let spec = cloud::QUEUES.iter().find(|q| q.name == lane.queue).unwrap();
+        let arn_env = format!("{}: !GetAtt {resource}.Arn", spec.arn_env.unwrap());
+        assert!(template.contains(&arn_env), "template.yaml lacks {arn_env}");
+    }
+}
+
+#[test]
+fn the_publisher_sample_event_is_a_lane_batch_carrying_a_publish_request() {
+    let text = std::fs::read_to_string(root().join("events/publisher.json")).unwrap();
+    let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+    assert_eq!(event.records.len(), 1);
+    for record in event.records {
+        let body = record.body.unwrap();
+        serde_json::from_str::<api::publishing::PublishRequest>(&body).unwrap();
+    }
+}

@@ -11,6 +11,7 @@ mod migrations;
 mod openapi;
 mod platforms;
 mod publishing;
+mod publishing_races;
 mod schema;
 mod social_accounts;
 mod startup;

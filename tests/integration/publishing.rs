@@ -117,10 +117,13 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
             .format("%H:%M")
             .to_string()
     );
-    let input: Value = serde_json::from_str(&schedule.input).unwrap();
+    // It fires into X's publishing lane, carrying the target id for the publisher.
+    assert_eq!(schedule.target_arn, app.env.queues.arns["publish-x"]);
+    let request: api::publishing::PublishRequest = serde_json::from_str(&schedule.input).unwrap();
+    assert_eq!(request.post_platform_id.to_string(), target);
 
     // Before its time, a trigger does nothing.
-    let early = api::publishing::handle_trigger(&app.state, &input)
+    let early = api::publishing::publish_target(&app.state, request.post_platform_id)
         .await
         .unwrap();
     assert_eq!(early, api::publishing::Outcome::Skipped);
@@ -128,7 +131,7 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
     // At its time, triggers delivered several times at once publish once.
     make_due(&app, id).await;
     let triggers: Vec<_> = (0..5)
-        .map(|_| api::publishing::handle_trigger(&app.state, &input))
+        .map(|_| api::publishing::publish_target(&app.state, request.post_platform_id))
         .collect();
     let outcomes = futures::future::join_all(triggers).await;
     let published = outcomes
@@ -196,8 +199,13 @@ async fn each_failure_class_leads_to_its_own_state() {
                     None,
                 )
                 .await;
-            assert_eq!(published.status, StatusCode::OK, "{}", published.body);
-            published.body
+            // Publishing now hands the targets to the publisher and answers at once.
+            assert_eq!(published.status, StatusCode::ACCEPTED, "{}", published.body);
+            assert_eq!(published.body["targets"][0]["status"], "pending");
+            api::publishing::drain_lanes(&app.state).await.unwrap();
+            app.call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+                .await
+                .body
         }
     };
 
@@ -205,16 +213,10 @@ async fn each_failure_class_leads_to_its_own_state() {
         reset_after_secs: 600,
     }))
     .await;
-    assert_eq!(limited["results"][0]["outcome"], "retry_at");
-    assert_eq!(limited["post"]["targets"][0]["status"], "pending");
-    assert_eq!(
-        limited["post"]["targets"][0]["failure_class"],
-        "rate_limited"
-    );
+    assert_eq!(limited["targets"][0]["status"], "pending");
+    assert_eq!(limited["targets"][0]["failure_class"], "rate_limited");
     let wait = chrono::DateTime::parse_from_rfc3339(
-        limited["post"]["targets"][0]["next_attempt_at"]
-            .as_str()
-            .unwrap(),
+        limited["targets"][0]["next_attempt_at"].as_str().unwrap(),
     )
     .unwrap()
     .with_timezone(&chrono::Utc)
@@ -224,25 +226,31 @@ async fn each_failure_class_leads_to_its_own_state() {
         "the platform's reset time is honoured: {wait}"
     );
 
-    let flaky = run(Some(FaultKind::ServerError)).await;
-    assert_eq!(flaky["post"]["targets"][0]["failure_class"], "retryable");
-    assert_eq!(flaky["post"]["targets"][0]["status"], "pending");
+    // 503: the platform did not take the request, so it is tried again.
+    let flaky = run(Some(FaultKind::Unavailable)).await;
+    assert_eq!(flaky["targets"][0]["failure_class"], "retryable");
+    assert_eq!(flaky["targets"][0]["status"], "pending");
+
+    // 500 on the publish call: the post may exist, so it is never retried blindly.
+    let before = sandbox_posts(&app, "x").await.len();
+    let broken = run(Some(FaultKind::ServerError)).await;
+    assert_eq!(broken["targets"][0]["status"], "unconfirmed");
+    assert_eq!(broken["targets"][0]["failure_class"], "unknown_outcome");
 
     let rejected = run(Some(FaultKind::Rejected {
         reason: "duplicate content".into(),
     }))
     .await;
-    assert_eq!(rejected["post"]["status"], "failed");
+    assert_eq!(rejected["status"], "failed");
     assert!(
-        rejected["post"]["targets"][0]["error_message"]
+        rejected["targets"][0]["error_message"]
             .as_str()
             .unwrap()
             .contains("duplicate content")
     );
 
-    let before = sandbox_posts(&app, "x").await.len();
     let lost = run(Some(FaultKind::LostResponse { millis: 3000 })).await;
-    assert_eq!(lost["post"]["targets"][0]["status"], "unconfirmed");
+    assert_eq!(lost["targets"][0]["status"], "unconfirmed");
     assert_eq!(
         sandbox_posts(&app, "x").await.len(),
         before + 1,
@@ -251,7 +259,7 @@ async fn each_failure_class_leads_to_its_own_state() {
 
     let expired = run(Some(FaultKind::ExpiredToken)).await;
     assert_eq!(
-        expired["post"]["status"], "published",
+        expired["status"], "published",
         "one refresh, then success: {expired}"
     );
 
@@ -265,8 +273,8 @@ async fn each_failure_class_leads_to_its_own_state() {
         .unwrap();
     assert_eq!(
         notifications.len(),
-        2,
-        "the rejection and the unconfirmed post"
+        3,
+        "the rejection and the two unconfirmed posts"
     );
     let audited: i64 = db
         .query_one(
@@ -276,7 +284,7 @@ async fn each_failure_class_leads_to_its_own_state() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 3);
 }
 
 #[tokio::test]
@@ -299,33 +307,67 @@ async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
         Some(json!({ "local_time": soon, "timezone": "UTC" })),
     )
     .await;
-    make_due(&app, lost_id).await;
-    // A target stuck in `publishing` by a publisher that died.
+    // Its minute passed long enough ago that its trigger is known to be lost.
+    db.execute(
+        "UPDATE post_platforms SET scheduled_at = now() - interval '5 minutes' WHERE post_id::text = $1",
+        &[&lost_id],
+    )
+    .await
+    .unwrap();
+    // A target stuck in `publishing` by a publisher that died after calling the platform.
     let stuck = draft(&app, &admin, "stuck", &[&linkedin]).await;
     db.execute(
-        "UPDATE post_platforms SET status = 'publishing', attempts = 1, claimed_at = now() - interval '10 minutes' WHERE post_id::text = $1",
+        "UPDATE post_platforms SET status = 'publishing', attempts = 1, claimed_at = now() - interval '10 minutes',
+                dispatched_at = now() - interval '10 minutes' WHERE post_id::text = $1",
         &[&stuck["id"].as_str().unwrap()],
     )
     .await
     .unwrap();
+    // And one whose publisher died before reaching the platform.
+    let early = draft(&app, &admin, "died early", &[&linkedin]).await;
+    db.execute(
+        "UPDATE post_platforms SET status = 'publishing', attempts = 1, claimed_at = now() - interval '10 minutes',
+                scheduled_at = now() - interval '11 minutes' WHERE post_id::text = $1",
+        &[&early["id"].as_str().unwrap()],
+    )
+    .await
+    .unwrap();
 
-    let report = api::publishing::sweep(&app.state, 4).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let report = api::publishing::sweep(&app.state, deadline).await.unwrap();
 
-    assert_eq!((report.published, report.stale_claims_expired), (1, 1));
-    assert_eq!(sandbox_posts(&app, "linkedin").await.len(), 1);
-    let stuck_after = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            &format!("/api/posts/{}", stuck["id"].as_str().unwrap()),
-            None,
-        )
-        .await;
-    assert_eq!(stuck_after.body["targets"][0]["status"], "unconfirmed");
-    assert_eq!(stuck_after.body["status"], "failed");
+    assert_eq!(
+        (
+            report.queued,
+            report.stale_claims_unconfirmed,
+            report.stale_claims_released
+        ),
+        (2, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(api::publishing::drain_lanes(&app.state).await.unwrap(), 2);
+    assert_eq!(sandbox_posts(&app, "linkedin").await.len(), 2);
+    let status_of = |post: &Value| {
+        let path = format!("/api/posts/{}", post["id"].as_str().unwrap());
+        let app = &app;
+        let admin = &admin;
+        async move {
+            app.call_as(auth(admin), Method::GET, &path, None)
+                .await
+                .body
+        }
+    };
+    let stuck_after = status_of(&stuck).await;
+    assert_eq!(stuck_after["targets"][0]["status"], "unconfirmed");
+    assert_eq!(stuck_after["status"], "failed");
+    assert_eq!(status_of(&early).await["status"], "published");
+    assert_eq!(status_of(&lost).await["status"], "published");
     // A second sweep finds nothing.
-    let again = api::publishing::sweep(&app.state, 4).await.unwrap();
-    assert_eq!(again.published + again.stale_claims_expired, 0);
+    let again = api::publishing::sweep(&app.state, deadline).await.unwrap();
+    assert_eq!(
+        again.queued + again.stale_claims_unconfirmed + again.stale_claims_released,
+        0
+    );
 }
 
 #[tokio::test]

@@ -180,9 +180,14 @@ async fn settings_sync_insights_and_disconnect() {
     .await
     .unwrap()
     .unwrap();
-    let access = api::social_accounts::fresh_access_token(state, &account_row, false)
-        .await
-        .unwrap();
+    let access = api::social_accounts::fresh_access_token(
+        state,
+        &mut state.db.client().await.unwrap(),
+        &account_row,
+        false,
+    )
+    .await
+    .unwrap();
     let published = state
         .platforms
         .publish(

@@ -122,6 +122,8 @@ pub struct TestEnv {
     pub secret_id: String,
     /// This test's own platform sandbox.
     pub sandbox_url: String,
+    /// This test's own publishing lanes (SQS queues).
+    pub queues: local_stack::ProvisionedQueues,
 }
 
 impl TestEnv {
@@ -131,7 +133,17 @@ impl TestEnv {
         let (sandbox_url, _sandbox) = platform_sandbox::spawn(0)
             .await
             .expect("the platform sandbox starts");
+        let aws = cloud::AwsClients::new(&sdk().await);
+        let lanes: Vec<cloud::QueueSpec> = cloud::QUEUES
+            .iter()
+            .filter(|q| q.arn_env.is_some())
+            .copied()
+            .collect();
+        let queues = local_stack::create_queues(&aws, &format!("{}-", unique("itest")), &lanes)
+            .await
+            .unwrap();
         let env = TestEnv {
+            queues,
             sandbox_url,
             database_url: database_url(&database),
             database,
@@ -139,7 +151,6 @@ impl TestEnv {
             bucket: unique("itest"),
             secret_id: unique("itest/app"),
         };
-        let aws = cloud::AwsClients::new(&sdk().await);
         local_stack::create_table(&aws, &env.table).await.unwrap();
         local_stack::create_bucket(&aws, &env.bucket).await.unwrap();
         local_stack::create_secret(&aws, &env.secret_id)
@@ -151,7 +162,7 @@ impl TestEnv {
 
     /// The function configuration for this test's resources, as environment variables.
     pub fn vars(&self) -> HashMap<String, String> {
-        HashMap::from([
+        let mut vars = HashMap::from([
             ("APP_ENV".into(), "local".into()),
             ("DATABASE_URL".into(), self.database_url.clone()),
             ("TABLE_NAME".into(), self.table.clone()),
@@ -161,7 +172,21 @@ impl TestEnv {
             ("APP_BASE_URL".into(), "https://app.example.test".into()),
             ("API_BASE_URL".into(), "https://api.example.test".into()),
             ("PLATFORM_SANDBOX_URL".into(), self.sandbox_url.clone()),
-        ])
+            // The pool size that template.yaml deploys, not a roomier one.
+            (
+                "DB_MAX_CONNECTIONS".into(),
+                local_stack::deployed_db_max_connections().to_string(),
+            ),
+        ]);
+        for queue in cloud::QUEUES {
+            if let Some(url) = self.queues.urls.get(queue.name) {
+                vars.insert(queue.url_env.into(), url.clone());
+            }
+            if let (Some(env), Some(arn)) = (queue.arn_env, self.queues.arns.get(queue.name)) {
+                vars.insert(env.into(), arn.clone());
+            }
+        }
+        vars
     }
 
     pub fn config(&self) -> Config {

@@ -1,5 +1,5 @@
-//! Every minute: publishes due targets whose trigger was lost, retries that are due, and marks
-//! targets stuck in `publishing` unconfirmed.
+//! Every minute: settles claims stuck in `publishing`, and queues due targets whose trigger was
+//! lost (and retries that are due) on their publishing lanes, stopping before its own deadline.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -8,10 +8,16 @@ use serde_json::Value;
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::init_tracing();
     let state = runtime::AppState::from_env().await?;
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let state = state.clone();
         async move {
-            api::publishing::sweep(&state, 8)
+            let remaining = event
+                .context
+                .deadline()
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
+            let deadline = std::time::Instant::now() + remaining;
+            api::publishing::sweep(&state, deadline)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }

@@ -1,19 +1,35 @@
-//! Fired by a one-time EventBridge Scheduler schedule per post target (`{"post_platform_id"}`):
-//! publishes it at most once. Scheduler may deliver twice; the claim makes that harmless.
+//! Consumes the publishing lanes (one SQS queue per platform group, whose event source caps the
+//! concurrency per platform): publishes each target at most once. A redelivered message is
+//! harmless; the claim makes it a no-op.
 
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::init_tracing();
     let state = runtime::AppState::from_env().await?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let state = state.clone();
         async move {
-            api::publishing::handle_trigger(&state, &event.payload)
-                .await
-                .map_err(|e| lambda_runtime::Error::from(e.to_string()))
+            let messages = event
+                .payload
+                .records
+                .into_iter()
+                .filter_map(|record| Some((record.message_id?, record.body.unwrap_or_default())))
+                .collect();
+            let failures = api::publishing::handle_lane_batch(&state, messages).await;
+            let mut response = SqsBatchResponse::default();
+            response.batch_item_failures = failures
+                .message_ids
+                .into_iter()
+                .map(|id| {
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = id;
+                    failure
+                })
+                .collect();
+            Ok::<_, lambda_runtime::Error>(response)
         }
     }))
     .await

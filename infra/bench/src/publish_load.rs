@@ -1,14 +1,15 @@
-//! `bench publish`: 10,000 post targets due in the same minute, published to the platform
-//! sandbox through the real publisher code path (`publish_target`, as the publisher function
-//! runs it), with 5% duplicate triggers; then the same with 5% injected faults (429, 500,
-//! timeouts, lost responses). Both runs must end with zero duplicates at the platforms and
-//! zero lost targets.
+//! `bench publish`: 10,000 post targets due in the same second, published to the platform
+//! sandbox through the real publisher handler (`handle_lane_batch`, as the publisher function
+//! runs it on each lane's SQS batches), with 5% duplicate triggers; then the same with 5%
+//! injected faults (429, 500, timeouts, lost responses). Each lane runs as many workers as its
+//! event source's maximum concurrency, each worker an execution environment with its own pool
+//! of the deployed size. Retries go through the real sweeper and the local SQS lanes. Both runs
+//! must end with zero duplicates at the platforms and zero lost targets.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use domain::Platform;
-use futures::StreamExt;
 use platform_sandbox::{Fault, FaultKind};
 use platforms::{AppCredentials, AuthorizationRequest, OAuthApp, Pkce, authorization_url};
 use runtime::{AppState, Config};
@@ -16,8 +17,6 @@ use serde_json::Value;
 use uuid::Uuid;
 
 const TARGETS: i64 = 10_000;
-/// Concurrent publisher invocations (Lambda concurrency of the publisher function).
-const INVOCATIONS: usize = 64;
 const PLATFORMS: [Platform; 4] = [
     Platform::X,
     Platform::LinkedIn,
@@ -97,6 +96,20 @@ async fn connect(state: &AppState, platform: Platform, organization: Uuid, user:
         .await
         .expect("tokens");
     id
+}
+
+/// A copy of the state with a pool of its own, as one Lambda execution environment has.
+fn environment(state: &AppState) -> AppState {
+    let settings = match &state.config.database {
+        runtime::DatabaseConfig::Url(url) => {
+            store::DbSettings::from_url(url, state.config.db_max_connections).expect("settings")
+        }
+        runtime::DatabaseConfig::RdsProxy { .. } => unreachable!("the benchmark runs locally"),
+    };
+    AppState {
+        db: store::Db::new(settings).expect("pool"),
+        ..state.clone()
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -186,21 +199,73 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     let duplicates: Vec<Uuid> = targets.iter().step_by(20).copied().collect();
     targets.extend(duplicates);
 
+    // The lanes' triggers, as Scheduler delivers them.
+    let mut lanes: HashMap<&'static str, Vec<(String, String)>> = HashMap::new();
+    {
+        let client = state.db.client().await.expect("db");
+        let pg: &store::tokio_postgres::Client = &client;
+        let platforms: HashMap<Uuid, Platform> = pg
+            .query(
+                "SELECT pp.id, sa.platform FROM post_platforms pp JOIN social_accounts sa ON sa.id = pp.social_account_id
+                 WHERE pp.id = ANY($1)",
+                &[&targets],
+            )
+            .await
+            .expect("platforms")
+            .iter()
+            .map(|r| (r.get(0), r.get::<_, String>(1).parse().expect("platform")))
+            .collect();
+        for (n, id) in targets.iter().enumerate() {
+            let lane = cloud::PublishLane::of(platforms[id]);
+            let body = serde_json::json!({ "post_platform_id": id }).to_string();
+            lanes
+                .entry(lane.queue)
+                .or_default()
+                .push((format!("m{n}"), body));
+        }
+    }
+    let invocations: usize = cloud::PUBLISH_LANES
+        .iter()
+        .map(|l| l.max_concurrency as usize)
+        .sum();
+
     tokio::time::sleep_until(
         (Instant::now() + (due - chrono::Utc::now()).to_std().unwrap_or_default()).into(),
     )
     .await;
     let started = Instant::now();
-    let outcomes: Vec<_> = futures::stream::iter(targets)
-        .map(|id| async move { api::publishing::publish_target(state, id).await })
-        .buffer_unordered(INVOCATIONS)
-        .collect()
-        .await;
-    let errors = outcomes.iter().filter(|o| o.is_err()).count();
+    let mut workers = Vec::new();
+    for lane in cloud::PUBLISH_LANES {
+        let queue = std::sync::Arc::new(tokio::sync::Mutex::new(
+            lanes.remove(lane.queue).unwrap_or_default(),
+        ));
+        for _ in 0..lane.max_concurrency {
+            // One execution environment: its own pool, of the deployed size.
+            let env = environment(state);
+            let queue = queue.clone();
+            workers.push(tokio::spawn(async move {
+                let mut failures = 0;
+                loop {
+                    // Batch size 1, as the event source delivers to the publisher.
+                    let Some(message) = queue.lock().await.pop() else {
+                        return failures;
+                    };
+                    failures += api::publishing::handle_lane_batch(&env, vec![message])
+                        .await
+                        .message_ids
+                        .len();
+                }
+            }));
+        }
+    }
+    let mut errors = 0;
+    for worker in workers {
+        errors += worker.await.expect("worker");
+    }
     let first_pass = started.elapsed();
 
     // Retries wait for their backoff; the benchmark moves their clock forward instead of
-    // waiting minutes, then runs the sweeper as the schedule would, until nothing is pending.
+    // waiting minutes, then runs the sweeper and consumes the lanes, until nothing is pending.
     let mut sweeps = 0;
     loop {
         let client = state.db.client().await.expect("db");
@@ -213,11 +278,14 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
         if pending == 0 || sweeps > 20 {
             break;
         }
-        pg.execute("UPDATE post_platforms SET next_attempt_at = now() WHERE status = 'pending' AND next_attempt_at > now()", &[]).await.expect("clock");
+        pg.execute("UPDATE post_platforms SET next_attempt_at = now(), enqueued_at = NULL WHERE status = 'pending' AND next_attempt_at IS NOT NULL", &[]).await.expect("clock");
         drop(client);
-        api::publishing::sweep(state, INVOCATIONS)
+        api::publishing::drain_lanes(state).await.expect("lanes");
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        api::publishing::sweep(state, deadline)
             .await
             .expect("sweep");
+        api::publishing::drain_lanes(state).await.expect("lanes");
         sweeps += 1;
     }
     let total = started.elapsed();
@@ -262,9 +330,10 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     let duplicated = seen.values().filter(|n| **n > 1).count();
     println!("  {label}:");
     println!(
-        "    {} targets due at the same second, {} triggers ({INVOCATIONS} concurrent invocations), {errors} handler errors",
+        "    {} targets due at the same second, {} triggers ({invocations} concurrent invocations across the lanes, pool of {} per invocation), {errors} handler errors",
         rows.len(),
-        rows.len() + rows.len() / 20
+        rows.len() + rows.len() / 20,
+        state.config.db_max_connections
     );
     println!(
         "    all settled in {:.1} s (first pass {:.1} s, then {sweeps} sweeps); {:.0} published posts/s in the first pass",
@@ -294,9 +363,12 @@ pub async fn run() {
     let suffix = Uuid::new_v4().simple().to_string();
     let mut vars: HashMap<&str, String> = HashMap::new();
     vars.insert("TABLE_NAME", format!("bench-{suffix}"));
-    vars.insert("DB_MAX_CONNECTIONS", "32".into());
+    vars.insert(
+        "DB_MAX_CONNECTIONS",
+        dev_server::local_stack::deployed_db_max_connections().to_string(),
+    );
     vars.insert("PLATFORM_SANDBOX_URL", base.clone());
-    let config =
+    let mut config =
         Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
             .expect("config");
     let sdk = cloud::load_sdk_config().await;
@@ -306,11 +378,13 @@ pub async fn run() {
         bucket: config.media_bucket.clone(),
         secret_id: config.app_secret_id.clone(),
         email_from: config.email_from.clone(),
-        ..Default::default()
+        queue_prefix: format!("bench-{suffix}-"),
     };
-    dev_server::local_stack::provision(&aws, &names)
+    let queues = dev_server::local_stack::provision(&aws, &names)
         .await
         .expect("local resources");
+    config.queue_urls = queues.urls;
+    config.queue_arns = queues.arns;
     let state = AppState::build(config, &sdk).await.expect("state");
     store::run_migrations(&state.db).await.expect("migrations");
     println!(

@@ -36,7 +36,9 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         email_from: config.email_from.clone(),
         ..LocalResources::default()
     };
-    config.queue_urls = provision(&aws, &names).await?;
+    let queues = provision(&aws, &names).await?;
+    config.queue_urls = queues.urls;
+    config.queue_arns = queues.arns;
     let state = AppState::build(config, &sdk).await?;
     for migration in store::run_migrations(&state.db).await? {
         tracing::info!(version = migration.version, name = %migration.name, newly_applied = migration.newly_applied, "schema");
@@ -59,22 +61,30 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         }
     });
 
-    // Nor does the local endpoint fire publish schedules: the dev server fires the due ones, and
-    // runs the sweeper every minute, through the same handlers as the Lambda functions.
+    // Nor does the local endpoint fire publish schedules or run SQS event sources: the dev
+    // server delivers due schedules to their lanes, consumes the lanes with each lane's
+    // concurrency, and runs the sweeper every minute, through the same handlers as the
+    // Lambda functions.
     let publishing = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
             ticks += 1;
-            if let Err(error) = api::publishing::fire_due_schedules(&publishing).await {
+            if ticks.is_multiple_of(5)
+                && let Err(error) = api::publishing::fire_due_schedules(&publishing).await
+            {
                 tracing::warn!(%error, "firing due schedules failed");
             }
-            if ticks.is_multiple_of(6)
-                && let Err(error) = api::publishing::sweep(&publishing, 8).await
-            {
-                tracing::warn!(%error, "sweep failed");
+            if ticks.is_multiple_of(30) {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                if let Err(error) = api::publishing::sweep(&publishing, deadline).await {
+                    tracing::warn!(%error, "sweep failed");
+                }
+            }
+            if let Err(error) = api::publishing::drain_lanes(&publishing).await {
+                tracing::warn!(%error, "consuming the publishing lanes failed");
             }
         }
     });

@@ -12,7 +12,7 @@ use cloud::aws_sdk_dynamodb::types::{
 };
 use cloud::aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use cloud::aws_sdk_sqs::types::QueueAttributeName;
-use cloud::{AwsClients, QUEUES};
+use cloud::{AwsClients, QUEUES, QueueSpec};
 use rand::RngCore;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,16 +53,34 @@ impl Default for LocalResources {
     }
 }
 
-/// Provisions everything and returns the queue URLs by logical queue name.
+/// The database pool size template.yaml gives every function: tests and benchmarks run with it,
+/// never with a roomier one.
+pub fn deployed_db_max_connections() -> usize {
+    const TEMPLATE: &str = include_str!("../../../template.yaml");
+    TEMPLATE
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("DB_MAX_CONNECTIONS:"))
+        .and_then(|value| value.trim().trim_matches('"').parse().ok())
+        .expect("template.yaml sets DB_MAX_CONNECTIONS for every function")
+}
+
+/// The URL and ARN of every queue, by logical queue name.
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionedQueues {
+    pub urls: BTreeMap<&'static str, String>,
+    pub arns: BTreeMap<&'static str, String>,
+}
+
+/// Provisions everything and returns the queues.
 pub async fn provision(
     aws: &AwsClients,
     names: &LocalResources,
-) -> Result<BTreeMap<&'static str, String>, ProvisionError> {
+) -> Result<ProvisionedQueues, ProvisionError> {
     create_table(aws, &names.table).await?;
     create_bucket(aws, &names.bucket).await?;
     create_secret(aws, &names.secret_id).await?;
     verify_sender(aws, &names.email_from).await?;
-    create_queues(aws, &names.queue_prefix).await
+    create_queues(aws, &names.queue_prefix, QUEUES).await
 }
 
 pub async fn create_table(aws: &AwsClients, table: &str) -> Result<(), ProvisionError> {
@@ -236,12 +254,27 @@ async fn create_queue(
         .ok_or_else(|| failed(name, "no queue URL in the answer"))
 }
 
-async fn create_queues(
+async fn queue_arn(aws: &AwsClients, name: &str, url: &str) -> Result<String, ProvisionError> {
+    aws.sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| failed(name, e))?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| failed(name, "no queue ARN in the answer"))
+}
+
+/// Creates `queues` (each with its dead-letter queue) under `prefix`.
+pub async fn create_queues(
     aws: &AwsClients,
     prefix: &str,
-) -> Result<BTreeMap<&'static str, String>, ProvisionError> {
-    let mut urls = BTreeMap::new();
-    for queue in QUEUES {
+    queues: &[QueueSpec],
+) -> Result<ProvisionedQueues, ProvisionError> {
+    let mut provisioned = ProvisionedQueues::default();
+    for queue in queues {
         let dlq_name = format!("{prefix}{}", queue.dead_letter_name());
         let dlq_url = create_queue(
             aws,
@@ -252,24 +285,15 @@ async fn create_queues(
             )],
         )
         .await?;
-        let dlq_arn = aws
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| failed(&dlq_name, e))?
-            .attributes
-            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-            .ok_or_else(|| failed(&dlq_name, "no queue ARN in the answer"))?;
+        let dlq_arn = queue_arn(aws, &dlq_name, &dlq_url).await?;
         let redrive = serde_json::json!({
             "deadLetterTargetArn": dlq_arn,
             "maxReceiveCount": queue.max_receive_count,
         });
+        let name = format!("{prefix}{}", queue.name);
         let url = create_queue(
             aws,
-            &format!("{prefix}{}", queue.name),
+            &name,
             vec![
                 (QueueAttributeName::RedrivePolicy, redrive.to_string()),
                 (
@@ -279,7 +303,10 @@ async fn create_queues(
             ],
         )
         .await?;
-        urls.insert(queue.name, url);
+        provisioned
+            .arns
+            .insert(queue.name, queue_arn(aws, &name, &url).await?);
+        provisioned.urls.insert(queue.name, url);
     }
-    Ok(urls)
+    Ok(provisioned)
 }

@@ -108,6 +108,16 @@ pub async fn fault_response(platform: Platform, kind: &FaultKind) -> Option<Resp
                 "Internal error",
             ),
         }),
+        FaultKind::Unavailable => Some(platform_error(
+            platform,
+            StatusCode::SERVICE_UNAVAILABLE,
+            match platform {
+                Platform::Facebook | Platform::Instagram => "2",
+                Platform::TikTok => "internal_error",
+                _ => "service-unavailable",
+            },
+            "Service Unavailable",
+        )),
         FaultKind::Slow { millis } => {
             tokio::time::sleep(std::time::Duration::from_millis(*millis)).await;
             None

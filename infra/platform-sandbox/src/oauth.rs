@@ -204,9 +204,20 @@ pub async fn token(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     match platform_of(&platform) {
-        Some(platform) => exchange(&sandbox, platform, &form),
+        Some(platform) => {
+            if let Some(response) = endpoint_fault(&sandbox, platform).await {
+                return response;
+            }
+            exchange(&sandbox, platform, &form)
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// A fault aimed at the token endpoint (`path_contains: "token"`).
+async fn endpoint_fault(sandbox: &Sandbox, platform: Platform) -> Option<Response> {
+    let kind = sandbox.take_endpoint_fault(platform, "/oauth/token")?;
+    crate::errors::fault_response(platform, &kind).await
 }
 
 /// `GET /meta/v25.0/oauth/access_token`: Meta takes its parameters in the query.
@@ -214,6 +225,9 @@ pub async fn meta_token(
     State(sandbox): State<Sandbox>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Some(response) = endpoint_fault(&sandbox, Platform::Facebook).await {
+        return response;
+    }
     exchange(&sandbox, Platform::Facebook, &query)
 }
 

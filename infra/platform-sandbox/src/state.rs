@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 pub enum FaultKind {
     /// 429 with the platform's reset information.
     RateLimited { reset_after_secs: u64 },
-    /// 500.
+    /// 500 (on a publish call the outcome is unknown: the post may exist).
     ServerError,
+    /// 503: the platform did not take the request (safe to retry).
+    Unavailable,
     /// Answers after `millis`, past a client's timeout.
     Slow { millis: u64 },
     /// The token is refused as expired.
@@ -188,6 +190,25 @@ impl Sandbox {
                 && f.platform.is_none_or(|p| p == platform)
                 && f.user.as_deref().is_none_or(|u| Some(u) == user)
                 && f.path_contains.as_deref().is_none_or(|p| path.contains(p))
+        })?;
+        let fault = &mut state.faults[index];
+        fault.times -= 1;
+        let kind = fault.kind.clone();
+        if fault.times == 0 {
+            state.faults.remove(index);
+        }
+        Some(kind)
+    }
+
+    /// A fault aimed at an unauthenticated endpoint (the token endpoint): only faults that name
+    /// a part of its path apply, so platform-wide faults keep hitting the API calls.
+    pub fn take_endpoint_fault(&self, platform: Platform, path: &str) -> Option<FaultKind> {
+        let mut state = self.lock();
+        let index = state.faults.iter().position(|f| {
+            f.times > 0
+                && f.platform.is_none_or(|p| p == platform)
+                && f.user.is_none()
+                && f.path_contains.as_deref().is_some_and(|p| path.contains(p))
         })?;
         let fault = &mut state.faults[index];
         fault.times -= 1;

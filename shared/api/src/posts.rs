@@ -20,7 +20,7 @@ use runtime::AppState;
 use serde::{Deserialize, Serialize};
 use store::accounts::audit::{self, AuditEntry};
 use store::media::MediaAsset;
-use store::posts::{self, NewPost, Post, PostChanges, PostFilter};
+use store::posts::{self, NewPost, Post, PostChanges, PostFilter, QueuedTarget};
 use store::social_accounts;
 use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
 use crate::extract::{Json, Path, Query, parse_json};
 use crate::identity::CurrentUser;
 use crate::openapi::{Routes, op};
-use crate::publishing::{self, Outcome};
+use crate::publishing;
 
 pub fn routes() -> Routes {
     Routes::new("posts")
@@ -135,10 +135,10 @@ pub fn routes() -> Routes {
             op(
                 Method::POST,
                 "/api/posts/{id}/publish",
-                "Publish now to every target",
+                "Publish now: every target is handed to the publisher at once; the post turns publishing, then its outcome",
             )
-            .returns::<PublishReport>(200)
-            .errors(&[403, 404, 409]),
+            .returns::<Post>(202)
+            .errors(&[403, 404, 409, 422]),
             post(publish_now),
         )
 }
@@ -489,7 +489,7 @@ async fn update(
         let due: Vec<_> = after
             .targets
             .iter()
-            .filter_map(|t| Some((t.id, t.scheduled_at?)))
+            .filter_map(|t| Some((t.id, t.platform, t.scheduled_at?)))
             .collect();
         publishing::schedule_targets(&state, &due).await;
     }
@@ -825,7 +825,7 @@ async fn schedule(
         .targets
         .iter()
         .filter(|t| t.status == domain::PostPlatformStatus::Pending)
-        .map(|t| (t.id, at))
+        .map(|t| (t.id, t.platform, at))
         .collect();
     publishing::schedule_targets(&state, &due).await;
     Ok(JsonResponse(after).into_response())
@@ -848,67 +848,52 @@ fn reject_invalid(preview: &Preview, field_prefix: &str) -> Result<(), ApiError>
     }
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
-struct TargetResult {
-    target_id: Uuid,
-    platform: Platform,
-    #[serde(flatten)]
-    outcome: Outcome,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct PublishReport {
-    post: Post,
-    results: Vec<TargetResult>,
-}
-
+/// Publishing now hands every target to the publisher (through its platform's lane) and answers
+/// at once: Instagram and TikTok take up to a minute to process media, longer than an API call
+/// may wait. The post's status turns `publishing`, then its final state.
 async fn publish_now(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let targets = {
-        let mut client = state.db.client().await?;
-        let pg: &mut tokio_postgres::Client = &mut client;
-        let tx = pg.transaction().await?;
-        let post = load(&tx, &current, id, true).await?;
-        ensure_may_edit(&current, &post)?;
-        ensure_not_started(&post)?;
-        reject_invalid(&build_preview(&tx, &post).await?, "")?;
-        posts::schedule(&tx, id, Utc::now(), "UTC").await?;
-        audit::record(
-            &tx,
-            &current.actor(),
-            AuditEntry {
-                action: AuditAction::Publish,
-                resource_type: "post",
-                resource_id: Some(id),
-                old_values: None,
-                new_values: Some(serde_json::json!({ "publish": "now" })),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        post.targets
-            .iter()
-            .map(|t| (t.id, t.platform))
-            .collect::<Vec<_>>()
-    };
-    let old: Vec<Uuid> = targets.iter().map(|(id, _)| *id).collect();
-    publishing::cancel_schedules(&state, &old).await;
-    let mut results = Vec::new();
-    for (target_id, platform) in targets {
-        let outcome = publishing::publish_target(&state, target_id).await?;
-        results.push(TargetResult {
-            target_id,
-            platform,
-            outcome,
-        });
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let post = load(&tx, &current, id, true).await?;
+    ensure_may_edit(&current, &post)?;
+    ensure_not_started(&post)?;
+    reject_invalid(&build_preview(&tx, &post).await?, "")?;
+    posts::schedule(&tx, id, Utc::now(), "UTC").await?;
+    audit::record(
+        &tx,
+        &current.actor(),
+        AuditEntry {
+            action: AuditAction::Publish,
+            resource_type: "post",
+            resource_id: Some(id),
+            old_values: None,
+            new_values: Some(serde_json::json!({ "publish": "now" })),
+        },
+    )
+    .await?;
+    let after = load(&tx, &current, id, false).await?;
+    tx.commit().await?;
+    let targets: Vec<Uuid> = post.targets.iter().map(|t| t.id).collect();
+    publishing::cancel_schedules(&state, &targets).await;
+    let queued: Vec<QueuedTarget> = after
+        .targets
+        .iter()
+        .filter(|t| t.status == domain::PostPlatformStatus::Pending)
+        .map(|t| QueuedTarget {
+            target_id: t.id,
+            platform: t.platform,
+        })
+        .collect();
+    if let Err(error) = publishing::enqueue(&state, &queued, 0).await {
+        // Not lost: the targets are due, and the sweeper queues due targets within minutes.
+        tracing::error!(%error, post = %id, "publish-now not queued; the sweeper will pick it up");
     }
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
-    let post = load(pg, &current, id, false).await?;
-    Ok(JsonResponse(PublishReport { post, results }).into_response())
+    Ok((StatusCode::ACCEPTED, JsonResponse(after)).into_response())
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -1311,7 +1296,10 @@ async fn bulk_schedule(
                 .map_err(|e| vec![FieldIssue::new("row", e.to_string())])?;
             Ok((
                 id,
-                post.targets.iter().map(|t| (t.id, at)).collect::<Vec<_>>(),
+                post.targets
+                    .iter()
+                    .map(|t| (t.id, t.platform, at))
+                    .collect::<Vec<_>>(),
             ))
         }
         .await;

@@ -1,41 +1,50 @@
 //! Publishing one post target exactly once, and the sweep that recovers lost triggers and stuck
-//! claims. A target is claimed with one conditional update, so duplicate or late triggers do
-//! nothing; the platform's answer decides the next state through the one failure
-//! classification: retry with backoff, wait for the rate-limit reset, refresh once, fail with
-//! the platform's reason, or — when the request may have been applied — `unconfirmed`.
+//! claims.
+//!
+//! The path: a one-time EventBridge schedule (or the sweeper, or "publish now") puts
+//! `{"post_platform_id"}` on the target's publishing lane, an SQS queue per platform group whose
+//! event source caps the publisher's concurrency for that platform. The publisher claims the
+//! target with one conditional update, so duplicate or late triggers do nothing, and uses one
+//! database connection for the whole publish. The platform's answer decides the next state
+//! through the one failure classification: retry with backoff, wait for the rate-limit reset,
+//! refresh once, fail with the platform's reason, or — when the request may have been applied —
+//! `unconfirmed`. Anything that goes wrong before the platform call gives the claim back.
 
-use std::time::Duration as StdDuration;
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
+use cloud::{OutgoingMessage, PublishLane};
 use domain::{AuditAction, MediaType, Platform, PostPlatformStatus};
-use futures::StreamExt;
 use kv::{Item, ItemKey};
 use platforms::{Acting, Content, Failure, MediaItem};
 use runtime::AppState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use store::accounts::audit::{self, Actor, AuditEntry};
-use store::posts::{self, Claimed, Post};
+use store::posts::{self, Claimed, Post, QueuedTarget, Settlement};
 use store::social_accounts::{self, SocialAccount};
 use store::tokio_postgres;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
-/// How long a claim may stay in `publishing` before its outcome is declared unknown.
+/// How long a claim may stay in `publishing` before the sweeper settles it.
 pub const STALE_CLAIM_SECS: i64 = 300;
 /// Attempts of one target before it fails for good, and how long retries may go on.
 const MAX_ATTEMPTS: i32 = 5;
 const RETRY_WINDOW: Duration = Duration::hours(6);
 /// Presigned media URLs handed to platforms that fetch media themselves.
 const MEDIA_URL_TTL: StdDuration = StdDuration::from_secs(60 * 60);
+/// A first attempt is swept only when its own trigger is this late.
+const TRIGGER_GRACE_SECS: i64 = 90;
+/// Targets the sweeper queues per database round trip.
+const SWEEP_PAGE: i64 = 500;
+/// SQS delays a message by 15 minutes at most; later retries wait for the sweeper.
+const MAX_QUEUE_DELAY_SECS: i64 = 900;
 
-/// Concurrent publishes per platform: low-limit platforms must not be flooded.
-pub const fn concurrency_cap(platform: Platform) -> u32 {
-    match platform {
-        Platform::X => 16,
-        Platform::Facebook | Platform::Instagram => 8,
-        Platform::LinkedIn | Platform::TikTok => 4,
-    }
+/// The message on a publishing lane (and the schedule's input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PublishRequest {
+    pub post_platform_id: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -64,22 +73,6 @@ fn backoff(attempts: i32) -> Duration {
     Duration::minutes(1 << (attempts.clamp(1, 6) - 1))
 }
 
-/// A publish slot of the platform (a lease in DynamoDB), or `None` when all are taken.
-async fn acquire_slot(state: &AppState, platform: Platform) -> Result<Option<ItemKey>, ApiError> {
-    let expires = Utc::now() + Duration::seconds(120);
-    for slot in 0..concurrency_cap(platform) {
-        let key = ItemKey::cache(&format!("publish-slot#{platform}#{slot}"));
-        if state
-            .kv
-            .put_if_absent(&key, Item::new(), Some(expires))
-            .await?
-        {
-            return Ok(Some(key));
-        }
-    }
-    Ok(None)
-}
-
 /// The text as it is sent to a platform: the target's override, or the post's text with its
 /// hashtags appended when they are not in it already.
 pub fn text_for(post: &Post, text_override: Option<&str>) -> String {
@@ -103,14 +96,13 @@ pub fn text_for(post: &Post, text_override: Option<&str>) -> String {
 
 async fn media_items(
     state: &AppState,
+    db: &tokio_postgres::Client,
     post: &Post,
     platform: Platform,
 ) -> Result<Vec<MediaItem>, ApiError> {
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
     let mut items = Vec::new();
     for asset_id in &post.media {
-        let Some(asset) = store::media::get(pg, post.organization_id, *asset_id, false).await?
+        let Some(asset) = store::media::get(db, post.organization_id, *asset_id, false).await?
         else {
             return Err(ApiError::not_found("media"));
         };
@@ -130,8 +122,14 @@ async fn media_items(
         )
         .await
         .map_err(|e| ApiError::internal(&e))?;
-        // X and LinkedIn take uploads; the others fetch the URL.
-        let bytes = if matches!(platform, Platform::X | Platform::LinkedIn) {
+        // X and LinkedIn take uploads of images; the others fetch the URL. Videos are never
+        // held in memory whole: clients that upload them stream from the URL.
+        let size_bytes = if key == asset.s3_key {
+            u64::try_from(asset.bytes).unwrap_or(0)
+        } else {
+            0
+        };
+        let bytes = if !is_video && matches!(platform, Platform::X | Platform::LinkedIn) {
             cloud::read_object(&state.aws.s3, &state.config.media_bucket, &key, None)
                 .await
                 .map_err(|e| ApiError::internal(&e))?
@@ -139,6 +137,11 @@ async fn media_items(
             Vec::new()
         };
         items.push(MediaItem {
+            size_bytes: if size_bytes == 0 {
+                bytes.len() as u64
+            } else {
+                size_bytes
+            },
             url,
             bytes,
             mime_type: mime,
@@ -168,89 +171,151 @@ fn content_for(platform: Platform, text: String, media: Vec<MediaItem>) -> Conte
     }
 }
 
-/// Publishes one target if it is due and unclaimed. Safe to call any number of times.
+/// Publishes one target if it is due and unclaimed. Safe to call any number of times, and it
+/// holds exactly one database connection from start to end.
 pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome, ApiError> {
-    let (claimed, post, account) = {
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
-        let Some(claimed) = posts::claim(pg, target_id).await? else {
-            return Ok(Outcome::Skipped);
-        };
-        posts::refresh_post_status(pg, claimed.post_id).await?;
-        let post = posts::get(pg, claimed.organization_id, claimed.post_id, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found("post"))?;
-        let account = social_accounts::get(
-            pg,
-            claimed.organization_id,
-            claimed.social_account_id,
-            false,
-        )
-        .await?;
-        (claimed, post, account)
+    let mut db = state.db.client().await?;
+    let Some(claimed) = posts::claim(&**db, target_id).await? else {
+        return Ok(Outcome::Skipped);
     };
-    let outcome = match account {
-        None => {
-            fail(
-                state,
-                &claimed,
-                "the social account was disconnected",
-                "rejected_content",
-            )
-            .await?
-        }
-        Some(account) if account.status == "needs_reconnect" || !account.is_active => {
-            let reason = format!(
-                "{} needs to be reconnected before it can publish",
-                account.platform
-            );
-            fail(state, &claimed, &reason, "auth_expired").await?
-        }
-        Some(account) => match acquire_slot(state, account.platform).await? {
-            None => {
-                // All of the platform's slots are busy: try again shortly, without counting it.
-                retry(
-                    state,
-                    &claimed,
-                    Utc::now() + Duration::seconds(15),
-                    "waiting for a free publishing slot",
-                    "throttled",
-                )
-                .await?
+    match publish_claimed(state, &mut db, &claimed).await {
+        Ok(outcome) => Ok(outcome),
+        Err(error) => {
+            // Whatever failed, a claim that never reached the platform goes back for another
+            // attempt; a dispatched one stays for the sweeper to declare unconfirmed.
+            let at = Utc::now() + backoff(claimed.attempts);
+            let reason = "publishing was interrupted before reaching the platform";
+            tracing::error!(%error, %target_id, "publish attempt interrupted");
+            if posts::release_undispatched(&**db, target_id, at, reason).await? {
+                let tx = db.transaction().await?;
+                posts::refresh_post_status(&tx, claimed.post_id).await?;
+                tx.commit().await?;
+                return Ok(Outcome::RetryAt {
+                    at,
+                    reason: reason.to_owned(),
+                });
             }
-            Some(slot) => {
-                let outcome = attempt(state, &claimed, &post, &account).await;
-                let _ = state.kv.delete(&slot).await;
-                outcome?
-            }
-        },
-    };
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
-    posts::refresh_post_status(pg, claimed.post_id).await?;
-    Ok(outcome)
+            Err(error)
+        }
+    }
 }
 
-async fn attempt(
+/// Everything the platform call needs.
+struct Ready {
+    account: SocialAccount,
+    content: Content,
+    token: String,
+}
+
+/// What stands between a claim and the platform call.
+enum Preparation {
+    Ready(Box<Ready>),
+    /// The attempt ends here (account gone or needing reconnection, token refused).
+    Settled(Outcome),
+}
+
+async fn publish_claimed(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
+    claimed: &Claimed,
+) -> Result<Outcome, ApiError> {
+    {
+        let tx = db.transaction().await?;
+        posts::refresh_post_status(&tx, claimed.post_id).await?;
+        tx.commit().await?;
+    }
+    let post = posts::get(&*db, claimed.organization_id, claimed.post_id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    match prepare(state, db, claimed, &post).await? {
+        Preparation::Settled(outcome) => Ok(outcome),
+        Preparation::Ready(ready) => {
+            let Ready {
+                account,
+                content,
+                token,
+            } = *ready;
+            posts::mark_dispatched(&*db, claimed.target_id).await?;
+            dispatch(state, db, claimed, &post, &account, &content, token).await
+        }
+    }
+}
+
+async fn prepare(
+    state: &AppState,
+    db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     post: &Post,
-    account: &SocialAccount,
-) -> Result<Outcome, ApiError> {
+) -> Result<Preparation, ApiError> {
+    let account = social_accounts::get(
+        &*db,
+        claimed.organization_id,
+        claimed.social_account_id,
+        false,
+    )
+    .await?;
+    let Some(account) = account else {
+        let reason = "the social account was disconnected";
+        let outcome = fail(state, db, claimed, reason, "rejected_content").await?;
+        return Ok(Preparation::Settled(outcome));
+    };
+    if account.status == "needs_reconnect" || !account.is_active {
+        let reason = format!(
+            "{} needs to be reconnected before it can publish",
+            account.platform
+        );
+        let outcome = fail(state, db, claimed, &reason, "auth_expired").await?;
+        return Ok(Preparation::Settled(outcome));
+    }
     let target = post
         .targets
         .iter()
         .find(|t| t.id == claimed.target_id)
         .ok_or_else(|| ApiError::not_found("target"))?;
+    let media = media_items(state, db, post, account.platform).await?;
     let content = content_for(
         account.platform,
         text_for(post, target.text_override.as_deref()),
-        media_items(state, post, account.platform).await?,
+        media,
     );
-    let mut token = match crate::social_accounts::fresh_access_token(state, account, false).await {
-        Ok(token) => token,
-        Err(error) => return fail(state, claimed, &error.message, "auth_expired").await,
-    };
+    match crate::social_accounts::fresh_access_token(state, db, &account, false).await {
+        Ok(token) => Ok(Preparation::Ready(Box::new(Ready {
+            account,
+            content,
+            token,
+        }))),
+        Err(error) => Ok(Preparation::Settled(
+            token_unavailable(state, db, claimed, post, &error).await?,
+        )),
+    }
+}
+
+/// A token could not be had: only a refresh the platform refused (or a token we can no longer
+/// read) ends the target as `auth_expired`; anything transient is retried.
+async fn token_unavailable(
+    state: &AppState,
+    db: &mut tokio_postgres::Client,
+    claimed: &Claimed,
+    post: &Post,
+    error: &ApiError,
+) -> Result<Outcome, ApiError> {
+    if error.code == ErrorCode::NeedsReconnect {
+        return fail(state, db, claimed, &error.message, "auth_expired").await;
+    }
+    let at = Utc::now() + backoff(claimed.attempts);
+    let reason = format!("the access token could not be renewed: {}", error.message);
+    retry_or_give_up(state, db, claimed, post, at, &reason, "retryable").await
+}
+
+async fn dispatch(
+    state: &AppState,
+    db: &mut tokio_postgres::Client,
+    claimed: &Claimed,
+    post: &Post,
+    account: &SocialAccount,
+    content: &Content,
+    mut token: String,
+) -> Result<Outcome, ApiError> {
     let mut refreshed = false;
     loop {
         let acting = Acting {
@@ -259,64 +324,67 @@ async fn attempt(
         };
         let result = state
             .platforms
-            .publish(account.platform, &acting, &content)
+            .publish(account.platform, &acting, content)
             .await;
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
         return match result {
             Ok(published) => {
-                posts::mark_published(
-                    pg,
-                    claimed.target_id,
-                    &published.platform_post_id,
-                    published.permalink.as_deref(),
-                )
-                .await?;
+                let settlement = Settlement::Published {
+                    platform_post_id: &published.platform_post_id,
+                    permalink: published.permalink.as_deref(),
+                };
+                let tx = db.transaction().await?;
+                posts::settle(&tx, claimed.post_id, claimed.target_id, &settlement).await?;
+                tx.commit().await?;
                 Ok(Outcome::Published {
                     platform_post_id: published.platform_post_id,
                 })
             }
+            // The platform refused the token before doing anything: refresh once and try again.
             Err(Failure::AuthExpired { reason }) if !refreshed => {
-                // Once: refresh and try again; a refused refresh marks the account for reconnection.
                 refreshed = true;
-                match crate::social_accounts::fresh_access_token(state, account, true).await {
+                match crate::social_accounts::fresh_access_token(state, db, account, true).await {
                     Ok(fresh) => {
                         token = fresh;
                         continue;
                     }
-                    Err(_) => {
+                    Err(error) if error.code == ErrorCode::NeedsReconnect => {
                         fail(
                             state,
+                            db,
                             claimed,
                             &format!("{} refused our access: {reason}", account.platform),
                             "auth_expired",
                         )
                         .await
                     }
+                    Err(error) => token_unavailable(state, db, claimed, post, &error).await,
                 }
             }
             Err(Failure::AuthExpired { reason }) => {
-                fail(state, claimed, &reason, "auth_expired").await
+                fail(state, db, claimed, &reason, "auth_expired").await
             }
             Err(Failure::RejectedContent { reason }) => {
                 fail(
                     state,
+                    db,
                     claimed,
                     &format!("{} refused the post: {reason}", account.platform),
                     "rejected_content",
                 )
                 .await
             }
-            Err(Failure::UnknownOutcome { reason }) => unconfirmed(state, claimed, &reason).await,
+            Err(Failure::UnknownOutcome { reason }) => {
+                unconfirmed(state, db, claimed, &reason).await
+            }
             Err(Failure::RateLimited { reset_at, reason }) => {
                 let at = reset_at
                     .filter(|at| *at > Utc::now())
                     .unwrap_or_else(|| Utc::now() + backoff(claimed.attempts));
-                retry_or_give_up(state, claimed, post, at, &reason, "rate_limited").await
+                retry_or_give_up(state, db, claimed, post, at, &reason, "rate_limited").await
             }
             Err(Failure::Retryable { reason }) => {
                 let at = Utc::now() + backoff(claimed.attempts);
-                retry_or_give_up(state, claimed, post, at, &reason, "retryable").await
+                retry_or_give_up(state, db, claimed, post, at, &reason, "retryable").await
             }
         };
     }
@@ -324,6 +392,7 @@ async fn attempt(
 
 async fn retry_or_give_up(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     post: &Post,
     at: DateTime<Utc>,
@@ -334,25 +403,43 @@ async fn retry_or_give_up(
     if claimed.attempts >= MAX_ATTEMPTS || at > due + RETRY_WINDOW {
         return fail(
             state,
+            db,
             claimed,
             &format!("gave up after {} attempts: {reason}", claimed.attempts),
             class,
         )
         .await;
     }
-    retry(state, claimed, at, reason, class).await
-}
-
-async fn retry(
-    state: &AppState,
-    claimed: &Claimed,
-    at: DateTime<Utc>,
-    reason: &str,
-    class: &str,
-) -> Result<Outcome, ApiError> {
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
-    posts::retry_at(pg, claimed.target_id, at, reason, class).await?;
+    let tx = db.transaction().await?;
+    posts::settle(
+        &tx,
+        claimed.post_id,
+        claimed.target_id,
+        &Settlement::Retry { at, reason, class },
+    )
+    .await?;
+    tx.commit().await?;
+    // A retry within SQS's delay limit goes back on its lane, due to the second; later ones
+    // are picked up by the sweeper.
+    let delay = (at - Utc::now()).num_seconds().max(0);
+    if delay <= MAX_QUEUE_DELAY_SECS {
+        let account = social_accounts::get(
+            &*db,
+            claimed.organization_id,
+            claimed.social_account_id,
+            false,
+        )
+        .await?;
+        if let Some(account) = account {
+            let queued = QueuedTarget {
+                target_id: claimed.target_id,
+                platform: account.platform,
+            };
+            if let Err(error) = enqueue(state, &[queued], delay as i32).await {
+                tracing::warn!(%error, "retry not queued; the sweeper will pick it up");
+            }
+        }
+    }
     Ok(Outcome::RetryAt {
         at,
         reason: reason.to_owned(),
@@ -361,11 +448,20 @@ async fn retry(
 
 async fn fail(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     reason: &str,
     class: &str,
 ) -> Result<Outcome, ApiError> {
-    finish(state, claimed, PostPlatformStatus::Failed, reason, class).await?;
+    finish(
+        state,
+        db,
+        claimed,
+        PostPlatformStatus::Failed,
+        reason,
+        class,
+    )
+    .await?;
     Ok(Outcome::Failed {
         reason: reason.to_owned(),
     })
@@ -373,12 +469,14 @@ async fn fail(
 
 async fn unconfirmed(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     reason: &str,
 ) -> Result<Outcome, ApiError> {
     let reason = format!("{reason}. Check the account on the platform before publishing again.");
     finish(
         state,
+        db,
         claimed,
         PostPlatformStatus::Unconfirmed,
         &reason,
@@ -391,6 +489,7 @@ async fn unconfirmed(
 /// Ends a target badly: stored, audited, and the author notified.
 async fn finish(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     status: PostPlatformStatus,
     reason: &str,
@@ -403,10 +502,18 @@ async fn finish(
         author_id,
         ..
     } = *claimed;
-    let mut client = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client;
-    let tx = pg.transaction().await?;
-    posts::mark_finished(&tx, target_id, status, reason, class).await?;
+    let tx = db.transaction().await?;
+    posts::settle(
+        &tx,
+        post_id,
+        target_id,
+        &Settlement::Finished {
+            status,
+            reason,
+            class,
+        },
+    )
+    .await?;
     let actor = Actor {
         organization_id: Some(organization_id),
         ..Actor::default()
@@ -464,54 +571,102 @@ async fn notify(
 
 #[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct SweepReport {
-    pub published: usize,
-    pub retrying: usize,
-    pub failed: usize,
-    pub unconfirmed: usize,
-    pub stale_claims_expired: usize,
+    /// Due targets put on their publishing lanes.
+    pub queued: usize,
+    /// Claims that went stale after reaching the platform: now unconfirmed.
+    pub stale_claims_unconfirmed: usize,
+    /// Claims that went stale before reaching the platform: released for another attempt.
+    pub stale_claims_released: usize,
+    /// Whether the sweep stopped at its deadline with due targets left for the next run.
+    pub stopped_at_deadline: bool,
 }
 
-/// Every minute: publish due targets whose trigger was lost (and retries that are due), and
-/// declare claims stuck in `publishing` unconfirmed.
-pub async fn sweep(state: &AppState, concurrency: usize) -> Result<SweepReport, ApiError> {
+/// Every minute: settle claims stuck in `publishing`, and put due targets whose trigger was
+/// lost (and retries that are due) on their lanes. It only queues, never publishes, so its work
+/// is bounded: it stops before `deadline` and the next run goes on.
+pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, ApiError> {
     let mut report = SweepReport::default();
-    let (stale, due) = {
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
-        let stale = posts::expire_stale_claims(pg, STALE_CLAIM_SECS).await?;
-        for (_, post_id) in &stale {
-            posts::refresh_post_status(pg, *post_id).await?;
-        }
-        (stale, posts::due_targets(pg, 5000).await?)
-    };
-    report.stale_claims_expired = stale.len();
-    let outcomes: Vec<Result<Outcome, ApiError>> = futures::stream::iter(due)
-        .map(|id| async move { publish_target(state, id).await })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    for outcome in outcomes {
-        match outcome {
-            Ok(Outcome::Published { .. }) => report.published += 1,
-            Ok(Outcome::RetryAt { .. }) => report.retrying += 1,
-            Ok(Outcome::Failed { .. }) => report.failed += 1,
-            Ok(Outcome::Unconfirmed { .. }) => report.unconfirmed += 1,
-            Ok(Outcome::Skipped) => {}
-            Err(error) => tracing::error!(%error, "publishing a due target failed"),
-        }
+    let mut db = state.db.client().await?;
+    let expired = posts::expire_stale_claims(&**db, STALE_CLAIM_SECS).await?;
+    report.stale_claims_unconfirmed = expired.unconfirmed.len();
+    report.stale_claims_released = expired.released.len();
+    for (_, post_id) in expired.unconfirmed.iter().chain(&expired.released) {
+        let tx = db.transaction().await?;
+        posts::refresh_post_status(&tx, *post_id).await?;
+        tx.commit().await?;
     }
+    // Keep a margin for one page's round trips.
+    while Instant::now() + StdDuration::from_secs(5) < deadline {
+        let due = posts::queue_due_targets(&**db, SWEEP_PAGE, TRIGGER_GRACE_SECS).await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        enqueue(state, &due, 0)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        report.queued += due.len();
+    }
+    report.stopped_at_deadline = true;
     Ok(report)
 }
 
-/// Creates the one-time schedule of each pending target (replacing any earlier one).
-pub async fn schedule_targets(state: &AppState, targets: &[(Uuid, DateTime<Utc>)]) {
-    for (target_id, at) in targets {
+/// Puts targets on their publishing lanes, delayed by `delay_secs` (≤ 900).
+pub async fn enqueue(
+    state: &AppState,
+    targets: &[QueuedTarget],
+    delay_secs: i32,
+) -> Result<(), cloud::QueueError> {
+    for lane in cloud::PUBLISH_LANES {
+        let messages: Vec<OutgoingMessage> = targets
+            .iter()
+            .filter(|t| lane.platforms.contains(&t.platform))
+            .map(|t| OutgoingMessage {
+                body: serde_json::to_string(&PublishRequest {
+                    post_platform_id: t.target_id,
+                })
+                .expect("serializable"),
+                delay_secs,
+            })
+            .collect();
+        if messages.is_empty() {
+            continue;
+        }
+        let url = lane_url(state, lane)?;
+        cloud::send_messages(&state.aws.sqs, url, &messages).await?;
+    }
+    Ok(())
+}
+
+fn lane_url<'a>(state: &'a AppState, lane: &PublishLane) -> Result<&'a str, cloud::QueueError> {
+    state
+        .config
+        .queue_urls
+        .get(lane.queue)
+        .map(String::as_str)
+        .ok_or_else(|| cloud::QueueError(format!("no URL configured for queue {}", lane.queue)))
+}
+
+/// Creates the one-time schedule of each pending target on its lane (replacing any earlier one).
+pub async fn schedule_targets(state: &AppState, targets: &[(Uuid, Platform, DateTime<Utc>)]) {
+    for (target_id, platform, at) in targets {
+        let lane = PublishLane::of(*platform);
+        let Some(queue_arn) = state.config.queue_arns.get(lane.queue) else {
+            tracing::error!(
+                queue = lane.queue,
+                "no ARN configured for the publishing lane; the sweeper will pick the target up"
+            );
+            continue;
+        };
         let name = cloud::schedule_name(&target_id.to_string());
-        let input = serde_json::json!({ "post_platform_id": target_id });
-        // A failure here is not lost: the sweeper publishes due targets without a schedule.
+        let input = serde_json::to_value(PublishRequest {
+            post_platform_id: *target_id,
+        })
+        .expect("serializable");
+        // A failure here is not lost: the sweeper queues due targets without a schedule.
         if let Err(error) = cloud::put_one_time_schedule(
             &state.aws.scheduler,
             &state.config.publish_trigger,
+            queue_arn,
             &name,
             *at,
             &input,
@@ -538,8 +693,35 @@ pub async fn cancel_schedules(state: &AppState, targets: &[Uuid]) {
     }
 }
 
+/// The publisher's answer to one SQS batch: the ids of the messages to deliver again.
+#[derive(Debug, Default, Serialize)]
+pub struct BatchFailures {
+    pub message_ids: Vec<String>,
+}
+
+/// The publisher function's handler: one lane's SQS batch. A platform's answer is settled in
+/// Postgres whatever it is; only an infrastructure error asks SQS to deliver the message again.
+pub async fn handle_lane_batch(state: &AppState, messages: Vec<(String, String)>) -> BatchFailures {
+    let mut failures = BatchFailures::default();
+    for (message_id, body) in messages {
+        let request = match serde_json::from_str::<PublishRequest>(&body) {
+            Ok(request) => request,
+            Err(error) => {
+                // Redelivering a malformed message cannot help; it is dropped, loudly.
+                tracing::error!(%error, %message_id, "not a publish request; dropped");
+                continue;
+            }
+        };
+        if let Err(error) = publish_target(state, request.post_platform_id).await {
+            tracing::error!(%error, target = %request.post_platform_id, "publish failed; SQS will deliver it again");
+            failures.message_ids.push(message_id);
+        }
+    }
+    failures
+}
+
 /// Locally only: the local endpoint stores schedules but never fires them, so the dev server
-/// fires the due ones through the same handler the publisher function runs.
+/// delivers the due ones to their targets (the lanes), as Scheduler would.
 pub async fn fire_due_schedules(state: &AppState) -> Result<usize, ApiError> {
     let group = &state.config.publish_trigger.group;
     let held = cloud::held_schedules(&state.aws.scheduler, group)
@@ -547,15 +729,18 @@ pub async fn fire_due_schedules(state: &AppState) -> Result<usize, ApiError> {
         .map_err(|e| ApiError::internal(&e))?;
     let mut fired = 0;
     for schedule in held.into_iter().filter(|s| s.due_at <= Utc::now()) {
-        let target = serde_json::from_str::<serde_json::Value>(&schedule.input)
-            .ok()
-            .and_then(|v| {
-                v.get("post_platform_id")
-                    .and_then(|id| id.as_str())
-                    .and_then(|id| id.parse::<Uuid>().ok())
-            });
-        if let Some(target) = target {
-            publish_target(state, target).await?;
+        let lane = cloud::PUBLISH_LANES
+            .iter()
+            .find(|lane| state.config.queue_arns.get(lane.queue) == Some(&schedule.target_arn));
+        if let Some(lane) = lane {
+            let url = lane_url(state, lane).map_err(|e| ApiError::internal(&e))?;
+            let message = OutgoingMessage {
+                body: schedule.input.clone(),
+                delay_secs: 0,
+            };
+            cloud::send_messages(&state.aws.sqs, url, &[message])
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
             fired += 1;
         }
         // ActionAfterCompletion: DELETE, as the service would.
@@ -564,20 +749,43 @@ pub async fn fire_due_schedules(state: &AppState) -> Result<usize, ApiError> {
     Ok(fired)
 }
 
-/// The publisher function's event: `{"post_platform_id": "…"}`, as the schedule's input.
-pub async fn handle_trigger(
-    state: &AppState,
-    event: &serde_json::Value,
-) -> Result<Outcome, ApiError> {
-    let target = event
-        .get("post_platform_id")
-        .and_then(|v| v.as_str())
-        .and_then(|v| v.parse::<Uuid>().ok())
-        .ok_or_else(|| {
-            ApiError::validation(vec![crate::error::FieldIssue::new(
-                "post_platform_id",
-                "is required",
-            )])
-        })?;
-    publish_target(state, target).await
+/// Locally only: what Lambda's event source does for each lane — receive batches and run the
+/// publisher on them, at most `max_concurrency` at once per lane — until every lane is empty.
+/// Returns how many messages were handled.
+pub async fn drain_lanes(state: &AppState) -> Result<usize, ApiError> {
+    let mut workers = Vec::new();
+    for lane in cloud::PUBLISH_LANES {
+        let url = lane_url(state, lane).map_err(|e| ApiError::internal(&e))?;
+        for _ in 0..lane.max_concurrency {
+            workers.push(drain_lane(state, url));
+        }
+    }
+    let counts = futures::future::try_join_all(workers).await?;
+    Ok(counts.into_iter().sum())
+}
+
+async fn drain_lane(state: &AppState, url: &str) -> Result<usize, ApiError> {
+    let mut handled = 0;
+    loop {
+        let batch = cloud::receive_messages(&state.aws.sqs, url, 0)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        if batch.is_empty() {
+            return Ok(handled);
+        }
+        handled += batch.len();
+        let messages: Vec<(String, String)> = batch
+            .iter()
+            .map(|m| (m.message_id.clone(), m.body.clone()))
+            .collect();
+        let failures = handle_lane_batch(state, messages).await;
+        let done: Vec<String> = batch
+            .iter()
+            .filter(|m| !failures.message_ids.contains(&m.message_id))
+            .map(|m| m.receipt_handle.clone())
+            .collect();
+        cloud::delete_messages(&state.aws.sqs, url, &done)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+    }
 }

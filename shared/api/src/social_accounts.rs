@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use store::accounts::audit::{Actor, AuditEntry};
 use store::accounts::{audit, organizations};
 use store::social_accounts::{self, HourlyEngagement, MetricSample, NewAccount, SocialAccount};
-use store::tokio_postgres;
+use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
@@ -605,11 +605,12 @@ fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
 }
 
 /// The encryption key changed (rotation, or a fresh local stack): only a reconnection helps.
-async fn unreadable_tokens(state: &AppState, account: &SocialAccount) -> Result<String, ApiError> {
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
+async fn unreadable_tokens(
+    db: &impl GenericClient,
+    account: &SocialAccount,
+) -> Result<String, ApiError> {
     social_accounts::mark_needs_reconnect(
-        pg,
+        db,
         account.id,
         "the stored token can no longer be decrypted",
     )
@@ -620,43 +621,66 @@ async fn unreadable_tokens(state: &AppState, account: &SocialAccount) -> Result<
     ))
 }
 
-/// A usable access token: refreshed first when it expires within five minutes. A refresh the
-/// platform refuses marks the account `needs_reconnect`, with the reason.
+/// A usable access token: refreshed first when it expires within five minutes (or when
+/// `force`d after the platform refused it). Refreshes of one account are serialised by its row
+/// lock, and a refresh is skipped when the tokens changed since `account` was read: another
+/// caller (maintenance, a publish, a sync) already rotated them, and sending the old refresh
+/// token again would be refused. Only a refresh the platform refuses marks the account
+/// `needs_reconnect`; a transient failure leaves it healthy.
 pub async fn fresh_access_token(
     state: &AppState,
+    db: &mut tokio_postgres::Client,
     account: &SocialAccount,
     force: bool,
 ) -> Result<String, ApiError> {
     let bound = account.id.as_bytes().to_vec();
     let decrypt = |sealed: &str| state.token_cipher.decrypt(sealed, &bound).ok();
-    let sealed_access = account.access_token.as_deref().ok_or_else(|| {
+    let no_token = || {
         ApiError::new(
             ErrorCode::NeedsReconnect,
             "the account has no token; reconnect it",
         )
-    })?;
-    let Some(access) = decrypt(sealed_access) else {
-        return unreadable_tokens(state, account).await;
     };
+    let sealed_access = account.access_token.as_deref().ok_or_else(no_token)?;
     let expiring = account
         .token_expires_at
         .is_some_and(|at| at < Utc::now() + Duration::minutes(5));
     if !force && !expiring {
+        return match decrypt(sealed_access) {
+            Some(access) => Ok(access),
+            None => unreadable_tokens(&*db, account).await,
+        };
+    }
+    if account.refresh_token.is_none() {
+        return match decrypt(sealed_access) {
+            Some(access) => Ok(access),
+            None => unreadable_tokens(&*db, account).await,
+        };
+    }
+    let tx = db.transaction().await?;
+    let current = social_accounts::get(&tx, account.organization_id, account.id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
+    let current_access = current.access_token.as_deref().ok_or_else(no_token)?;
+    if current_access != sealed_access {
+        // Rotated by someone else while we waited for the lock: theirs is fresh.
+        let access = match decrypt(current_access) {
+            Some(access) => access,
+            None => unreadable_tokens(&tx, &current).await?,
+        };
+        tx.commit().await?;
         return Ok(access);
     }
-    let Some(refresh_sealed) = account.refresh_token.as_deref() else {
-        return Ok(access);
-    };
-    let Some(refresh_plain) = decrypt(refresh_sealed) else {
-        return unreadable_tokens(state, account).await;
+    let Some(refresh_plain) = current.refresh_token.as_deref().and_then(decrypt) else {
+        let outcome = unreadable_tokens(&tx, &current).await;
+        tx.commit().await?;
+        return outcome;
     };
     let app = app_of(state, account.platform)?;
     let refreshed = state
         .platforms
         .refresh(account.platform, &app, &refresh_plain)
         .await;
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
     match refreshed {
         Ok(tokens) => {
             let sealed_access = state.token_cipher.encrypt(&tokens.access_token, &bound);
@@ -665,22 +689,24 @@ pub async fn fresh_access_token(
                 .as_deref()
                 .map(|r| state.token_cipher.encrypt(r, &bound));
             social_accounts::set_tokens(
-                pg,
+                &tx,
                 account.id,
                 &sealed_access,
                 sealed_refresh.as_deref(),
                 tokens.expires_at,
             )
             .await?;
+            tx.commit().await?;
             Ok(tokens.access_token)
         }
         Err(Failure::AuthExpired { reason }) | Err(Failure::RejectedContent { reason }) => {
             social_accounts::mark_needs_reconnect(
-                pg,
+                &tx,
                 account.id,
                 &format!("token refresh refused: {reason}"),
             )
             .await?;
+            tx.commit().await?;
             Err(ApiError::new(
                 ErrorCode::NeedsReconnect,
                 format!(
@@ -857,18 +883,16 @@ async fn sync(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::ManageSocialAccounts)?;
-    let account = {
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
-        social_accounts::get(pg, current.organization_id, id, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found("social account"))?
-    };
-    let mut token = fresh_access_token(&state, &account, false).await?;
+    let mut client = state.db.client().await?;
+    let db: &mut tokio_postgres::Client = &mut client;
+    let account = social_accounts::get(&*db, current.organization_id, id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
+    let mut token = fresh_access_token(&state, db, &account, false).await?;
     // For Meta, the account's own (Page) token lists the Page; other platforms list the user.
     let mut profile = state.platforms.accounts(account.platform, &token).await;
     if matches!(profile, Err(Failure::AuthExpired { .. })) {
-        token = fresh_access_token(&state, &account, true).await?;
+        token = fresh_access_token(&state, db, &account, true).await?;
         profile = state.platforms.accounts(account.platform, &token).await;
     }
     let profile = profile.map_err(|f| platform_failure(account.platform, &f))?;
@@ -876,8 +900,7 @@ async fn sync(
         .iter()
         .find(|p| p.account_id == account.account_id)
         .or(profile.first());
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
+    let pg: &tokio_postgres::Client = db;
     let mut updated = account.clone();
     if let Some(own) = own {
         updated =
@@ -973,8 +996,9 @@ pub async fn refresh_expiring_tokens(
         social_accounts::expiring(pg, Utc::now() + within, 500).await?
     };
     let mut report = RefreshReport::default();
+    let mut client = state.db.client().await?;
     for account in accounts {
-        match fresh_access_token(state, &account, true).await {
+        match fresh_access_token(state, &mut client, &account, true).await {
             Ok(_) => report.refreshed += 1,
             Err(error) if error.code == ErrorCode::NeedsReconnect => report.needs_reconnect += 1,
             Err(error) => {

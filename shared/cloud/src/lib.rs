@@ -14,7 +14,10 @@ pub use objects::{
     ObjectError, abort_multipart, complete_multipart, delete_object, object_size, presigned_get,
     presigned_part, presigned_put, put_object, read_object, start_multipart,
 };
-pub use queues::{QUEUES, QueueSpec};
+pub use queues::{
+    OutgoingMessage, PUBLISH_LANES, PublishLane, QUEUES, QueueError, QueueSpec, ReceivedMessage,
+    delete_messages, receive_messages, send_messages,
+};
 pub use schedules::{
     HeldSchedule, PublishTrigger, ScheduleError, delete_schedule, held_schedules,
     put_one_time_schedule, schedule_name,

@@ -1,4 +1,6 @@
-use domain::AgentType;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+use domain::{AgentType, Platform};
 
 /// One SQS work queue and its dead-letter queue. template.yaml declares the same list; the local
 /// stack creates it from here.
@@ -8,6 +10,8 @@ pub struct QueueSpec {
     pub name: &'static str,
     /// Environment variable through which a function receives the queue URL.
     pub url_env: &'static str,
+    /// Environment variable through which a producer that needs the ARN (Scheduler) receives it.
+    pub arn_env: Option<&'static str>,
     /// Deliveries before a message moves to the dead-letter queue.
     pub max_receive_count: u32,
     /// Longer than the consumer's timeout, so a message is not redelivered while in flight.
@@ -46,6 +50,7 @@ const fn agent_queue(name: &'static str, url_env: &'static str) -> QueueSpec {
     QueueSpec {
         name,
         url_env,
+        arn_env: None,
         max_receive_count: 3,
         // Agent functions time out at 120 s; six times that, as AWS recommends for SQS sources.
         visibility_timeout_secs: 720,
@@ -71,7 +76,196 @@ pub const QUEUES: &[QueueSpec] = &[
     ),
     agent_queue("agent-crisis-manager", "QUEUE_URL_AGENT_CRISIS_MANAGER"),
     agent_queue("agent-orchestrator", "QUEUE_URL_AGENT_ORCHESTRATOR"),
+    publish_queue("publish-x", "QUEUE_URL_PUBLISH_X", "QUEUE_ARN_PUBLISH_X"),
+    publish_queue(
+        "publish-meta",
+        "QUEUE_URL_PUBLISH_META",
+        "QUEUE_ARN_PUBLISH_META",
+    ),
+    publish_queue(
+        "publish-linkedin",
+        "QUEUE_URL_PUBLISH_LINKEDIN",
+        "QUEUE_ARN_PUBLISH_LINKEDIN",
+    ),
+    publish_queue(
+        "publish-tiktok",
+        "QUEUE_URL_PUBLISH_TIKTOK",
+        "QUEUE_ARN_PUBLISH_TIKTOK",
+    ),
 ];
+
+const fn publish_queue(
+    name: &'static str,
+    url_env: &'static str,
+    arn_env: &'static str,
+) -> QueueSpec {
+    QueueSpec {
+        name,
+        url_env,
+        arn_env: Some(arn_env),
+        // Infrastructure errors only: a platform's answer is settled in Postgres, never by
+        // redelivery. The sweeper recovers anything that reaches the dead-letter queue.
+        max_receive_count: 5,
+        // The publisher times out at 120 s; six times that, as AWS recommends for SQS sources.
+        visibility_timeout_secs: 720,
+    }
+}
+
+/// A publishing lane: the queue between the schedules (and the sweeper) and the publisher for a
+/// group of platforms. The publisher's event source on the lane has `MaximumConcurrency` set to
+/// `max_concurrency`, so a platform with low limits is never flooded, without a lease per
+/// publish. template.yaml declares the same numbers (a test keeps them in step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishLane {
+    pub queue: &'static str,
+    pub platforms: &'static [Platform],
+    pub max_concurrency: u32,
+}
+
+pub const PUBLISH_LANES: &[PublishLane] = &[
+    PublishLane {
+        queue: "publish-x",
+        platforms: &[Platform::X],
+        max_concurrency: 16,
+    },
+    PublishLane {
+        queue: "publish-meta",
+        platforms: &[Platform::Facebook, Platform::Instagram],
+        max_concurrency: 8,
+    },
+    PublishLane {
+        queue: "publish-linkedin",
+        platforms: &[Platform::LinkedIn],
+        max_concurrency: 4,
+    },
+    PublishLane {
+        queue: "publish-tiktok",
+        platforms: &[Platform::TikTok],
+        max_concurrency: 4,
+    },
+];
+
+impl PublishLane {
+    pub fn of(platform: Platform) -> &'static PublishLane {
+        PUBLISH_LANES
+            .iter()
+            .find(|lane| lane.platforms.contains(&platform))
+            .expect("every platform has a publishing lane")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue: {0}")]
+pub struct QueueError(pub String);
+
+/// One message to send, delayed by up to 15 minutes.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub body: String,
+    pub delay_secs: i32,
+}
+
+/// Sends messages in batches of ten (the SQS maximum); any entry SQS refuses is an error.
+pub async fn send_messages(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    messages: &[OutgoingMessage],
+) -> Result<(), QueueError> {
+    for chunk in messages.chunks(10) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(&m.body)
+                    .delay_seconds(m.delay_secs.clamp(0, 900))
+                    .build()
+                    .map_err(|e| QueueError(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let answer = sqs
+            .send_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| QueueError(DisplayErrorContext(&e).to_string()))?;
+        if let Some(failed) = answer.failed.first() {
+            return Err(QueueError(format!(
+                "{} of {} messages refused: {}",
+                answer.failed.len(),
+                chunk.len(),
+                failed.message.as_deref().unwrap_or(&failed.code)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A message as received, with the handle that deletes it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMessage {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+}
+
+/// Up to ten messages, waiting at most `wait_secs` for the first (what Lambda's poller does for
+/// an SQS event source; used by the local emulation).
+pub async fn receive_messages(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    wait_secs: i32,
+) -> Result<Vec<ReceivedMessage>, QueueError> {
+    let answer = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(wait_secs)
+        .send()
+        .await
+        .map_err(|e| QueueError(DisplayErrorContext(&e).to_string()))?;
+    Ok(answer
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| {
+            Some(ReceivedMessage {
+                message_id: m.message_id?,
+                receipt_handle: m.receipt_handle?,
+                body: m.body.unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+pub async fn delete_messages(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    receipt_handles: &[String],
+) -> Result<(), QueueError> {
+    for chunk in receipt_handles.chunks(10) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, handle)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .map_err(|e| QueueError(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sqs.delete_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| QueueError(DisplayErrorContext(&e).to_string()))?;
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -82,6 +276,23 @@ mod tests {
         for agent in AgentType::ALL {
             let queue = QueueSpec::for_agent(*agent);
             assert_eq!(QUEUES.iter().filter(|q| q.name == queue.name).count(), 1);
+        }
+    }
+
+    #[test]
+    fn every_platform_has_one_publishing_lane_with_a_queue() {
+        for platform in Platform::ALL {
+            let lanes = PUBLISH_LANES
+                .iter()
+                .filter(|l| l.platforms.contains(platform))
+                .count();
+            assert_eq!(lanes, 1, "{platform}");
+            let lane = PublishLane::of(*platform);
+            assert!(
+                QUEUES
+                    .iter()
+                    .any(|q| q.name == lane.queue && q.arn_env.is_some())
+            );
         }
     }
 

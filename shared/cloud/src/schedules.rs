@@ -12,11 +12,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 #[error("scheduler: {0}")]
 pub struct ScheduleError(pub String);
 
-/// Where schedules fire: the publisher function, through a role Scheduler may assume.
+/// How schedules fire: into the publishing lane's queue, through a role Scheduler may assume.
 #[derive(Debug, Clone)]
 pub struct PublishTrigger {
     pub group: String,
-    pub target_arn: String,
     pub role_arn: String,
     /// Where Scheduler puts triggers it could not deliver.
     pub dead_letter_arn: Option<String>,
@@ -27,6 +26,7 @@ pub struct PublishTrigger {
 pub struct HeldSchedule {
     pub name: String,
     pub due_at: DateTime<Utc>,
+    pub target_arn: String,
     pub input: String,
 }
 
@@ -34,20 +34,22 @@ pub fn schedule_name(target_id: &str) -> String {
     format!("pp-{target_id}")
 }
 
-/// Creates (or replaces) the one-time schedule `name` at `at` (whole minutes, UTC).
+/// Creates (or replaces) the one-time schedule `name` at `at` (whole seconds, UTC) that sends
+/// `input` to `target_arn` (a publishing lane's queue).
 pub async fn put_one_time_schedule(
     client: &aws_sdk_scheduler::Client,
     trigger: &PublishTrigger,
+    target_arn: &str,
     name: &str,
     at: DateTime<Utc>,
     input: &serde_json::Value,
 ) -> Result<(), ScheduleError> {
     let _ = delete_schedule(client, &trigger.group, name).await;
     let mut target = Target::builder()
-        .arn(&trigger.target_arn)
+        .arn(target_arn)
         .role_arn(&trigger.role_arn)
         .input(input.to_string())
-        // Lambda is invoked asynchronously; the publisher is idempotent, so retries are safe.
+        // A redelivered trigger is harmless: the publisher's claim makes it a no-op.
         .retry_policy(
             RetryPolicy::builder()
                 .maximum_event_age_in_seconds(3600)
@@ -131,11 +133,15 @@ pub async fn held_schedules(
                 .and_then(|rest| rest.strip_suffix(')'))
                 .and_then(|at| NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S").ok())
                 .map(|naive| naive.and_utc());
-            let input = detail.target.and_then(|t| t.input).unwrap_or_default();
+            let (target_arn, input) = detail
+                .target
+                .map(|t| (t.arn, t.input.unwrap_or_default()))
+                .unwrap_or_default();
             if let Some(due_at) = due {
                 held.push(HeldSchedule {
                     name,
                     due_at,
+                    target_arn,
                     input,
                 });
             }

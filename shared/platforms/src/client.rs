@@ -53,10 +53,14 @@ pub struct ConnectableAccount {
 /// for platforms that take uploads (X, LinkedIn).
 #[derive(Clone)]
 pub struct MediaItem {
+    /// A URL the platform (or this client) can fetch the file from.
     pub url: String,
+    /// The file, for platforms that take uploads of images. Videos are streamed from `url` in
+    /// segments instead, so a large video is never held in memory whole.
     pub bytes: Vec<u8>,
     pub mime_type: String,
     pub is_video: bool,
+    pub size_bytes: u64,
 }
 
 /// What to publish.
@@ -150,8 +154,10 @@ impl PlatformClient {
     ) -> Result<Answer, Failure> {
         let response = request.send().await.map_err(|error| {
             if error.is_connect() {
+                // Never the URL: query strings may carry credentials, and reasons are logged
+                // and shown to users.
                 Failure::Retryable {
-                    reason: format!("could not connect: {error}"),
+                    reason: format!("could not connect to {platform}: {}", error.without_url()),
                 }
             } else {
                 Failure::answer_lost(
@@ -195,6 +201,22 @@ impl PlatformClient {
             .ok_or_else(|| Failure::Retryable {
                 reason: format!("the answer lacks {pointer}"),
             })
+    }
+
+    /// The id of what a publish call created. The platform accepted the request, so an answer
+    /// without the id leaves the outcome unknown: never retried.
+    fn created_id(body: &Value, pointer: &str) -> Result<String, Failure> {
+        Self::text(body, pointer).map_err(|_| Failure::UnknownOutcome {
+            reason: format!("the platform accepted the post but its answer lacks {pointer}"),
+        })
+    }
+
+    /// Any failure after a platform accepted a publish request (a later step, a status poll)
+    /// leaves the outcome unknown: retrying could post twice.
+    fn after_accepted<T>(result: Result<T, Failure>, accepted: &str) -> Result<T, Failure> {
+        result.map_err(|failure| Failure::UnknownOutcome {
+            reason: format!("{accepted} was accepted, then: {}", failure.reason()),
+        })
     }
 
     fn tokens(body: &Value) -> Result<TokenSet, Failure> {
@@ -520,7 +542,7 @@ impl PlatformClient {
                     .send(Platform::X, true, tweet(json!({ "text": text })))
                     .await?;
                 Ok(Published {
-                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    platform_post_id: Self::created_id(&answer.body, "/data/id")?,
                     permalink: None,
                     more_ids: Vec::new(),
                 })
@@ -554,7 +576,7 @@ impl PlatformClient {
                     )
                     .await?;
                 Ok(Published {
-                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    platform_post_id: Self::created_id(&answer.body, "/data/id")?,
                     permalink: None,
                     more_ids: Vec::new(),
                 })
@@ -568,8 +590,20 @@ impl PlatformClient {
                         }
                         None => json!({ "text": text }),
                     };
-                    let answer = self.send(Platform::X, true, tweet(body)).await?;
-                    ids.push(Self::text(&answer.body, "/data/id")?);
+                    let posted = async {
+                        let answer = self.send(Platform::X, true, tweet(body)).await?;
+                        Self::created_id(&answer.body, "/data/id")
+                    }
+                    .await;
+                    // Once the first tweet is out, retrying would post the thread twice.
+                    let id = match ids.first() {
+                        None => posted?,
+                        Some(first) => Self::after_accepted(
+                            posted,
+                            &format!("the thread starting at {first}"),
+                        )?,
+                    };
+                    ids.push(id);
                 }
                 let first = ids
                     .first()
@@ -591,7 +625,7 @@ impl PlatformClient {
                     )
                     .await?;
                 Ok(Published {
-                    platform_post_id: Self::text(&answer.body, "/data/id")?,
+                    platform_post_id: Self::created_id(&answer.body, "/data/id")?,
                     permalink: None,
                     more_ids: Vec::new(),
                 })
@@ -607,28 +641,61 @@ impl PlatformClient {
         })
     }
 
+    /// Bytes `start..=end` of a stored file (a presigned storage URL).
+    async fn read_range(&self, url: &str, start: u64, end: u64) -> Result<Vec<u8>, Failure> {
+        let unreadable = |what: &str| Failure::Retryable {
+            reason: format!("the video could not be read from storage ({what})"),
+        };
+        let response = self
+            .http
+            .get(url)
+            .header(reqwest::header::RANGE, format!("bytes={start}-{end}"))
+            .send()
+            .await
+            .map_err(|e| unreadable(&e.without_url().to_string()))?;
+        if !response.status().is_success() {
+            return Err(unreadable(response.status().as_str()));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| unreadable(&e.without_url().to_string()))?;
+        if bytes.len() as u64 != end - start + 1 {
+            return Err(unreadable("short read"));
+        }
+        Ok(bytes.to_vec())
+    }
+
     /// X's chunked upload: initialize, append 4 MB segments, finalize, wait for processing.
     async fn upload_x_video(
         &self,
         acting: &Acting<'_>,
         video: &MediaItem,
     ) -> Result<String, Failure> {
-        const SEGMENT: usize = 4 * 1024 * 1024;
+        const SEGMENT: u64 = 4 * 1024 * 1024;
         let api = &self.endpoints.x.api;
         let init = self.http.post(format!("{api}/2/media/upload/initialize")).bearer_auth(acting.access_token).json(&json!({
-            "media_type": video.mime_type, "total_bytes": video.bytes.len(), "media_category": "tweet_video",
+            "media_type": video.mime_type, "total_bytes": video.size_bytes, "media_category": "tweet_video",
         }));
         let media_id = Self::text(&self.send(Platform::X, false, init).await?.body, "/data/id")?;
-        for (index, chunk) in video.bytes.chunks(SEGMENT).enumerate() {
+        // One segment in memory at a time, read from storage by range. Nothing is posted before
+        // the tweet itself, so a failure while uploading media is safe to retry.
+        let mut start = 0;
+        let mut index = 0;
+        while start < video.size_bytes {
+            let end = (start + SEGMENT).min(video.size_bytes) - 1;
+            let segment = self.read_range(&video.url, start, end).await?;
             let form = reqwest::multipart::Form::new()
                 .text("segment_index", index.to_string())
-                .part("media", reqwest::multipart::Part::bytes(chunk.to_vec()));
+                .part("media", reqwest::multipart::Part::bytes(segment));
             let append = self
                 .http
                 .post(format!("{api}/2/media/upload/{media_id}/append"))
                 .bearer_auth(acting.access_token)
                 .multipart(form);
             self.send(Platform::X, false, append).await?;
+            start = end + 1;
+            index += 1;
         }
         let finalize = self
             .http
@@ -806,6 +873,8 @@ impl PlatformClient {
                 ));
             }
         };
+        // A container is not a post: until media_publish is sent, a failure is safe to retry.
+        let mut finished = false;
         for _ in 0..self.poll_attempts {
             let status = self
                 .send(
@@ -818,7 +887,10 @@ impl PlatformClient {
                 )
                 .await?;
             match status.body.get("status_code").and_then(Value::as_str) {
-                Some("FINISHED") => break,
+                Some("FINISHED") => {
+                    finished = true;
+                    break;
+                }
                 Some("ERROR") | Some("EXPIRED") => {
                     return Err(Failure::RejectedContent {
                         reason: "Instagram could not process the media".into(),
@@ -827,6 +899,11 @@ impl PlatformClient {
                 _ => tokio::time::sleep(self.poll_interval).await,
             }
         }
+        if !finished {
+            return Err(Failure::Retryable {
+                reason: "Instagram was still processing the media".into(),
+            });
+        }
         let publish = self
             .http
             .post(format!("{api}/{account}/media_publish"))
@@ -834,7 +911,7 @@ impl PlatformClient {
             .bearer_auth(acting.access_token);
         let answer = self.send(Platform::Instagram, true, publish).await?;
         Ok(Published {
-            platform_post_id: Self::text(&answer.body, "/id")?,
+            platform_post_id: Self::created_id(&answer.body, "/id")?,
             permalink: None,
             more_ids: Vec::new(),
         })
@@ -970,10 +1047,12 @@ impl PlatformClient {
             .bearer_auth(acting.access_token)
             .json(&body);
         let answer = self.send(Platform::TikTok, true, init).await?;
-        let publish_id = Self::text(&answer.body, "/data/publish_id")?;
+        let publish_id = Self::created_id(&answer.body, "/data/publish_id")?;
+        // From here TikTok has the post: a failed poll (even an auth error, which would make the
+        // caller refresh and publish again) leaves the outcome unknown.
         for _ in 0..self.poll_attempts {
-            let status = self
-                .send(
+            let status = Self::after_accepted(
+                self.send(
                     Platform::TikTok,
                     false,
                     self.http
@@ -981,7 +1060,9 @@ impl PlatformClient {
                         .bearer_auth(acting.access_token)
                         .json(&json!({ "publish_id": publish_id })),
                 )
-                .await?;
+                .await,
+                &format!("TikTok publish {publish_id}"),
+            )?;
             match status.body.pointer("/data/status").and_then(Value::as_str) {
                 Some("PUBLISH_COMPLETE") | Some("SEND_TO_USER_INBOX") => {
                     let id = status

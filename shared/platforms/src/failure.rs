@@ -24,6 +24,17 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The reason, whatever the class.
+    pub fn reason(&self) -> &str {
+        match self {
+            Failure::Retryable { reason }
+            | Failure::RateLimited { reason, .. }
+            | Failure::AuthExpired { reason }
+            | Failure::RejectedContent { reason }
+            | Failure::UnknownOutcome { reason } => reason,
+        }
+    }
+
     /// A request that was sent but whose answer never arrived (timeout, reset connection).
     pub fn answer_lost(is_publish: bool, what: &str) -> Failure {
         if is_publish {
@@ -63,6 +74,12 @@ pub fn classify_http(
     body: &str,
 ) -> Option<Failure> {
     let json: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    // 503 says the server did not take the request, whatever code the body carries.
+    if status == 503 {
+        let reason = text_of(&json, &["/error/message", "/detail", "/message"])
+            .unwrap_or_else(|| "HTTP 503".into());
+        return Some(Failure::Retryable { reason });
+    }
     match platform {
         Platform::Facebook | Platform::Instagram => classify_meta(status, &json, is_publish),
         Platform::TikTok => classify_tiktok(status, &json, is_publish),
@@ -81,8 +98,11 @@ fn classify_by_status(status: u16, is_publish: bool, message: Option<String>) ->
             reason,
         }),
         408 => Some(Failure::answer_lost(is_publish, "request timeout")),
-        // A gateway timeout: the platform behind it may have done the work.
-        504 if is_publish => Some(Failure::UnknownOutcome { reason }),
+        // No platform offers an idempotency key for creating a post, and an internal error or a
+        // gateway error (500, 502, 504) may come after the post was written: on a publish call
+        // the outcome is unknown. 503 says the server did not take the request at all
+        // (RFC 9110 §15.6.4, and X documents it as "overloaded"), so it is safe to retry.
+        500 | 502 | 504 if is_publish => Some(Failure::UnknownOutcome { reason }),
         500..=599 => Some(Failure::Retryable { reason }),
         _ => Some(Failure::RejectedContent { reason }),
     }
@@ -126,6 +146,9 @@ fn classify_meta(status: u16, json: &Value, is_publish: bool) -> Option<Failure>
     let reason = text_of(error, &["/message"]).unwrap_or_else(|| format!("error {code}"));
     Some(match code {
         190 | 10 | 200..=299 => Failure::AuthExpired { reason },
+        // "Unknown" and "service" errors: Meta advises retrying, but a write may have been
+        // applied, so on a publish call the outcome is unknown.
+        1 | 2 if is_publish => Failure::UnknownOutcome { reason },
         1 | 2 => Failure::Retryable { reason },
         4 | 17 | 32 | 613 => Failure::RateLimited {
             reset_at: None,
@@ -161,6 +184,9 @@ fn classify_tiktok(status: u16, json: &Value, is_publish: bool) -> Option<Failur
                 reason,
             })
         }
+        // TikTok gives no retry guarantee for internal errors; an init may have created the
+        // publish.
+        "internal_error" if is_publish => Some(Failure::UnknownOutcome { reason }),
         "internal_error" => Some(Failure::Retryable { reason }),
         "" => classify_by_status(status, is_publish, None),
         _ if status >= 500 => classify_by_status(status, is_publish, Some(reason)),
@@ -234,6 +260,10 @@ mod tests {
         ));
         assert!(matches!(
             classify_http(Platform::Instagram, true, 500, &[], &meta(2)),
+            Some(Failure::UnknownOutcome { .. })
+        ));
+        assert!(matches!(
+            classify_http(Platform::Instagram, false, 500, &[], &meta(2)),
             Some(Failure::Retryable { .. })
         ));
         assert!(matches!(
@@ -265,6 +295,34 @@ mod tests {
         assert!(matches!(
             classify_http(Platform::TikTok, false, 401, &[], expired),
             Some(Failure::AuthExpired { .. })
+        ));
+    }
+
+    #[test]
+    fn a_server_error_on_a_publish_call_is_an_unknown_outcome_except_503() {
+        for platform in [Platform::X, Platform::LinkedIn, Platform::Facebook] {
+            for status in [500, 502, 504] {
+                assert!(
+                    matches!(
+                        classify_http(platform, true, status, &[], "{}"),
+                        Some(Failure::UnknownOutcome { .. })
+                    ),
+                    "{platform} {status}"
+                );
+                assert!(matches!(
+                    classify_http(platform, false, status, &[], "{}"),
+                    Some(Failure::Retryable { .. })
+                ));
+            }
+            assert!(matches!(
+                classify_http(platform, true, 503, &[], "{}"),
+                Some(Failure::Retryable { .. })
+            ));
+        }
+        let internal = r#"{"error":{"code":"internal_error","message":"oops","log_id":"1"}}"#;
+        assert!(matches!(
+            classify_http(Platform::TikTok, true, 500, &[], internal),
+            Some(Failure::UnknownOutcome { .. })
         ));
     }
 

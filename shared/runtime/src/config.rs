@@ -60,6 +60,8 @@ pub struct Config {
     pub app_secret_id: String,
     /// Queue URLs by logical queue name, for the queues this function was given.
     pub queue_urls: BTreeMap<&'static str, String>,
+    /// ARNs of the queues Scheduler sends to (the publishing lanes), by logical name.
+    pub queue_arns: BTreeMap<&'static str, String>,
     /// Where the web app lives: links in emails point there.
     pub app_base_url: String,
     /// The sender of transactional email (an SES-verified identity in AWS).
@@ -170,32 +172,29 @@ impl Config {
             problems.push("PLATFORM_SANDBOX_URL must not be set in prod".to_owned());
         }
 
-        let publish_trigger = {
-            // Locally the dev server fires schedules itself, so any well-formed ARNs do.
-            let local =
-                |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
-            let mut required_in_aws = |name: &str, local_value: String| match get(name) {
+        let publish_trigger = cloud::PublishTrigger {
+            role_arn: match get("SCHEDULER_ROLE_ARN") {
                 Some(value) => value,
-                None if environment == Environment::Local => local_value,
+                // Locally the dev server fires schedules itself, so any well-formed ARN does.
+                None if environment == Environment::Local => {
+                    "arn:aws:iam::123456789012:role/scheduler".to_owned()
+                }
                 None => {
-                    problems.push(format!("{name} is not set"));
+                    problems.push("SCHEDULER_ROLE_ARN is not set".to_owned());
                     String::new()
                 }
-            };
-            cloud::PublishTrigger {
-                target_arn: required_in_aws("PUBLISHER_ARN", local("publisher")),
-                role_arn: required_in_aws(
-                    "SCHEDULER_ROLE_ARN",
-                    "arn:aws:iam::123456789012:role/scheduler".to_owned(),
-                ),
-                group: get("SCHEDULE_GROUP").unwrap_or_else(|| "default".to_owned()),
-                dead_letter_arn: get("SCHEDULER_DLQ_ARN"),
-            }
+            },
+            group: get("SCHEDULE_GROUP").unwrap_or_else(|| "default".to_owned()),
+            dead_letter_arn: get("SCHEDULER_DLQ_ARN"),
         };
 
         let queue_urls = QUEUES
             .iter()
             .filter_map(|queue| get(queue.url_env).map(|url| (queue.name, url)))
+            .collect();
+        let queue_arns = QUEUES
+            .iter()
+            .filter_map(|queue| get(queue.arn_env?).map(|arn| (queue.name, arn)))
             .collect();
 
         if !problems.is_empty() {
@@ -209,6 +208,7 @@ impl Config {
             media_bucket,
             app_secret_id,
             queue_urls,
+            queue_arns,
             app_base_url,
             email_from,
             api_base_url,

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "publishing",
         sql: include_str!("../migrations/V0005__publishing.sql"),
     },
+    Migration {
+        version: 6,
+        name: "hardening",
+        sql: include_str!("../migrations/V0006__hardening.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

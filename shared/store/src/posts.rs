@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::{Platform, PostPlatformStatus, PostStatus};
 use serde::Serialize;
 use serde_json::Value;
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::{GenericClient, Row, Transaction};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -254,6 +254,16 @@ pub async fn get(
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
+    if for_update {
+        // The post first, then its targets (the one lock order). A publisher's claim holds a
+        // target's row; waiting for it here means the targets read below show its result, so
+        // an edit or a deletion never races a publish in flight.
+        db.execute(
+            "SELECT 1 FROM post_platforms WHERE post_id = $1 ORDER BY id FOR UPDATE",
+            &[&id],
+        )
+        .await?;
+    }
     let mut posts = vec![post_from(&row)];
     attach_targets(db, &mut posts).await?;
     Ok(posts.pop())
@@ -401,63 +411,107 @@ pub async fn claim(
     }))
 }
 
-pub async fn mark_published(
-    db: &impl GenericClient,
-    target_id: Uuid,
-    platform_post_id: &str,
-    permalink: Option<&str>,
-) -> Result<(), StoreError> {
+/// Records that the platform call is about to be sent: from here on, a lost outcome is
+/// `unconfirmed`, never retried.
+pub async fn mark_dispatched(db: &impl GenericClient, target_id: Uuid) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE post_platforms SET status = 'published', platform_post_id = $2, permalink = $3, published_at = now(),
-                error_message = NULL, failure_class = NULL, next_attempt_at = NULL
-         WHERE id = $1 AND status = 'publishing'",
-        &[&target_id, &platform_post_id, &permalink],
+        "UPDATE post_platforms SET dispatched_at = now() WHERE id = $1 AND status = 'publishing'",
+        &[&target_id],
     )
     .await?;
     Ok(())
 }
 
-/// Ends a target in `failed` or `unconfirmed` with the reason the user will read.
-pub async fn mark_finished(
-    db: &impl GenericClient,
+/// How a claimed target ends its attempt.
+#[derive(Debug, Clone)]
+pub enum Settlement<'a> {
+    Published {
+        platform_post_id: &'a str,
+        permalink: Option<&'a str>,
+    },
+    /// `failed` or `unconfirmed`, with the reason the user will read.
+    Finished {
+        status: PostPlatformStatus,
+        reason: &'a str,
+        class: &'a str,
+    },
+    /// Back to `pending`, for another attempt at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        reason: &'a str,
+        class: &'a str,
+    },
+}
+
+/// Ends the current attempt of a claimed target and derives its post's status, under the post's
+/// row lock (the one lock order: post, then its targets). Returns false when the target was no
+/// longer claimed.
+pub async fn settle(
+    tx: &Transaction<'_>,
+    post_id: Uuid,
     target_id: Uuid,
-    status: PostPlatformStatus,
-    reason: &str,
-    class: &str,
-) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE post_platforms SET status = $2, error_message = $3, failure_class = $4, next_attempt_at = NULL
-         WHERE id = $1 AND status = 'publishing'",
-        &[&target_id, &status.as_str(), &reason, &class],
-    )
-    .await?;
+    settlement: &Settlement<'_>,
+) -> Result<bool, StoreError> {
+    lock_post(tx, post_id).await?;
+    let changed = match settlement {
+        Settlement::Published {
+            platform_post_id,
+            permalink,
+        } => {
+            tx.execute(
+                "UPDATE post_platforms SET status = 'published', platform_post_id = $2, permalink = $3, published_at = now(),
+                        error_message = NULL, failure_class = NULL, next_attempt_at = NULL
+                 WHERE id = $1 AND status = 'publishing'",
+                &[&target_id, platform_post_id, permalink],
+            )
+            .await?
+        }
+        Settlement::Finished {
+            status,
+            reason,
+            class,
+        } => {
+            tx.execute(
+                "UPDATE post_platforms SET status = $2, error_message = $3, failure_class = $4, next_attempt_at = NULL
+                 WHERE id = $1 AND status = 'publishing'",
+                &[&target_id, &status.as_str(), reason, class],
+            )
+            .await?
+        }
+        Settlement::Retry { at, reason, class } => {
+            tx.execute(
+                "UPDATE post_platforms SET status = 'pending', next_attempt_at = $2, error_message = $3, failure_class = $4,
+                        claimed_at = NULL, dispatched_at = NULL
+                 WHERE id = $1 AND status = 'publishing'",
+                &[&target_id, at, reason, class],
+            )
+            .await?
+        }
+    };
+    derive_post_status(tx, post_id).await?;
+    Ok(changed == 1)
+}
+
+async fn lock_post(tx: &Transaction<'_>, post_id: Uuid) -> Result<(), StoreError> {
+    tx.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", &[&post_id])
+        .await?;
     Ok(())
 }
 
-/// Releases a claim for another attempt at `at`.
-pub async fn retry_at(
-    db: &impl GenericClient,
-    target_id: Uuid,
-    at: DateTime<Utc>,
-    reason: &str,
-    class: &str,
-) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE post_platforms SET status = 'pending', next_attempt_at = $2, error_message = $3, failure_class = $4,
-                claimed_at = NULL
-         WHERE id = $1 AND status = 'publishing'",
-        &[&target_id, &at, &reason, &class],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Derives the post's status from its targets and stores it.
+/// Derives the post's status from its targets and stores it, under the post's row lock: two
+/// sibling targets finishing together cannot leave a status computed from a stale snapshot.
 pub async fn refresh_post_status(
-    db: &impl GenericClient,
+    tx: &Transaction<'_>,
     post_id: Uuid,
 ) -> Result<PostStatus, StoreError> {
-    let rows = db
+    lock_post(tx, post_id).await?;
+    derive_post_status(tx, post_id).await
+}
+
+/// The status rule; callers hold the post's row lock, so this statement sees every target
+/// change committed before the lock was granted.
+async fn derive_post_status(tx: &Transaction<'_>, post_id: Uuid) -> Result<PostStatus, StoreError> {
+    let rows = tx
         .query(
             "SELECT status, attempts FROM post_platforms WHERE post_id = $1",
             &[&post_id],
@@ -472,15 +526,28 @@ pub async fn refresh_post_status(
             )
         })
         .collect();
-    let count = |s: PostPlatformStatus| statuses.iter().filter(|(status, _)| *status == s).count();
-    let live = statuses
+    let status = post_status_of(&statuses);
+    tx.execute(
+        "UPDATE posts SET status = $2,
+                published_at = (SELECT max(published_at) FROM post_platforms WHERE post_id = $1)
+         WHERE id = $1 AND status IS DISTINCT FROM $2",
+        &[&post_id, &status.as_str()],
+    )
+    .await?;
+    Ok(status)
+}
+
+/// A post's status from its targets' (status, attempts).
+pub fn post_status_of(targets: &[(PostPlatformStatus, i32)]) -> PostStatus {
+    let count = |s: PostPlatformStatus| targets.iter().filter(|(status, _)| *status == s).count();
+    let live = targets
         .iter()
         .filter(|(s, _)| *s != PostPlatformStatus::Cancelled)
         .count();
     let published = count(PostPlatformStatus::Published);
     let in_flight = count(PostPlatformStatus::Publishing) + count(PostPlatformStatus::Pending);
-    let started = statuses.iter().any(|(_, attempts)| *attempts > 0);
-    let status = if live == 0 {
+    let started = targets.iter().any(|(_, attempts)| *attempts > 0);
+    if live == 0 {
         PostStatus::Draft
     } else if in_flight > 0 {
         if started {
@@ -494,43 +561,111 @@ pub async fn refresh_post_status(
         PostStatus::PartiallyFailed
     } else {
         PostStatus::Failed
-    };
-    db.execute(
-        "UPDATE posts SET status = $2,
-                published_at = (SELECT max(published_at) FROM post_platforms WHERE post_id = $1)
-         WHERE id = $1 AND status IS DISTINCT FROM $2",
-        &[&post_id, &status.as_str()],
-    )
-    .await?;
-    Ok(status)
+    }
 }
 
-/// Targets due now whose trigger was lost or that wait for a retry.
-pub async fn due_targets(db: &impl GenericClient, limit: i64) -> Result<Vec<Uuid>, StoreError> {
-    let rows = db
-        .query(
-            "SELECT id FROM post_platforms WHERE status = 'pending'
-               AND COALESCE(next_attempt_at, scheduled_at) <= now()
-             ORDER BY COALESCE(next_attempt_at, scheduled_at) LIMIT $1",
-            &[&limit],
+/// Gives back a claim whose attempt ended before anything was sent to the platform (media could
+/// not be loaded, a transient token error, an infrastructure fault). A dispatched claim is left
+/// alone: its outcome is unknown, and the sweeper declares it unconfirmed.
+pub async fn release_undispatched(
+    db: &impl GenericClient,
+    target_id: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE post_platforms SET status = 'pending', next_attempt_at = $2, error_message = $3,
+                    failure_class = 'retryable', claimed_at = NULL
+             WHERE id = $1 AND status = 'publishing' AND dispatched_at IS NULL",
+            &[&target_id, &at, &reason],
         )
         .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(changed == 1)
 }
 
-/// Targets stuck in `publishing` (a crashed or timed-out publisher): their outcome is unknown.
+/// A due target the sweeper queued for the publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedTarget {
+    pub target_id: Uuid,
+    pub platform: Platform,
+}
+
+/// Up to `limit` pending targets that are due and not queued in the last five minutes, marked
+/// as queued in the same statement (so concurrent sweeps share the work). A first attempt is
+/// only taken once its own trigger is `trigger_grace_secs` late; a retry as soon as it is due.
+pub async fn queue_due_targets(
+    db: &impl GenericClient,
+    limit: i64,
+    trigger_grace_secs: i64,
+) -> Result<Vec<QueuedTarget>, StoreError> {
+    let rows = db
+        .query(
+            "WITH due AS (
+                 SELECT id FROM post_platforms
+                 WHERE status = 'pending'
+                   AND COALESCE(next_attempt_at, scheduled_at) <= now()
+                   AND (next_attempt_at IS NOT NULL OR scheduled_at <= now() - make_interval(secs => $2))
+                   AND (enqueued_at IS NULL OR enqueued_at < now() - interval '5 minutes')
+                 ORDER BY COALESCE(next_attempt_at, scheduled_at)
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE post_platforms pp SET enqueued_at = now()
+             FROM due, social_accounts sa
+             WHERE pp.id = due.id AND sa.id = pp.social_account_id
+             RETURNING pp.id, sa.platform",
+            &[&limit, &(trigger_grace_secs as f64)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| QueuedTarget {
+            target_id: r.get(0),
+            platform: r.get::<_, String>(1).parse().expect("checked platform"),
+        })
+        .collect())
+}
+
+/// Claims stuck in `publishing` (a crashed or timed-out publisher). Dispatched ones may have
+/// reached the platform: their outcome is unknown. The others never did: they are released.
+#[derive(Debug, Default)]
+pub struct ExpiredClaims {
+    /// (target, post) pairs declared unconfirmed.
+    pub unconfirmed: Vec<(Uuid, Uuid)>,
+    /// (target, post) pairs released for another attempt now.
+    pub released: Vec<(Uuid, Uuid)>,
+}
+
 pub async fn expire_stale_claims(
     db: &impl GenericClient,
     older_than_secs: i64,
-) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
-    let rows = db
+) -> Result<ExpiredClaims, StoreError> {
+    let age = older_than_secs as f64;
+    let pairs = |rows: Vec<Row>| -> Vec<(Uuid, Uuid)> {
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    };
+    let unconfirmed = db
         .query(
             "UPDATE post_platforms SET status = 'unconfirmed', failure_class = 'unknown_outcome',
-                    error_message = 'publishing did not finish in time; check the platform before retrying'
-             WHERE status = 'publishing' AND claimed_at < now() - make_interval(secs => $1)
+                    error_message = 'publishing did not finish in time; check the platform before publishing again'
+             WHERE status = 'publishing' AND dispatched_at IS NOT NULL
+               AND claimed_at < now() - make_interval(secs => $1)
              RETURNING id, post_id",
-            &[&(older_than_secs as f64)],
+            &[&age],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let released = db
+        .query(
+            "UPDATE post_platforms SET status = 'pending', next_attempt_at = now(), claimed_at = NULL,
+                    failure_class = 'retryable', error_message = 'the publisher stopped before reaching the platform'
+             WHERE status = 'publishing' AND dispatched_at IS NULL
+               AND claimed_at < now() - make_interval(secs => $1)
+             RETURNING id, post_id",
+            &[&age],
+        )
+        .await?;
+    Ok(ExpiredClaims {
+        unconfirmed: pairs(unconfirmed),
+        released: pairs(released),
+    })
 }
