@@ -34,6 +34,10 @@ async fn the_whole_account_lifecycle() {
     assert_eq!(registered.body["user"]["role"], "admin");
     assert_eq!(registered.body["user"]["email_verified"], false);
     assert_eq!(registered.body["organization"]["slug"], "acme-social");
+    // The founder's consent is recorded for them and, dated, for the organization.
+    assert_eq!(registered.body["user"]["gdpr_consent"], true);
+    assert_eq!(registered.body["organization"]["gdpr_consent"], true);
+    assert!(registered.body["organization"]["gdpr_consent_date"].is_string());
     assert!(registered.body["user"].get("password_hash").is_none());
 
     // When they open the verification email and verify
@@ -162,12 +166,16 @@ async fn the_whole_account_lifecycle() {
         .await
         .pop()
         .expect("an invitation email");
-    assert_eq!(subject, "You are invited to join Acme Social");
+    assert_eq!(
+        subject,
+        "You are invited to join \u{201c}Acme Social\u{201d}"
+    );
 
     // The member accepts with the emailed token
     let joined = app
         .call(Method::POST, "/api/auth/register", Some(json!({
             "email": invitee, "password": "another strong passphrase", "invite_token": token_in(&invitation),
+            "gdpr_consent": true,
         })))
         .await;
     assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
@@ -437,7 +445,10 @@ async fn bad_input_gets_a_clear_client_error() {
         .iter()
         .map(|d| d["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["email", "password", "organization_name"]);
+    assert_eq!(
+        fields,
+        ["email", "password", "organization_name", "gdpr_consent"]
+    );
 
     let unknown_field = app
         .call(
@@ -542,13 +553,7 @@ async fn bad_input_gets_a_clear_client_error() {
 async fn every_role_gets_exactly_its_permissions() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Roles").await;
-    app.call_as(
-        auth(&admin),
-        Method::POST,
-        "/api/organizations/subscription",
-        Some(json!({ "plan": "pro" })),
-    )
-    .await;
+    app.grant_plan(&admin, "pro").await;
     let manager = app.add_member(&admin, "manager").await;
     let user = app.add_member(&admin, "user").await;
     let viewer = app.add_member(&admin, "viewer").await;
@@ -833,16 +838,33 @@ async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
         .await;
     assert_eq!(duplicate_email.error_code(), "email_taken");
 
-    let upgraded = app
+    // An organization admin cannot give themselves a bigger plan without paying.
+    let self_service = app
         .call_as(
             auth(&admin),
             Method::POST,
             "/api/organizations/subscription",
-            Some(json!({ "plan": "pro" })),
+            Some(json!({ "plan": "enterprise" })),
         )
         .await;
-    assert_eq!(upgraded.status, StatusCode::OK);
+    assert_eq!(self_service.status, StatusCode::FORBIDDEN);
+    assert!(
+        self_service.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("platform administrator")
+    );
+    app.grant_plan(&admin, "pro").await;
+    let upgraded = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            "/api/organizations/subscription",
+            None,
+        )
+        .await;
     assert_eq!(upgraded.body["max_users"], 10);
+    assert!(upgraded.body["how_to_upgrade"].is_string());
     assert_eq!(
         invite(format!("{}@example.test", unique("seat")))
             .await
@@ -997,4 +1019,34 @@ async fn a_user_sees_and_revokes_only_their_own_sessions() {
             .status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_admin_can_neither_invite_nor_connect_accounts() {
+    // Given an admin who has not confirmed their email address
+    let app = TestApp::spawn().await;
+    let admin = app.register_unverified_admin("Unconfirmed").await;
+    // When they try to email a stranger or connect a social account
+    let invite = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/organizations/members/invite",
+            Some(json!({ "email": "stranger@example.test", "role": "user" })),
+        )
+        .await;
+    let connect = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "x" })),
+        )
+        .await;
+    // Then both are refused until the address is confirmed, and no email went out
+    for refused in [&invite, &connect] {
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert_eq!(refused.error_code(), "email_not_verified");
+    }
+    assert!(emails_to("stranger@example.test").await.is_empty());
 }

@@ -39,3 +39,69 @@ async fn a_plain_request_id_from_the_caller_is_echoed_and_a_forged_one_replaced(
         "a generated UUID, not {id}"
     );
 }
+
+#[tokio::test]
+async fn the_local_server_answers_cors_like_the_gateway() {
+    let app = TestApp::spawn().await;
+    let preflight = |origin: &str, method: &str, headers: &str| {
+        http::Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/posts")
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    // Given the web app's origin, a preflight for a JSON POST with an idempotency key passes
+    let allowed = app
+        .send(preflight(
+            TestApp::APP_ORIGIN,
+            "POST",
+            "authorization, content-type, idempotency-key",
+        ))
+        .await;
+    assert_eq!(allowed.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        TestApp::APP_ORIGIN
+    );
+    assert!(
+        allowed.headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("idempotency-key")
+    );
+    // Another origin, or a header the gateway does not allow, gets no CORS headers
+    let stranger = app
+        .send(preflight("https://evil.example", "POST", "content-type"))
+        .await;
+    assert!(!stranger.headers.contains_key("access-control-allow-origin"));
+    let odd_header = app
+        .send(preflight(TestApp::APP_ORIGIN, "POST", "x-custom"))
+        .await;
+    assert!(
+        !odd_header
+            .headers
+            .contains_key("access-control-allow-origin")
+    );
+    // And an actual request from the app's origin may read the request id
+    let health = app
+        .send(
+            http::Request::get("/api/health")
+                .header("origin", TestApp::APP_ORIGIN)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        health.headers["access-control-allow-origin"],
+        TestApp::APP_ORIGIN
+    );
+    assert!(
+        health.headers["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("x-request-id")
+    );
+}

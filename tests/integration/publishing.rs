@@ -497,7 +497,22 @@ async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
 
     let all = send(true).await;
     assert_eq!(all.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(all.body["scheduled"], 0);
+    // The one error format, each rejected row's issues named by row.
+    assert_eq!(all.error_code(), "validation_failed");
+    let fields: Vec<&str> = all.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.iter().any(|f| f.starts_with("rows[2].")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.starts_with("rows[3].")),
+        "{fields:?}"
+    );
     let listed = app
         .call_as(auth(&admin), Method::GET, "/api/posts", None)
         .await;
@@ -694,4 +709,92 @@ async fn roles_and_tenants_bound_who_changes_posts() {
             .iter()
             .any(|s| s.name == format!("pp-{target}"))
     );
+}
+
+#[tokio::test]
+async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Lines").await;
+    let linkedin = app.connect_account(&admin, "linkedin").await;
+    // Given a post written over several lines, with Windows line ends
+    let created = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/posts",
+            Some(json!({
+                "content": "We ship today.\r\n\r\nThanks to the team (all of you)!",
+                "hashtags": ["launch"],
+                "targets": [{ "social_account_id": linkedin, "text": "Shipped!\nDetails soon" }],
+            })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        created.body["content"],
+        "We ship today.\n\nThanks to the team (all of you)!"
+    );
+    let id = created.body["id"].as_str().unwrap();
+    // The per-account text is what LinkedIn gets; the preview shows exactly those bytes
+    app.call_as(
+        auth(&admin),
+        Method::PUT,
+        &format!("/api/posts/{id}"),
+        Some(json!({ "targets": [{ "social_account_id": linkedin }] })),
+    )
+    .await;
+    let preview = app
+        .call_as(
+            auth(&admin),
+            Method::GET,
+            &format!("/api/posts/{id}/preview"),
+            None,
+        )
+        .await;
+    let sent = preview.body["targets"][0]["text"].as_str().unwrap();
+    assert_eq!(
+        sent,
+        "We ship today.\n\nThanks to the team \\(all of you\\)!\n\n{hashtag|\\#|launch}"
+    );
+    assert_eq!(
+        preview.body["targets"][0]["display_text"],
+        "We ship today.\n\nThanks to the team (all of you)!\n\n#launch"
+    );
+    let published = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/posts/{id}/publish"),
+            None,
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::ACCEPTED, "{}", published.body);
+    api::publishing::drain_lanes(&app.state).await.unwrap();
+    let at_platform = sandbox_posts(&app, "linkedin").await;
+    assert_eq!(
+        at_platform[0]["text"], sent,
+        "the preview is the bytes sent"
+    );
+
+    // Control characters other than line breaks are still refused, each field named
+    let refused = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/posts",
+            Some(json!({
+                "content": "bell\u{7}",
+                "mentions": ["two words"],
+                "targets": [{ "social_account_id": linkedin, "text": "nul\u{0}" }],
+            })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = refused.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["content", "mentions[0]", "targets[0].text"]);
 }

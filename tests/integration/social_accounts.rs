@@ -17,13 +17,7 @@ async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> (St
 async fn every_platform_connects_through_oauth_with_encrypted_tokens() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Social").await;
-    app.call_as(
-        auth(&admin),
-        Method::POST,
-        "/api/organizations/subscription",
-        Some(json!({ "plan": "pro" })),
-    )
-    .await;
+    app.grant_plan(&admin, "pro").await;
 
     for platform in ["x", "linkedin", "tiktok", "facebook", "instagram"] {
         let (status, location) = connect_platform(&app, &admin, platform).await;

@@ -223,8 +223,12 @@ impl TestApp {
         TestApp::with_state(env, state)
     }
 
+    /// The web app's origin in tests (the one CORS allows).
+    pub const APP_ORIGIN: &'static str = "https://app.example.test";
+
     pub fn with_state(env: TestEnv, state: AppState) -> TestApp {
-        let router = api::serve(api::all_routes(state.clone()));
+        let cors = dev_server::cors::CorsPolicy::from_template(vec![Self::APP_ORIGIN.into()]);
+        let router = dev_server::app(state.clone(), cors);
         TestApp { env, state, router }
     }
 
@@ -418,6 +422,25 @@ pub const PASSWORD: &str = "correct horse battery staple";
 impl TestApp {
     /// Registers a new organization's first admin.
     pub async fn register_admin(&self, organization: &str) -> Member {
+        let admin = self.register_unverified_admin(organization).await;
+        // Confirms the address through the emailed token, as the newcomer would.
+        let (_, body) = emails_to(&admin.email)
+            .await
+            .pop()
+            .expect("a verification email");
+        let verified = self
+            .call(
+                Method::POST,
+                "/api/auth/verify-email",
+                Some(serde_json::json!({ "token": token_in(&body) })),
+            )
+            .await;
+        assert!(verified.status.is_success(), "{}", verified.body);
+        admin
+    }
+
+    /// Registers an admin who has not confirmed their email address yet.
+    pub async fn register_unverified_admin(&self, organization: &str) -> Member {
         let email = format!("{}@example.test", unique("admin"));
         let response = self
             .call(
@@ -452,6 +475,7 @@ impl TestApp {
                 "/api/auth/register",
                 Some(serde_json::json!({
                     "email": email, "password": PASSWORD, "invite_token": token_in(&body),
+                    "gdpr_consent": true,
                 })),
             )
             .await;
@@ -496,6 +520,34 @@ impl TestApp {
     }
 
     /// Connects an account of `platform` and returns the social account id.
+    /// Raises the organization's plan as a platform administrator does (organization admins
+    /// may only move down until billing exists).
+    pub async fn grant_plan(&self, member: &Member, plan: &str) {
+        let db = connect(&self.env.database).await;
+        let as_platform_admin = |on: bool| {
+            let db = &db;
+            async move {
+                db.execute(
+                    "UPDATE users SET is_super_admin = $2 WHERE id::text = $1",
+                    &[&member.user_id, &on],
+                )
+                .await
+                .unwrap();
+            }
+        };
+        as_platform_admin(true).await;
+        let granted = self
+            .call_as(
+                Some(&member.access_token),
+                Method::POST,
+                "/api/organizations/subscription",
+                Some(serde_json::json!({ "plan": plan })),
+            )
+            .await;
+        as_platform_admin(false).await;
+        assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    }
+
     pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
         let (_, location) = self.connect_flow(member, platform).await;
         location

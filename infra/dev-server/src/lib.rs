@@ -1,6 +1,7 @@
 //! The local stand-ins for what AWS provides in a deployment: resource provisioning on the local
 //! AWS endpoint (moto), and the dev server that serves every router on one port.
 
+pub mod cors;
 pub mod local_stack;
 
 use runtime::{AppState, Config};
@@ -8,6 +9,12 @@ use runtime::{AppState, Config};
 use crate::local_stack::{LocalResources, provision};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every router on one origin, behind CORS as API Gateway applies it.
+pub fn app(state: AppState, cors: cors::CorsPolicy) -> axum::Router {
+    api::serve(api::all_routes(state))
+        .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
+}
 
 /// Provisions the local resources named by the environment, migrates the database, and serves
 /// every router on `127.0.0.1:$DEV_PORT` (3000) until Ctrl-C.
@@ -89,7 +96,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         }
     });
 
-    let app = api::serve(api::all_routes(state));
+    let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!("dev server listening on http://127.0.0.1:{port}");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -23,6 +23,7 @@ pub enum ErrorCode {
     NeedsReconnect,
     Unauthenticated,
     Forbidden,
+    EmailNotVerified,
     NotFound,
     RouteNotFound,
     MethodNotAllowed,
@@ -53,7 +54,7 @@ impl ErrorCode {
             }
             ErrorCode::NeedsReconnect => StatusCode::CONFLICT,
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::EmailNotVerified => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::RouteNotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict => StatusCode::CONFLICT,

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCode, FieldIssue};
 
@@ -58,33 +59,241 @@ fn declares_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-/// Deserialises JSON, turning serde's error into the error format with the failing field's path.
+/// Deserialises JSON into `T`. Broken JSON is a 400; otherwise every wrong field is reported at
+/// once (not just the first serde meets), each named by its path, in our words.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = result.map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            return ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("the request body is not valid JSON: {inner}"),
-            );
-        }
-        ApiError::validation(vec![field_issue(&path, &inner.to_string())])
-    })?;
-    deserializer.end().map_err(|e| {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        // Positions mean nothing to API clients, and serde's wording is not ours.
+        let what = if e.is_eof() {
+            "it ends too early"
+        } else {
+            "it has a syntax error"
+        };
         ApiError::new(
             ErrorCode::MalformedRequest,
-            format!("the request body is not valid JSON: {e}"),
+            format!("the request body is not valid JSON: {what}"),
         )
     })?;
-    Ok(value)
+    let first = match typed::<T>(&value) {
+        Ok(typed) => return Ok(typed),
+        Err(error) => error,
+    };
+    Err(ApiError::validation(every_issue::<T>(value, first)))
+}
+
+type PathError = serde_path_to_error::Error<serde_json::Error>;
+
+fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, PathError> {
+    serde_path_to_error::deserialize(value)
+}
+
+/// Records the first issue, repairs the value at that place (drop an unknown field, put a
+/// stand-in where a value is missing or of the wrong type), and tries again, so one request
+/// learns about all its mistakes. Issues below an already reported field are not repeated.
+fn every_issue<T: DeserializeOwned>(mut value: Value, first: PathError) -> Vec<FieldIssue> {
+    let mut issues: Vec<FieldIssue> = Vec::new();
+    let mut error = first;
+    for _ in 0..64 {
+        let segments: Vec<Segment> = error.path().iter().map(Segment::from).collect();
+        let message = error.inner().to_string();
+        let issue = field_issue(&error.path().to_string(), &message);
+        let covered = issues.iter().any(|known| {
+            issue.field == known.field
+                || issue.field.starts_with(&format!("{}.", known.field))
+                || issue.field.starts_with(&format!("{}[", known.field))
+        });
+        if !covered {
+            issues.push(issue);
+        }
+        if !repair::<T>(&mut value, &segments, &message) {
+            break;
+        }
+        match typed::<T>(&value) {
+            Ok(_) => break,
+            Err(next) => error = next,
+        }
+    }
+    issues
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    Index(usize),
+    Key(String),
+}
+
+impl From<&serde_path_to_error::Segment> for Segment {
+    fn from(segment: &serde_path_to_error::Segment) -> Self {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
+            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
+            serde_path_to_error::Segment::Enum { variant } => Segment::Key(variant.clone()),
+            serde_path_to_error::Segment::Unknown => Segment::Key(String::new()),
+        }
+    }
+}
+
+fn at<'a>(value: &'a mut Value, segments: &[Segment]) -> Option<&'a mut Value> {
+    segments.iter().try_fold(value, |v, segment| match segment {
+        Segment::Index(i) => v.get_mut(*i),
+        Segment::Key(k) => v.get_mut(k.as_str()),
+    })
+}
+
+/// Stand-ins tried in turn for a missing or mistyped value: the first that moves the error
+/// elsewhere stays. An enum's first expected variant is tried first.
+fn stand_ins(message: &str) -> Vec<Value> {
+    let mut candidates = Vec::new();
+    if let Some(expected) = message.split("expected one of `").nth(1)
+        && let Some(variant) = expected.split('`').next()
+    {
+        candidates.push(Value::String(variant.to_owned()));
+    }
+    candidates.extend([
+        Value::String("00000000-0000-0000-0000-000000000000".into()),
+        Value::String("2000-01-01T00:00:00Z".into()),
+        Value::String("x".into()),
+        Value::from(0),
+        Value::Bool(false),
+        Value::Array(Vec::new()),
+        Value::Object(serde_json::Map::new()),
+        Value::Null,
+    ]);
+    candidates
+}
+
+fn repair<T: DeserializeOwned>(value: &mut Value, segments: &[Segment], message: &str) -> bool {
+    // Still failing at the same place for the same reason: the stand-in did not help.
+    let kind = error_kind(message);
+    let same_error = |v: &Value| {
+        typed::<T>(v).err().is_some_and(|e| {
+            e.path().to_string() == path_string(segments)
+                && error_kind(&e.inner().to_string()) == kind
+        })
+    };
+    if let Some(name) = quoted_after(message, "unknown field `") {
+        let target = if matches!(segments.last(), Some(Segment::Key(k)) if *k == name) {
+            &segments[..segments.len() - 1]
+        } else {
+            segments
+        };
+        return at(value, target)
+            .and_then(Value::as_object_mut)
+            .is_some_and(|object| object.remove(&name).is_some());
+    }
+    let (parent, key) = match quoted_after(message, "missing field `") {
+        Some(name) => (segments.to_vec(), Segment::Key(name)),
+        None => match segments.split_last() {
+            Some((last, parent)) => (parent.to_vec(), last.clone()),
+            // The body itself has the wrong shape: nothing to repair.
+            None => return false,
+        },
+    };
+    for candidate in stand_ins(message) {
+        let mut attempt = value.clone();
+        let placed = match (at(&mut attempt, &parent), &key) {
+            (Some(Value::Object(object)), Segment::Key(k)) => {
+                object.insert(k.clone(), candidate);
+                true
+            }
+            (Some(Value::Array(items)), Segment::Index(i)) if *i < items.len() => {
+                items[*i] = candidate;
+                true
+            }
+            _ => false,
+        };
+        if placed && !same_error(&attempt) {
+            *value = attempt;
+            return true;
+        }
+    }
+    false
+}
+
+/// What kind of error a serde message is, without the offending value: a missing field keeps
+/// its name (another missing field is another error).
+fn error_kind(message: &str) -> String {
+    if message.starts_with("missing field") {
+        return message
+            .split(" at line ")
+            .next()
+            .unwrap_or(message)
+            .to_owned();
+    }
+    message
+        .split([':', ','])
+        .next()
+        .unwrap_or(message)
+        .to_owned()
+}
+
+fn path_string(segments: &[Segment]) -> String {
+    if segments.is_empty() {
+        return ".".to_owned();
+    }
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+            Segment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+        }
+    }
+    out
+}
+
+fn quoted_after(message: &str, marker: &str) -> Option<String> {
+    message
+        .split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned)
+}
+
+/// serde's wording, in ours.
+fn in_our_words(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(expected) = message.split("expected one of ").nth(1) {
+        let options: Vec<&str> = expected
+            .split('`')
+            .enumerate()
+            .filter(|(i, _)| i % 2 == 1)
+            .map(|(_, v)| v)
+            .collect();
+        return format!("must be one of: {}", options.join(", "));
+    }
+    if message.starts_with("UUID parsing failed") || message.contains("expected UUID") {
+        return "must be a UUID".to_owned();
+    }
+    if let Some(expected) = message.split(", expected ").nth(1) {
+        let expected = expected.trim();
+        let wanted = match expected {
+            "a string" | "a borrowed string" => "a string",
+            "a boolean" => "true or false",
+            "a sequence" => "a list",
+            "f64" | "f32" => "a number",
+            e if e.starts_with('u') || e.starts_with('i') => "a whole number in range",
+            e if e.starts_with("struct") || e.starts_with("a map") => "an object",
+            e if e.contains("RFC 3339") || e.contains("date") => "an RFC 3339 date-time",
+            other => other,
+        };
+        return format!("must be {wanted}");
+    }
+    if message.contains("premature end of input")
+        || message.contains("input contains invalid characters")
+        || message.contains("trailing input")
+    {
+        return "must be an RFC 3339 date-time (like 2030-01-31T09:00:00Z)".to_owned();
+    }
+    message.to_owned()
 }
 
 /// serde names a missing or unknown field inside its message, at the parent's path.
 fn field_issue(path: &str, message: &str) -> FieldIssue {
-    // Strip serde_json's " at line 1 column 9" suffix: positions mean nothing to API clients.
     let message = message.split(" at line ").next().unwrap_or(message);
     let parent = if path == "." { "" } else { path };
     for marker in ["missing field `", "unknown field `"] {
@@ -107,7 +316,7 @@ fn field_issue(path: &str, message: &str) -> FieldIssue {
         }
     }
     let field = if parent.is_empty() { "body" } else { parent };
-    FieldIssue::new(field, message)
+    FieldIssue::new(field, in_our_words(message))
 }
 
 /// For `Option<Option<T>>` fields: tells "absent" (`None`) from "null" (`Some(None)`).
@@ -129,14 +338,44 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(value)| Query(value))
-            .map_err(|rejection| {
-                ApiError::validation(vec![FieldIssue::new("query", rejection.body_text())])
-            })
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
     }
+}
+
+/// Query parameters into `T`: every bad parameter is reported at once, in our words.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let mut issues: Vec<FieldIssue> = Vec::new();
+    for _ in 0..32 {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(encoded.as_bytes()));
+        match serde_path_to_error::deserialize::<_, T>(deserializer) {
+            Ok(value) if issues.is_empty() => return Ok(value),
+            Ok(_) => break,
+            Err(error) => {
+                let issue = field_issue(&error.path().to_string(), &error.inner().to_string());
+                let named = issue.field.clone();
+                let known = issues.iter().any(|i| i.field == named);
+                if !known {
+                    issues.push(issue);
+                }
+                // Drop the offending parameter and look for more; a missing one cannot be
+                // dropped, so stop there.
+                let before = pairs.len();
+                pairs.retain(|(k, _)| *k != named);
+                if known || pairs.len() == before {
+                    break;
+                }
+            }
+        }
+    }
+    Err(ApiError::validation(issues))
 }
 
 /// Path parameters. An id that does not even parse cannot name an existing resource: 404.
@@ -205,11 +444,56 @@ mod tests {
 
         let mistyped = error_of(r#"{"email":"a","profile":{"age":"old"}}"#);
         assert_eq!(mistyped.details[0].field, "profile.age");
-        assert!(
-            mistyped.details[0].issue.contains("invalid type"),
-            "{:?}",
-            mistyped.details
+        assert_eq!(mistyped.details[0].issue, "must be a whole number in range");
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once_in_our_words() {
+        let error = error_of(r#"{"profile":{"age":"old","shoe":1}}"#);
+        let mut fields: Vec<(String, String)> = error
+            .details
+            .iter()
+            .map(|d| (d.field.clone(), d.issue.clone()))
+            .collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec![
+                ("email".to_owned(), "is required".to_owned()),
+                (
+                    "profile.age".to_owned(),
+                    "must be a whole number in range".to_owned()
+                ),
+                ("profile.shoe".to_owned(), "is not a known field".to_owned()),
+            ]
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Window {
+        from: chrono::DateTime<chrono::Utc>,
+        limit: Option<u16>,
+        status: Option<domain::PostStatus>,
+    }
+
+    #[test]
+    fn every_bad_query_parameter_is_reported_in_our_words() {
+        let error = parse_query::<Window>("limit=lots&status=gone").unwrap_err();
+        assert_eq!(error.code, ErrorCode::ValidationFailed);
+        let fields: Vec<&str> = error.details.iter().map(|d| d.field.as_str()).collect();
+        assert!(fields.contains(&"limit"), "{:?}", error.details);
+        assert!(fields.contains(&"status"), "{:?}", error.details);
+        assert!(fields.contains(&"from"), "{:?}", error.details);
+        for detail in &error.details {
+            assert!(!detail.issue.contains("deserialize"), "{detail:?}");
+            assert!(!detail.issue.contains('`'), "{detail:?}");
+        }
+        let from = error.details.iter().find(|d| d.field == "from").unwrap();
+        assert_eq!(from.issue, "is required");
+        let ok = parse_query::<Window>("from=2030-01-01T00:00:00Z&limit=5").unwrap();
+        assert_eq!(ok.limit, Some(5));
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub struct CurrentUser {
     pub session_id: Uuid,
     pub is_super_admin: bool,
     pub email: String,
+    pub email_verified: bool,
     pub client: ClientInfo,
 }
 
@@ -86,6 +87,20 @@ impl CurrentUser {
             Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "your role does not allow this",
+            ))
+        }
+    }
+
+    /// Actions that reach outside the organization (emailing an address, connecting a social
+    /// account) need a verified email address, so an unconfirmed sign-up cannot use the
+    /// platform to send mail or act elsewhere.
+    pub fn require_verified_email(&self) -> Result<(), ApiError> {
+        if self.email_verified {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::EmailNotVerified,
+                "confirm your email address first (see the message we sent, or ask for it again)",
             ))
         }
     }
@@ -145,6 +160,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             session_id: claims.sid,
             is_super_admin: identity.is_super_admin,
             email: identity.email,
+            email_verified: identity.email_verified,
             client: client_info,
         })
     }

@@ -192,7 +192,30 @@ async fn validate_input(
     let title = checks.check_opt(&f("title"), input.title.as_deref(), |t| {
         bounded_text(t, 500)
     });
-    let content = checks.check(&f("content"), bounded_text(&input.content, 63_206));
+    let content = checks.check(&f("content"), domain::post_text(&input.content, 63_206));
+    if input.mentions.len() > 50 {
+        checks.push(&f("mentions"), "at most 50 mentions");
+    }
+    let mut mentions = Vec::new();
+    for (i, mention) in input.mentions.iter().enumerate() {
+        let name = f(&format!("mentions[{i}]"));
+        if let Some(m) = checks.check(&name, bounded_text(mention.trim_start_matches('@'), 100)) {
+            if m.chars().any(char::is_whitespace) {
+                checks.push(&name, "a mention is one handle, without spaces");
+            }
+            mentions.push(m);
+        }
+    }
+    let mut target_texts = Vec::new();
+    for (i, target) in input.targets.iter().enumerate() {
+        target_texts.push(match target.text.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => checks.check(
+                &f(&format!("targets[{i}].text")),
+                domain::post_text(text, 63_206),
+            ),
+        });
+    }
     let hashtags: Vec<String> = input
         .hashtags
         .iter()
@@ -233,14 +256,7 @@ async fn validate_input(
                 "lists the same account twice",
             ));
         }
-        targets.push((
-            target.social_account_id,
-            target
-                .text
-                .as_ref()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-        ));
+        targets.push((target.social_account_id, target_texts[i].clone()));
     }
     let mut kinds = Vec::new();
     for (i, asset_id) in input.media.iter().enumerate() {
@@ -273,12 +289,7 @@ async fn validate_input(
         content_type,
         media: input.media,
         hashtags,
-        mentions: input
-            .mentions
-            .into_iter()
-            .map(|m| m.trim().to_owned())
-            .filter(|m| !m.is_empty())
-            .collect(),
+        mentions,
         targets,
     })
 }
@@ -586,8 +597,10 @@ struct TargetPreview {
     target_id: Uuid,
     social_account_id: Uuid,
     platform: Platform,
-    /// The text exactly as it will be sent.
+    /// The text exactly as it will be sent (for LinkedIn, in its "little text" markup).
     text: String,
+    /// The text as readers will see it; `length` counts this.
+    display_text: String,
     length: usize,
     max_length: usize,
     weighted: bool,
@@ -681,7 +694,8 @@ fn preview_target(
         target_id: target.id,
         social_account_id: target.social_account_id,
         platform,
-        text,
+        text: domain::text_as_sent(platform, &text),
+        display_text: text,
         length: report.length,
         max_length: report.max_length,
         weighted: limits.weighted,
@@ -1324,21 +1338,20 @@ async fn bulk_schedule(
     let rejected = results.iter().filter(|r| r.status == "rejected").count();
     if all_or_nothing && rejected > 0 {
         tx.rollback().await?;
-        for result in &mut results {
-            if result.status == "scheduled" {
-                result.status = "not_created".into();
-                result.post_id = None;
-            }
-        }
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            JsonResponse(BulkReport {
-                scheduled: 0,
-                rejected,
-                rows: results,
-            }),
-        )
-            .into_response());
+        // The one error format: each rejected row's issues, with the row in the field path.
+        let details = results
+            .into_iter()
+            .flat_map(|r| {
+                let row = r.row;
+                r.errors.into_iter().map(move |issue| {
+                    FieldIssue::new(format!("rows[{row}].{}", issue.field), issue.issue)
+                })
+            })
+            .collect();
+        return Err(ApiError {
+            message: format!("{rejected} rows are invalid; nothing was scheduled"),
+            ..ApiError::validation(details)
+        });
     }
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Schedule,

@@ -170,6 +170,7 @@ async fn connect(
     Json(body): Json<ConnectRequest>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::ManageSocialAccounts)?;
+    current.require_verified_email()?;
     match (body.platform, body.selection) {
         (Some(platform), None) => start_connect(&state, &current, platform).await,
         (None, Some(selection)) => {

@@ -18,8 +18,8 @@ pub use permissions::Permission;
 pub use plans::PlanLimits;
 pub use text_rules::{
     HashtagCaps, TextLimits, TextReport, X_URL_WEIGHT, check_text, hashtags, linkedin_commentary,
-    x_weighted_length,
+    text_as_sent, x_weighted_length,
 };
 pub use validated::{
-    EmailAddress, Invalid, NewPassword, Slug, TimeZone, bounded_text, language_tag,
+    EmailAddress, Invalid, NewPassword, Slug, TimeZone, bounded_text, language_tag, post_text,
 };

@@ -229,10 +229,37 @@ pub fn hashtags(text: &str) -> Vec<String> {
     found
 }
 
+/// The text exactly as it goes over the wire to `platform`: what the preview shows and what the
+/// client sends are the same bytes.
+pub fn text_as_sent(platform: Platform, text: &str) -> String {
+    match platform {
+        Platform::LinkedIn => linkedin_commentary(text),
+        _ => text.to_owned(),
+    }
+}
+
 /// LinkedIn's "little text" format treats these as markup; unescaped, a post may be truncated.
+/// Hashtags become LinkedIn's hashtag template (`{hashtag|\#|launch}`), so they stay hashtags.
 pub fn linkedin_commentary(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
     let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '#' {
+            let starts_word = i == 0 || !is_tag_char(chars[i - 1]);
+            let tag: String = chars[i + 1..]
+                .iter()
+                .take_while(|c| is_tag_char(**c))
+                .collect();
+            if starts_word && tag.chars().any(|c| !c.is_ascii_digit()) {
+                escaped.push_str("{hashtag|\\#|");
+                escaped.push_str(&tag);
+                escaped.push('}');
+                i += 1 + tag.chars().count();
+                continue;
+            }
+        }
         if matches!(
             c,
             '\\' | '|'
@@ -253,8 +280,13 @@ pub fn linkedin_commentary(text: &str) -> String {
             escaped.push('\\');
         }
         escaped.push(c);
+        i += 1;
     }
     escaped
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 #[cfg(test)]
@@ -322,10 +354,14 @@ mod tests {
     }
 
     #[test]
-    fn linkedin_markup_characters_are_escaped() {
+    fn linkedin_markup_characters_are_escaped_and_hashtags_stay_hashtags() {
         assert_eq!(
             linkedin_commentary("Hi @team (v2) #launch *bold*"),
-            r"Hi \@team \(v2\) \#launch \*bold\*"
+            r"Hi \@team \(v2\) {hashtag|\#|launch} \*bold\*"
+        );
+        assert_eq!(
+            linkedin_commentary("Ship it!\n\n#launch #day_2 #42 a#b"),
+            "Ship it!\n\n{hashtag|\\#|launch} {hashtag|\\#|day_2} \\#42 a\\#b"
         );
         assert_eq!(linkedin_commentary(r"a\b"), r"a\\b");
     }

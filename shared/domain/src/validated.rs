@@ -163,6 +163,26 @@ pub fn bounded_text(text: &str, max_chars: usize) -> Result<String, Invalid> {
     Ok(text.to_owned())
 }
 
+/// A post's text: like [`bounded_text`], but line breaks (and tabs) are part of every real post.
+/// `\r\n` and lone `\r` become `\n`; other control characters are refused.
+pub fn post_text(text: &str, max_chars: usize) -> Result<String, Invalid> {
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = normalised.trim();
+    if text.is_empty() {
+        return invalid("must not be empty");
+    }
+    if text.chars().count() > max_chars {
+        return invalid(format!("must be at most {max_chars} characters"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return invalid("must not contain control characters other than line breaks and tabs");
+    }
+    Ok(text.to_owned())
+}
+
 /// A BCP 47 language tag of the simple kind the UI offers (`en`, `pt-BR`).
 pub fn language_tag(text: &str) -> Result<String, Invalid> {
     let text = text.trim();
@@ -181,6 +201,17 @@ pub fn language_tag(text: &str) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn post_text_keeps_line_breaks_and_refuses_other_control_characters() {
+        assert_eq!(
+            post_text("First line\r\nSecond\rThird\n\n#tag ", 100).unwrap(),
+            "First line\nSecond\nThird\n\n#tag"
+        );
+        assert!(post_text("bell\u{7}", 100).is_err());
+        assert!(post_text("  \n ", 100).is_err());
+        assert!(post_text("abc", 2).is_err());
+    }
 
     #[test]
     fn emails_are_normalised_and_junk_refused() {

@@ -21,6 +21,8 @@ pub enum VariantError {
     NotAnImage,
     #[error("the image could not be decoded: {0}")]
     Undecodable(String),
+    #[error("the image is {width} × {height} pixels, more than this service decodes")]
+    TooManyPixels { width: u32, height: u32 },
     #[error("no encoding of the image fits {platform}'s {max_bytes} byte limit")]
     TooLarge { platform: Platform, max_bytes: u64 },
 }
@@ -38,9 +40,7 @@ pub fn render_variant(
     if source_type.is_video() {
         return Err(VariantError::NotAnImage);
     }
-    let decoded =
-        image::load_from_memory(source).map_err(|e| VariantError::Undecodable(e.to_string()))?;
-    render_decoded(&decoded, platform)
+    render_decoded(&crate::decode(source)?, platform)
 }
 
 /// As [`render_variant`], for an image decoded once and shared by all platforms.

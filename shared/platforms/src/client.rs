@@ -959,7 +959,7 @@ impl PlatformClient {
         };
         let mut body = json!({
             "author": author,
-            "commentary": domain::linkedin_commentary(text),
+            "commentary": domain::text_as_sent(Platform::LinkedIn, text),
             "visibility": "PUBLIC",
             "distribution": { "feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": [] },
             "lifecycleState": "PUBLISHED",

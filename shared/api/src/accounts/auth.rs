@@ -139,6 +139,8 @@ struct RegisterRequest {
     organization_name: Option<String>,
     /// Joins the inviting organization instead.
     invite_token: Option<String>,
+    /// Consent to the processing of your personal data under the privacy policy; required. For
+    /// a new organization it also records the organization's acceptance (with its date).
     #[serde(default)]
     gdpr_consent: bool,
 }
@@ -181,6 +183,12 @@ async fn register(
             checks.push("organization_name", "cannot be given with an invite_token")
         }
         _ => {}
+    }
+    if !body.gdpr_consent {
+        checks.push(
+            "gdpr_consent",
+            "must be true: accept the privacy policy to create an account",
+        );
     }
     checks.finish()?;
     let (email, password) = (email.expect("checked"), password.expect("checked"));
@@ -232,7 +240,8 @@ async fn register(
             let name = organization_name.expect("checked");
             let slug = unique_slug(&tx, &Slug::from_name(&name)).await?;
             (
-                organizations::create(&tx, &name, &slug).await?,
+                // The founder's consent is the organization's acceptance, dated now.
+                organizations::create(&tx, &name, &slug, true).await?,
                 Role::Admin,
                 false,
             )

@@ -45,6 +45,22 @@ pub(crate) async fn password_reset(state: &AppState, to: &str, token: &str) {
     .await;
 }
 
+/// Text a stranger chose (an organization's name) as it may appear in an email we send: quoted,
+/// on one line, and with anything a mail client would turn into a link defanged, so an
+/// invitation cannot carry a phishing link in our name.
+pub(crate) fn untrusted(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(120)
+        .collect();
+    let defanged = one_line
+        .replace('.', "[.]")
+        .replace("://", "[:]//")
+        .replace('@', "[at]");
+    format!("\u{201c}{defanged}\u{201d}")
+}
+
 pub(crate) async fn invitation(
     state: &AppState,
     to: &str,
@@ -53,6 +69,7 @@ pub(crate) async fn invitation(
     token: &str,
 ) {
     let link = format!("{}/accept-invite?token={token}", state.config.app_base_url);
+    let organization = untrusted(organization);
     send(
         state,
         OutgoingEmail {
@@ -66,4 +83,21 @@ pub(crate) async fn invitation(
         },
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_chosen_by_strangers_cannot_become_links() {
+        assert_eq!(
+            untrusted("Acme: log in at https://evil.example/login"),
+            "\u{201c}Acme: log in at https[:]//evil[.]example/login\u{201d}"
+        );
+        assert_eq!(
+            untrusted("mail admin@evil.example or www.evil.example"),
+            "\u{201c}mail admin[at]evil[.]example or www[.]evil[.]example\u{201d}"
+        );
+    }
 }

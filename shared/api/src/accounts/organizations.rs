@@ -275,6 +275,7 @@ async fn invite_member(
     Json(body): Json<InviteRequest>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::ManageMembers)?;
+    current.require_verified_email()?;
     let mut checks = FieldChecks::new();
     let email = checks.check("email", EmailAddress::parse(&body.email));
     checks.finish()?;
@@ -449,6 +450,19 @@ struct Subscription {
     max_social_accounts: i32,
     usage: Usage,
     available_plans: Vec<PlanOffer>,
+    /// How to move to a larger plan (billing is not self-service yet).
+    how_to_upgrade: &'static str,
+}
+
+/// Until billing exists, nobody pays for a plan, so only a platform administrator may raise
+/// one; an organization's admin may still move to a smaller plan.
+const HOW_TO_UPGRADE: &str = "Upgrades are granted by a platform administrator: contact support with your organization's name and the plan you want. Moving to a smaller plan is self-service.";
+
+fn plan_rank(plan: SubscriptionPlan) -> usize {
+    SubscriptionPlan::ALL
+        .iter()
+        .position(|p| *p == plan)
+        .expect("every plan is listed")
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -465,6 +479,7 @@ fn subscription_of(organization: &Organization, usage: Usage) -> Subscription {
         max_users: organization.max_users,
         max_social_accounts: organization.max_social_accounts,
         usage,
+        how_to_upgrade: HOW_TO_UPGRADE,
         available_plans: SubscriptionPlan::ALL
             .iter()
             .map(|plan| PlanOffer {
@@ -505,6 +520,9 @@ async fn change_plan(
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
     let before = own_organization(&tx, &current, true).await?;
+    if plan_rank(body.plan) > plan_rank(before.subscription_plan) && !current.is_super_admin {
+        return Err(ApiError::new(ErrorCode::Forbidden, HOW_TO_UPGRADE));
+    }
     let usage = organizations::usage(&tx, before.id).await?;
     if usage.members + usage.pending_invitations > i64::from(limits.max_users) {
         return Err(plan_limit(

@@ -54,11 +54,15 @@ pub async fn create(
     db: &impl GenericClient,
     name: &str,
     slug: &str,
+    gdpr_consent: bool,
 ) -> Result<Organization, StoreError> {
     let row = db
         .query_one(
-            &format!("INSERT INTO organizations (name, slug) VALUES ($1, $2) RETURNING {COLUMNS}"),
-            &[&name, &slug],
+            &format!(
+                "INSERT INTO organizations (name, slug, gdpr_consent, gdpr_consent_date)
+                 VALUES ($1, $2, $3, CASE WHEN $3 THEN now() END) RETURNING {COLUMNS}"
+            ),
+            &[&name, &slug, &gdpr_consent],
         )
         .await?;
     Ok(from_row(&row))

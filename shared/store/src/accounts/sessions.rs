@@ -148,6 +148,7 @@ pub struct LiveIdentity {
     pub role: Role,
     pub is_super_admin: bool,
     pub email: String,
+    pub email_verified: bool,
 }
 
 pub async fn live_identity(
@@ -157,7 +158,7 @@ pub async fn live_identity(
 ) -> Result<Option<LiveIdentity>, StoreError> {
     let row = db
         .query_opt(
-            "SELECT u.organization_id, u.role, u.is_super_admin, u.email
+            "SELECT u.organization_id, u.role, u.is_super_admin, u.email, COALESCE(u.email_verified, false)
              FROM users u
              WHERE u.id = $1 AND u.is_active AND u.organization_id IS NOT NULL
                AND EXISTS (SELECT 1 FROM user_sessions s
@@ -172,6 +173,7 @@ pub async fn live_identity(
         role: row.get::<_, String>(1).parse().expect("checked role"),
         is_super_admin: row.get(2),
         email: row.get(3),
+        email_verified: row.get(4),
     }))
 }
 
