@@ -296,12 +296,74 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
             other => panic!("unexpected platform {other}"),
         }
     }
+    // X and LinkedIn take the 3:1 original as it is: no copy is stored for them.
+    let original_bytes = banner.body["bytes"].as_u64().unwrap();
+    let reused: Vec<&str> = variants
+        .iter()
+        .filter(|v| v["bytes"].as_u64() == Some(original_bytes))
+        .map(|v| v["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(reused, ["x", "linkedin"]);
+    let rendered: u64 = variants
+        .iter()
+        .filter(|v| v["bytes"].as_u64() != Some(original_bytes))
+        .map(|v| v["bytes"].as_u64().unwrap())
+        .sum();
     let usage = app
         .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
         .await;
     let images = &usage.body["by_type"][0];
     assert_eq!(images["kind"], "image");
-    assert!(images["variant_bytes"].as_i64().unwrap() > 0);
+    assert!(rendered > 0);
+    assert!(
+        images["variant_bytes"].as_u64().unwrap() <= rendered,
+        "only distinct renderings count against the quota"
+    );
+    // Optimizing again changes nothing and stores nothing more.
+    let again = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/media/{id}/optimize"),
+            None,
+        )
+        .await;
+    let keys = |body: &serde_json::Value| -> Vec<(String, u64)> {
+        body["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["platform"].as_str().unwrap().to_owned(),
+                    v["bytes"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(keys(&again.body), keys(&optimized.body));
+    let usage_again = app
+        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
+        .await;
+    assert_eq!(usage_again.body["used_bytes"], usage.body["used_bytes"]);
+    // A photo that already fits everywhere costs no storage at all.
+    let fits = upload(&app, &admin, "fits.jpg", "image/jpeg", jpeg(1200, 1000)).await;
+    let fitted = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/media/{}/optimize", fits.body["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(fitted.status, StatusCode::OK);
+    let after = app
+        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
+        .await;
+    assert_eq!(
+        after.body["by_type"][0]["variant_bytes"],
+        usage.body["by_type"][0]["variant_bytes"]
+    );
 
     let clip = upload(&app, &admin, "teaser.mp4", "video/mp4", mp4(1000, 2000)).await;
     let video = app
@@ -553,4 +615,32 @@ async fn roles_and_organizations_bound_what_each_caller_may_do() {
         .call_as(auth(&stranger), Method::GET, "/api/media", None)
         .await;
     assert_eq!(listing.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn editing_and_optimizing_one_asset_at_once_never_deadlock() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Locks").await;
+    for round in 0..4 {
+        // Given an image in the library (a new one each round: optimizing is idempotent)
+        let uploaded = upload(&app, &admin, "locks.jpg", "image/jpeg", jpeg(3000, 1000)).await;
+        assert_eq!(uploaded.status, StatusCode::OK, "{}", uploaded.body);
+        let id = uploaded.body["id"].as_str().unwrap().to_owned();
+        let (asset_path, optimize_path) = (
+            format!("/api/media/{id}"),
+            format!("/api/media/{id}/optimize"),
+        );
+        // When its alt text is edited while it is optimized
+        let edit = app.call_as(
+            auth(&admin),
+            Method::PUT,
+            &asset_path,
+            Some(json!({ "alt_text": format!("round {round}") })),
+        );
+        let optimize = app.call_as(auth(&admin), Method::POST, &optimize_path, None);
+        let (edited, optimized) = tokio::join!(edit, optimize);
+        // Then both succeed: the locks are taken in one order
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        assert_eq!(optimized.status, StatusCode::OK, "{}", optimized.body);
+    }
 }

@@ -798,3 +798,135 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
         .collect();
     assert_eq!(fields, ["content", "mentions[0]", "targets[0].text"]);
 }
+
+#[tokio::test]
+async fn a_retried_request_with_the_same_idempotency_key_acts_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Idempotent").await;
+    let x = app.connect_account(&admin, "x").await;
+    let create = |key: &str, content: &str| {
+        let body = json!({ "content": content, "targets": [{ "social_account_id": x }] });
+        app.send(
+            http::Request::post("/api/posts")
+                .header("authorization", format!("Bearer {}", admin.access_token))
+                .header("content-type", "application/json")
+                .header("idempotency-key", key)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap(),
+        )
+    };
+    // Given a create that the client retries with the same key
+    let key = uuid::Uuid::new_v4().to_string();
+    let first = create(&key, "once").await;
+    let retry = create(&key, "once").await;
+    // Then the retry gets the first answer, and only one post exists
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.body["id"], first.body["id"]);
+    assert_eq!(retry.headers["idempotency-replayed"], "true");
+    let listed = app
+        .call_as(auth(&admin), Method::GET, "/api/posts", None)
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    // The same key for another request is refused; a new key creates a new post
+    let reused = create(&key, "something else").await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reused.body["error"]["details"][0]["field"],
+        "Idempotency-Key"
+    );
+    let fresh = create(&uuid::Uuid::new_v4().to_string(), "twice").await;
+    assert_ne!(fresh.body["id"], first.body["id"]);
+
+    // Publishing now, retried, hands the post to the publisher once
+    let id = first.body["id"].as_str().unwrap();
+    let publish = || {
+        app.send(
+            http::Request::post(format!("/api/posts/{id}/publish"))
+                .header("authorization", format!("Bearer {}", admin.access_token))
+                .header("idempotency-key", "publish-once")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+    };
+    let (a, b) = (publish().await, publish().await);
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(b.headers["idempotency-replayed"], "true");
+    api::publishing::drain_lanes(&app.state).await.unwrap();
+    assert_eq!(sandbox_posts(&app, "x").await.len(), 1);
+}
+
+#[tokio::test]
+async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Archive").await;
+    let x = app.connect_account(&admin, "x").await;
+    let linkedin = app.connect_account(&admin, "linkedin").await;
+    // Given a post that reached X, while LinkedIn still waits behind a rate limit
+    let post = draft(&app, &admin, "out there", &[&x, &linkedin]).await;
+    let id = post["id"].as_str().unwrap();
+    fault(
+        &app,
+        "linkedin",
+        FaultKind::RateLimited {
+            reset_after_secs: 600,
+        },
+    )
+    .await;
+    app.call_as(
+        auth(&admin),
+        Method::POST,
+        &format!("/api/posts/{id}/publish"),
+        None,
+    )
+    .await;
+    api::publishing::drain_lanes(&app.state).await.unwrap();
+    // When it is deleted
+    let deleted = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            &format!("/api/posts/{id}"),
+            None,
+        )
+        .await;
+    // Then it is archived, not erased: X's post and its history stay, LinkedIn's is cancelled
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(deleted.body["outcome"], "archived");
+    assert!(
+        deleted.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("archived")
+    );
+    let statuses: Vec<&str> = deleted.body["post"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["published", "cancelled"]);
+    assert!(deleted.body["post"]["archived_at"].is_string());
+    let live = app
+        .call_as(auth(&admin), Method::GET, "/api/posts", None)
+        .await;
+    assert_eq!(live.body["items"], json!([]));
+    let archived = app
+        .call_as(auth(&admin), Method::GET, "/api/posts?archived=true", None)
+        .await;
+    assert_eq!(archived.body["items"][0]["id"], id);
+    // A post that never reached a platform is really deleted
+    let unsent = draft(&app, &admin, "never sent", &[&x]).await;
+    let gone = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            &format!("/api/posts/{}", unsent["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+}

@@ -167,7 +167,8 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     drop(client);
 
     if faults {
-        // 5% of the publishes: 2% rate limited, 1.5% server errors, 1% timeouts, 0.5% lost.
+        // 5% of the publishes: 2% rate limited, 1% unavailable (503, retried), 0.5% server
+        // errors (500 on the publish call: the outcome is unknown), 1% timeouts, 0.5% lost.
         let n = |share: f64| (TARGETS as f64 * share) as u32;
         for (kind, times) in [
             (
@@ -176,7 +177,8 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
                 },
                 n(0.02),
             ),
-            (FaultKind::ServerError, n(0.015)),
+            (FaultKind::Unavailable, n(0.01)),
+            (FaultKind::ServerError, n(0.005)),
             (FaultKind::Slow { millis: 2500 }, n(0.01)),
             (FaultKind::LostResponse { millis: 2500 }, n(0.005)),
         ] {
@@ -394,7 +396,7 @@ pub async fn run() {
     run_once(
         &state,
         &base,
-        "5% faults (2% 429, 1.5% 500, 1% timeouts, 0.5% lost responses)",
+        "5% faults (2% 429, 1% 503, 0.5% 500, 1% timeouts, 0.5% lost responses)",
         true,
     )
     .await;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod error;
 pub mod extract;
 pub mod health;
+mod idempotency;
 pub mod identity;
 pub mod media;
 pub mod openapi;

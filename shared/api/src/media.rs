@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{AuditAction, MAX_UPLOAD_BYTES, MediaType, Permission, Platform, bounded_text};
 use runtime::AppState;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use store::accounts::audit::{self, AuditEntry};
 use store::accounts::organizations;
 use store::media::{
@@ -553,14 +554,32 @@ fn normalise_tags(tags: Vec<String>) -> Result<Vec<String>, domain::Invalid> {
     Ok(clean)
 }
 
-/// Loads an asset of the caller's organization that the caller may change.
+/// Loads and locks an asset of the caller's organization that the caller may change.
 async fn editable_asset(
     db: &impl tokio_postgres::GenericClient,
     current: &CurrentUser,
     id: Uuid,
 ) -> Result<MediaAsset, ApiError> {
+    asset_the_caller_may_change(db, current, id, true).await
+}
+
+/// The same check without a lock, for work done before the transaction (rendering).
+async fn readable_editable_asset(
+    db: &impl tokio_postgres::GenericClient,
+    current: &CurrentUser,
+    id: Uuid,
+) -> Result<MediaAsset, ApiError> {
+    asset_the_caller_may_change(db, current, id, false).await
+}
+
+async fn asset_the_caller_may_change(
+    db: &impl tokio_postgres::GenericClient,
+    current: &CurrentUser,
+    id: Uuid,
+    lock: bool,
+) -> Result<MediaAsset, ApiError> {
     current.require(Permission::CreateContent)?;
-    let asset = media::get(db, current.organization_id, id, true)
+    let asset = media::get(db, current.organization_id, id, lock)
         .await?
         .ok_or_else(|| ApiError::not_found("media"))?;
     if asset.uploaded_by != Some(current.user_id) && !current.role.can(Permission::ManageAllContent)
@@ -662,7 +681,12 @@ async fn delete_asset(
     if let Some(upload_id) = &asset.multipart_upload_id {
         let _ = cloud::abort_multipart(s3, bucket(&state), &asset.s3_key, upload_id).await;
     }
-    for key in std::iter::once(&asset.s3_key).chain(asset.variants.iter().map(|v| &v.s3_key)) {
+    let mut keys: Vec<&String> = std::iter::once(&asset.s3_key)
+        .chain(asset.variants.iter().map(|v| &v.s3_key))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
         if let Err(error) = cloud::delete_object(s3, bucket(&state), key).await {
             tracing::error!(%error, "deleted asset's object left behind");
         }
@@ -678,7 +702,7 @@ async fn optimize_asset(
     let asset = {
         let client = state.db.client().await?;
         let pg: &tokio_postgres::Client = &client;
-        let asset = editable_asset(pg, &current, id).await?;
+        let asset = readable_editable_asset(pg, &current, id).await?;
         if asset.status != "ready" {
             return Err(ApiError::not_found("media"));
         }
@@ -691,55 +715,108 @@ async fn optimize_asset(
             "only images have per-platform variants; videos are published as uploaded",
         )]));
     }
+    // Idempotent: an asset never changes after confirmation, so variants once made stay right.
+    if Platform::ALL
+        .iter()
+        .all(|p| asset.variants.iter().any(|v| v.platform == *p))
+    {
+        return Ok(JsonResponse(view(&state, asset).await?).into_response());
+    }
+    let (Some(width), Some(height)) = (asset.width, asset.height) else {
+        return Err(ApiError::validation(vec![FieldIssue::new(
+            "id",
+            "the image's dimensions are unknown",
+        )]));
+    };
+    let (width, height) = (width as u32, height as u32);
     let original = cloud::read_object(&state.aws.s3, bucket(&state), &asset.s3_key, None)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     // Decoding and resizing are CPU-bound: off the async workers.
-    let rendered = tokio::task::spawn_blocking(move || ::media::render_all(&original))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::validation(vec![FieldIssue::new("file", e.to_string())]))?;
+    let planned = tokio::task::spawn_blocking(move || {
+        ::media::plan_variants(&original, media_type, width, height)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::validation(vec![FieldIssue::new("file", e.to_string())]))?;
+    // One stored copy per distinct rendering: identical bytes share one object.
+    let mut distinct: Vec<(String, &::media::Variant)> = Vec::new();
+    for variant in planned.iter().filter_map(|p| match p {
+        ::media::PlannedVariant::Rendered(v) => Some(v),
+        ::media::PlannedVariant::Original(_) => None,
+    }) {
+        let digest = hex::encode(&sha2::Sha256::digest(&variant.bytes)[..12]);
+        if !distinct.iter().any(|(d, _)| *d == digest) {
+            distinct.push((digest, variant));
+        }
+    }
+    let new_bytes: i64 = distinct.iter().map(|(_, v)| v.bytes.len() as i64).sum();
 
-    let new_bytes: i64 = rendered.iter().map(|v| v.bytes.len() as i64).sum();
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
+    // The one lock order: organization, then asset, then the audit row.
     let organization = organizations::get(&tx, current.organization_id, true)
         .await?
         .ok_or_else(|| ApiError::not_found("organization"))?;
+    let asset = editable_asset(&tx, &current, id).await?;
+    if Platform::ALL
+        .iter()
+        .all(|p| asset.variants.iter().any(|v| v.platform == *p))
+    {
+        // Another call finished first.
+        tx.commit().await?;
+        return Ok(JsonResponse(view(&state, asset).await?).into_response());
+    }
     let quota = organization.subscription_plan.limits().storage_bytes;
-    let current_variants: i64 = asset.variants.iter().map(|v| v.bytes as i64).sum();
+    let current_variants = media::stored_variant_bytes(&asset.s3_key, &asset.variants);
     if media::storage_in_use(&tx, organization.id).await? - current_variants + new_bytes > quota {
         return Err(quota_exceeded(quota));
     }
-    let mut records = Vec::with_capacity(rendered.len());
-    for variant in rendered {
-        let key = format!(
-            "media/{}/{}/variants/{}.{}",
+    let key_of = |digest: &str, variant: &::media::Variant| {
+        format!(
+            "media/{}/{}/variants/{digest}.{}",
             organization.id,
             asset.id,
-            variant.platform,
             variant.media_type.extension()
-        );
+        )
+    };
+    for (digest, variant) in &distinct {
         cloud::put_object(
             &state.aws.s3,
             bucket(&state),
-            &key,
+            &key_of(digest, variant),
             variant.media_type.mime(),
             variant.bytes.clone(),
         )
         .await
         .map_err(|e| ApiError::internal(&e))?;
-        records.push(VariantRecord {
-            platform: variant.platform,
-            s3_key: key,
-            mime_type: variant.media_type.mime().to_owned(),
-            width: variant.width,
-            height: variant.height,
-            bytes: variant.bytes.len() as u64,
-        });
     }
-    let updated = media::set_variants(&tx, asset.id, &records).await?;
+    let records: Vec<VariantRecord> = planned
+        .iter()
+        .map(|planned| match planned {
+            ::media::PlannedVariant::Original(platform) => VariantRecord {
+                platform: *platform,
+                s3_key: asset.s3_key.clone(),
+                mime_type: asset.mime_type.clone(),
+                width,
+                height,
+                bytes: asset.bytes as u64,
+            },
+            ::media::PlannedVariant::Rendered(variant) => {
+                let digest = hex::encode(&sha2::Sha256::digest(&variant.bytes)[..12]);
+                VariantRecord {
+                    platform: variant.platform,
+                    s3_key: key_of(&digest, variant),
+                    mime_type: variant.media_type.mime().to_owned(),
+                    width: variant.width,
+                    height: variant.height,
+                    bytes: variant.bytes.len() as u64,
+                }
+            }
+        })
+        .collect();
+    let updated = media::set_variants(&tx, asset.id, &asset.s3_key, &records).await?;
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Update,
         resource_type: "media_asset",

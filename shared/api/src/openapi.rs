@@ -30,7 +30,10 @@ pub struct Operation {
     public: bool,
     request: Option<SchemaOf>,
     success: (u16, Option<SchemaOf>),
+    /// Another success status answered without a body.
+    empty_success: Option<u16>,
     errors: Vec<u16>,
+    idempotent: bool,
 }
 
 /// Starts the documentation of `method path`.
@@ -42,7 +45,9 @@ pub fn op(method: Method, path: &'static str, summary: &'static str) -> Operatio
         public: false,
         request: None,
         success: (200, None),
+        empty_success: None,
         errors: Vec::new(),
+        idempotent: false,
     }
 }
 
@@ -68,6 +73,19 @@ impl Operation {
     /// Answers `status` with no body.
     pub fn returns_nothing(mut self, status: u16) -> Self {
         self.success = (status, None);
+        self
+    }
+
+    /// Honours `Idempotency-Key`: a retried request gets the first answer again.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self.errors.extend([409, 422]);
+        self
+    }
+
+    /// Also answers `status` with no body (e.g. 204 beside a 200).
+    pub fn also_returns_nothing(mut self, status: u16) -> Self {
+        self.empty_success = Some(status);
         self
     }
 
@@ -103,6 +121,11 @@ impl Routes {
     }
 
     pub fn route(mut self, operation: Operation, handler: MethodRouter<AppState>) -> Self {
+        let handler = if operation.idempotent {
+            handler.layer(axum::middleware::from_fn(crate::idempotency::honour))
+        } else {
+            handler
+        };
         self.router = self.router.route(operation.path, handler);
         self.operations.push(operation);
         self
@@ -113,7 +136,10 @@ impl Routes {
     }
 
     pub fn into_router(self, state: AppState) -> Router {
-        self.router.with_state(state)
+        // Middleware that needs the state (idempotency) finds it in the request's extensions.
+        self.router
+            .with_state(state.clone())
+            .layer(axum::Extension(state))
     }
 }
 
@@ -168,6 +194,9 @@ pub fn document(groups: &[Routes]) -> Value {
                     json!({ "application/json": { "schema": schema_of(&mut generator) } });
             }
             responses.insert(status.to_string(), success);
+            if let Some(status) = operation.empty_success {
+                responses.insert(status.to_string(), json!({ "description": reason(status) }));
+            }
             let mut errors = operation.errors.clone();
             errors.extend([429, 500, 503]);
             if operation.request.is_some() {
@@ -192,7 +221,14 @@ pub fn document(groups: &[Routes]) -> Value {
                 "security": if operation.public { json!([]) } else { json!([{ "bearerAuth": [] }]) },
                 "responses": responses,
             });
-            let parameters = path_parameters(operation.path);
+            let mut parameters = path_parameters(operation.path);
+            if operation.idempotent {
+                parameters.push(json!({
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Any unique value (a UUID): a retry with the same key within 24 hours gets the first answer again, with `Idempotency-Replayed: true`, instead of acting twice.",
+                    "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" },
+                }));
+            }
             if !parameters.is_empty() {
                 entry["parameters"] = Value::Array(parameters);
             }

@@ -50,7 +50,8 @@ pub fn routes() -> Routes {
             )
             .body::<PostInput>()
             .returns::<Post>(201)
-            .errors(&[403]),
+            .errors(&[403])
+            .idempotent(),
             post(create),
         )
         .route(
@@ -70,7 +71,8 @@ pub fn routes() -> Routes {
             )
             .body::<BulkRequest>()
             .returns::<BulkReport>(200)
-            .errors(&[403]),
+            .errors(&[403])
+            .idempotent(),
             post(bulk_schedule),
         )
         .route(
@@ -94,9 +96,10 @@ pub fn routes() -> Routes {
             op(
                 Method::DELETE,
                 "/api/posts/{id}",
-                "Delete a post and cancel its schedules",
+                "Delete a post and cancel its schedules (204); a post that reached a platform is archived instead (200)",
             )
-            .returns_nothing(204)
+            .returns::<Archived>(200)
+            .also_returns_nothing(204)
             .errors(&[403, 404, 409]),
             axum::routing::delete(delete),
         )
@@ -128,7 +131,8 @@ pub fn routes() -> Routes {
             )
             .body::<ScheduleRequest>()
             .returns::<Post>(200)
-            .errors(&[403, 404, 409]),
+            .errors(&[403, 404, 409])
+            .idempotent(),
             post(schedule),
         )
         .route(
@@ -138,7 +142,8 @@ pub fn routes() -> Routes {
                 "Publish now: every target is handed to the publisher at once; the post turns publishing, then its outcome",
             )
             .returns::<Post>(202)
-            .errors(&[403, 404, 409, 422]),
+            .errors(&[403, 404, 409, 422])
+            .idempotent(),
             post(publish_now),
         )
 }
@@ -507,11 +512,23 @@ async fn update(
     Ok(JsonResponse(after).into_response())
 }
 
+/// What deleting did: a post that reached a platform is archived, not erased.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Archived {
+    /// Always `archived`.
+    outcome: &'static str,
+    message: String,
+    post: Post,
+}
+
+/// Deletes a post that never reached a platform (204). A post with published or unconfirmed
+/// targets is archived instead (200): it is still on the platforms, so its history and metrics
+/// stay, what is still pending is cancelled, and it leaves the lists (`?archived=true` shows it).
 async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<Uuid>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
@@ -527,7 +544,18 @@ async fn delete(
             "the post is being published right now; try again in a minute",
         ));
     }
-    posts::delete(&tx, id).await?;
+    let reached_a_platform = post.targets.iter().any(|t| {
+        matches!(
+            t.status,
+            domain::PostPlatformStatus::Published | domain::PostPlatformStatus::Unconfirmed
+        )
+    });
+    let cancelled = if reached_a_platform {
+        posts::archive(&tx, current.organization_id, id).await?
+    } else {
+        posts::delete(&tx, current.organization_id, id).await?;
+        post.targets.iter().map(|t| t.id).collect()
+    };
     audit::record(
         &tx,
         &current.actor(),
@@ -536,14 +564,29 @@ async fn delete(
             resource_type: "post",
             resource_id: Some(id),
             old_values: Some(serde_json::json!({ "content": post.content, "status": post.status })),
-            new_values: None,
+            new_values: reached_a_platform.then(|| serde_json::json!({ "archived": true })),
         },
     )
     .await?;
+    let archived = if reached_a_platform {
+        Some(load(&tx, &current, id, false).await?)
+    } else {
+        None
+    };
     tx.commit().await?;
-    let targets: Vec<Uuid> = post.targets.iter().map(|t| t.id).collect();
-    publishing::cancel_schedules(&state, &targets).await;
-    Ok(StatusCode::NO_CONTENT)
+    publishing::cancel_schedules(&state, &cancelled).await;
+    Ok(match archived {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(post) => JsonResponse(Archived {
+            outcome: "archived",
+            message: "The post is still on the platforms it reached, so it is archived, not \
+                      erased: its history and metrics stay, anything still pending was \
+                      cancelled. Remove it on each platform if it should disappear there too."
+                .to_owned(),
+            post,
+        })
+        .into_response(),
+    })
 }
 
 async fn duplicate(
@@ -922,6 +965,8 @@ struct ListQuery {
     search: Option<String>,
     ai_generated: Option<bool>,
     author_id: Option<Uuid>,
+    /// Archived posts (deleted after they reached a platform) instead of live ones.
+    archived: Option<bool>,
     cursor: Option<String>,
     limit: Option<i64>,
 }
@@ -970,6 +1015,7 @@ async fn list(
         search: query.search.filter(|s| !s.trim().is_empty()),
         ai_generated: query.ai_generated,
         author_id: query.author_id,
+        archived: query.archived.unwrap_or(false),
         after: after.flatten(),
         limit: limit + 1,
     };

@@ -7,7 +7,10 @@ mod variants;
 
 pub use probe::{MediaProbe, ProbeError, probe};
 pub use sniff::{SNIFF_BYTES, sniff};
-pub use variants::{Variant, VariantError, render_decoded, render_variant};
+pub use variants::{
+    PlannedVariant, Variant, VariantError, original_fits, plan_variants, render_decoded,
+    render_variant,
+};
 
 pub use image::DynamicImage;
 

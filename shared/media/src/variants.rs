@@ -116,9 +116,85 @@ fn flatten_on_white(image: &DynamicImage) -> RgbImage {
     })
 }
 
+/// Whether a platform takes the original as it is: an accepted type, under its byte cap, inside
+/// its aspect range and no larger than its longest side. Then no variant is stored for it.
+pub fn original_fits(
+    platform: Platform,
+    media_type: MediaType,
+    bytes: u64,
+    width: u32,
+    height: u32,
+) -> bool {
+    let rules = platform.image_rules();
+    let aspect_ok = rules.aspect_ratio.is_none_or(|(min, max)| {
+        let ratio = f64::from(width) / f64::from(height.max(1));
+        ratio >= min - 0.01 && ratio <= max + 0.01
+    });
+    rules.accepted.contains(&media_type)
+        && bytes <= rules.max_bytes
+        && aspect_ok
+        && width.max(height) <= rules.max_side
+}
+
+/// What each platform gets: the original, or a rendering of its own.
+#[derive(Debug, Clone)]
+pub enum PlannedVariant {
+    Original(Platform),
+    Rendered(Variant),
+}
+
+/// Every platform's variant of one image: the original wherever it already fits, otherwise a
+/// rendering (decoded once, and only when some platform needs one).
+pub fn plan_variants(
+    source: &[u8],
+    media_type: MediaType,
+    width: u32,
+    height: u32,
+) -> Result<Vec<PlannedVariant>, VariantError> {
+    if media_type.is_video() {
+        return Err(VariantError::NotAnImage);
+    }
+    let fits = |p: Platform| original_fits(p, media_type, source.len() as u64, width, height);
+    let mut decoded = None;
+    let mut planned = Vec::new();
+    for platform in Platform::ALL {
+        if fits(*platform) {
+            planned.push(PlannedVariant::Original(*platform));
+            continue;
+        }
+        if decoded.is_none() {
+            decoded = Some(crate::decode(source)?);
+        }
+        let image = decoded.as_ref().expect("decoded above");
+        planned.push(PlannedVariant::Rendered(render_decoded(image, *platform)?));
+    }
+    Ok(planned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_original_that_fits_is_reused_and_only_the_others_are_rendered() {
+        let reused = |planned: &[PlannedVariant]| -> Vec<Platform> {
+            planned
+                .iter()
+                .filter_map(|v| match v {
+                    PlannedVariant::Original(p) => Some(*p),
+                    PlannedVariant::Rendered(_) => None,
+                })
+                .collect()
+        };
+        // A 1200 x 1000 JPEG fits every platform as it is: nothing is rendered.
+        let fits_all = plan_variants(&jpeg(1200, 1000), MediaType::Jpeg, 1200, 1000).unwrap();
+        assert_eq!(reused(&fits_all), Platform::ALL);
+        // A 3:1 banner: X and LinkedIn take it; Facebook (longest side), Instagram and TikTok
+        // (aspect) get renderings.
+        let banner = plan_variants(&jpeg(3000, 1000), MediaType::Jpeg, 3000, 1000).unwrap();
+        assert_eq!(reused(&banner), [Platform::X, Platform::LinkedIn]);
+        assert_eq!(banner.len(), Platform::ALL.len());
+    }
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let image = RgbImage::from_fn(width, height, |x, y| {

@@ -272,12 +272,27 @@ pub async fn update_metadata(
     Ok(from_row(&row))
 }
 
+/// Bytes the variants add in storage: each distinct object once, and nothing for platforms
+/// that use the original itself.
+pub fn stored_variant_bytes(original_key: &str, variants: &[VariantRecord]) -> i64 {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut total = 0;
+    for variant in variants {
+        if variant.s3_key != original_key && !seen.contains(&variant.s3_key.as_str()) {
+            seen.push(&variant.s3_key);
+            total += variant.bytes as i64;
+        }
+    }
+    total
+}
+
 pub async fn set_variants(
     db: &impl GenericClient,
     id: Uuid,
+    original_key: &str,
     variants: &[VariantRecord],
 ) -> Result<MediaAsset, StoreError> {
-    let total: i64 = variants.iter().map(|v| v.bytes as i64).sum();
+    let total = stored_variant_bytes(original_key, variants);
     let json = serde_json::to_value(variants).expect("variant records serialise");
     let row = db
         .query_one(

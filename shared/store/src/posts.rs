@@ -49,12 +49,14 @@ pub struct Post {
     pub ai_generated: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when the post was deleted after reaching a platform: it stays for its history.
+    pub archived_at: Option<DateTime<Utc>>,
     pub targets: Vec<Target>,
 }
 
 const POST_COLUMNS: &str =
     "id, organization_id, user_id, title, content, content_type, media_urls, hashtags, mentions,
-    status, scheduled_at, schedule_timezone, published_at, ai_generated, created_at, updated_at";
+    status, scheduled_at, schedule_timezone, published_at, ai_generated, created_at, updated_at, archived_at";
 
 fn strings(value: Option<Value>) -> Vec<String> {
     value
@@ -91,6 +93,7 @@ fn post_from(row: &Row) -> Post {
         ai_generated: row.get::<_, Option<bool>>("ai_generated").unwrap_or(false),
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
+        archived_at: row.get("archived_at"),
         targets: Vec::new(),
     }
 }
@@ -279,6 +282,8 @@ pub struct PostFilter {
     pub search: Option<String>,
     pub ai_generated: Option<bool>,
     pub author_id: Option<Uuid>,
+    /// Archived posts (deleted after publishing) instead of live ones.
+    pub archived: bool,
     /// Keyset: the (created_at, id) of the last post of the previous page.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -313,6 +318,7 @@ pub async fn list(
                    AND ($8::bool IS NULL OR ai_generated = $8)
                    AND ($9::uuid IS NULL OR user_id = $9)
                    AND ($10::timestamptz IS NULL OR (created_at, id) < ($10, $11))
+                   AND (archived_at IS NOT NULL) = $13
                  ORDER BY created_at DESC, id DESC LIMIT $12"
             ),
             &[
@@ -328,6 +334,7 @@ pub async fn list(
                 &after_time,
                 &after_id,
                 &filter.limit,
+                &filter.archived,
             ],
         )
         .await?;
@@ -336,10 +343,42 @@ pub async fn list(
     Ok(posts)
 }
 
-pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
-    db.execute("DELETE FROM posts WHERE id = $1", &[&id])
-        .await?;
+pub async fn delete(
+    db: &impl GenericClient,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM posts WHERE id = $1 AND organization_id = $2",
+        &[&id, &organization_id],
+    )
+    .await?;
     Ok(())
+}
+
+/// Archives a post that reached a platform: what is still pending is cancelled, the history
+/// stays. Returns the cancelled targets (their schedules are to be deleted).
+pub async fn archive(
+    tx: &Transaction<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    let cancelled = tx
+        .query(
+            "UPDATE post_platforms pp SET status = 'cancelled'
+             FROM posts p
+             WHERE pp.post_id = p.id AND p.id = $1 AND p.organization_id = $2 AND pp.status = 'pending'
+             RETURNING pp.id",
+            &[&id, &organization_id],
+        )
+        .await?;
+    tx.execute(
+        "UPDATE posts SET archived_at = now() WHERE id = $1 AND organization_id = $2",
+        &[&id, &organization_id],
+    )
+    .await?;
+    derive_post_status(tx, id).await?;
+    Ok(cancelled.iter().map(|r| r.get(0)).collect())
 }
 
 /// Schedules every target that has not been published at `at`.

@@ -76,12 +76,17 @@ pub async fn slug_taken(db: &impl GenericClient, slug: &str) -> Result<bool, Sto
 }
 
 /// A live organization; `for_update` locks it for the rest of the transaction (limit checks).
+///
+/// The lock is `FOR NO KEY UPDATE`: it serialises the organization's limit and quota checks,
+/// yet lets other transactions insert rows that reference the organization (audit rows, posts),
+/// whose foreign keys only take a key-share lock. Lock order, everywhere: the organization, then
+/// the resource (asset, post, then its targets), then the audit row.
 pub async fn get(
     db: &impl GenericClient,
     id: Uuid,
     for_update: bool,
 ) -> Result<Option<Organization>, StoreError> {
-    let lock = if for_update { " FOR UPDATE" } else { "" };
+    let lock = if for_update { " FOR NO KEY UPDATE" } else { "" };
     let row = db
         .query_opt(
             &format!(
