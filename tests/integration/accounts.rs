@@ -1050,3 +1050,96 @@ async fn an_unconfirmed_admin_can_neither_invite_nor_connect_accounts() {
     }
     assert!(emails_to("stranger@example.test").await.is_empty());
 }
+
+fn login_from(address: &str, email: &str, password: &str) -> http::Request<axum::body::Body> {
+    http::Request::post("/api/auth/login")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", address)
+        .body(axum::body::Body::from(
+            json!({ "email": email, "password": password }).to_string(),
+        ))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_the_password_is_checked() {
+    // Given one account, and twelve guesses sent at once from one address
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Guessing").await;
+    let guesses = (0..12).map(|n| {
+        app.send(login_from(
+            "192.0.2.10",
+            &admin.email,
+            &format!("wrong guess {n}"),
+        ))
+    });
+    let answers = futures::future::join_all(guesses).await;
+    // Then only five are even checked; the others are refused outright
+    let checked = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 7));
+}
+
+#[tokio::test]
+async fn failures_from_elsewhere_never_lock_the_owner_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Lockout").await;
+    // Given the owner signed in from their usual address before
+    let usual = app
+        .send(login_from("192.0.2.20", &admin.email, PASSWORD))
+        .await;
+    assert_eq!(usual.status, StatusCode::OK, "{}", usual.body);
+    // When an attacker fails from one address until refused, then from many others
+    for _ in 0..6 {
+        app.send(login_from("198.51.100.1", &admin.email, "not the password"))
+            .await;
+    }
+    let blocked = app
+        .send(login_from("198.51.100.1", &admin.email, PASSWORD))
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    for n in 2..14 {
+        let address = format!("198.51.100.{n}");
+        app.send(login_from(&address, &admin.email, "not the password"))
+            .await;
+    }
+    // Then the owner still signs in, from their usual address and from a new one
+    for address in ["192.0.2.20", "192.0.2.21"] {
+        let owner = app.send(login_from(address, &admin.email, PASSWORD)).await;
+        assert_eq!(owner.status, StatusCode::OK, "{address}: {}", owner.body);
+    }
+}
+
+#[tokio::test]
+async fn endpoints_that_send_email_or_work_hard_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    let register = |n: usize| {
+        app.send(
+            http::Request::post("/api/auth/register")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", "203.0.113.7")
+                .body(axum::body::Body::from(
+                    json!({
+                        "email": format!("{}@example.test", unique(&format!("burst{n}"))),
+                        "password": PASSWORD, "organization_name": format!("Burst {n}"),
+                        "gdpr_consent": true,
+                    })
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+    };
+    for n in 0..10 {
+        assert_eq!(register(n).await.status, StatusCode::CREATED);
+    }
+    let refused = register(10).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.error_code(), "rate_limited");
+    assert!(refused.headers.contains_key("retry-after"));
+}

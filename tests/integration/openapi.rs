@@ -110,3 +110,20 @@ async fn every_documented_route_is_served() {
         );
     }
 }
+
+#[test]
+fn every_declared_rate_limit_names_a_served_route() {
+    let routes: Vec<(String, String)> = api::openapi::all_groups()
+        .iter()
+        .flat_map(|g| g.operations().iter())
+        .map(|o| (o.method().to_string(), o.path().to_owned()))
+        .collect();
+    for limit in api::rate_limit::ENDPOINT_LIMITS {
+        assert!(
+            routes.contains(&(limit.method.to_owned(), limit.path.to_owned())),
+            "{} {} is limited but not served",
+            limit.method,
+            limit.path
+        );
+    }
+}

@@ -902,13 +902,19 @@ async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
             .unwrap()
             .contains("archived")
     );
-    let statuses: Vec<&str> = deleted.body["post"]["targets"]
+    let mut statuses: Vec<(&str, &str)> = deleted.body["post"]["targets"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["status"].as_str().unwrap())
+        .map(|t| {
+            (
+                t["platform"].as_str().unwrap(),
+                t["status"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(statuses, ["published", "cancelled"]);
+    statuses.sort();
+    assert_eq!(statuses, [("linkedin", "cancelled"), ("x", "published")]);
     assert!(deleted.body["post"]["archived_at"].is_string());
     let live = app
         .call_as(auth(&admin), Method::GET, "/api/posts", None)

@@ -126,6 +126,13 @@ impl Routes {
         } else {
             handler
         };
+        // The declared rate limit runs first: a refused request does no work at all.
+        let handler = match crate::rate_limit::for_route(&operation.method, operation.path) {
+            Some(limit) => handler.layer(axum::middleware::from_fn(move |request, next| {
+                crate::rate_limit::enforce(limit, request, next)
+            })),
+            None => handler,
+        };
         self.router = self.router.route(operation.path, handler);
         self.operations.push(operation);
         self

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::Json;
 use crate::identity::{ClientInfo, CurrentUser};
 use crate::openapi::{Routes, op};
-use crate::rate_limit::{EMAILS_PER_ADDRESS, LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_IP};
+use crate::rate_limit::{EMAILS_PER_ADDRESS, LoginGuard};
 
 pub fn routes() -> Routes {
     Routes::new("auth")
@@ -348,8 +348,8 @@ async fn login(
         .ip
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".to_owned());
-    LOGIN_FAILURES_PER_EMAIL.check(&state.kv, &email).await?;
-    LOGIN_FAILURES_PER_IP.check(&state.kv, &ip).await?;
+    // Counted before the (deliberately slow) hash, so parallel guesses cannot all pass.
+    let guard = LoginGuard::admit(&state.kv, &email, &ip).await?;
 
     let mut client_db = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client_db;
@@ -364,11 +364,11 @@ async fn login(
     let user = match user {
         Some(user) if password_ok && user.is_active && user.organization_id.is_some() => user,
         _ => {
-            LOGIN_FAILURES_PER_EMAIL.record(&state.kv, &email).await?;
-            LOGIN_FAILURES_PER_IP.record(&state.kv, &ip).await?;
+            guard.failed().await?;
             return Err(invalid_credentials());
         }
     };
+    guard.succeeded().await?;
 
     let tx = pg.transaction().await?;
     users::record_login(&tx, user.id).await?;
