@@ -9,8 +9,8 @@ fn auth(member: &Member) -> Option<&str> {
     Some(member.access_token.as_str())
 }
 
-async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> (StatusCode, String) {
-    app.connect_flow(member, platform).await
+async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> StatusCode {
+    app.connect_flow(member, platform).await.status
 }
 
 #[tokio::test]
@@ -20,12 +20,9 @@ async fn every_platform_connects_through_oauth_with_encrypted_tokens() {
     app.grant_plan(&admin, "pro").await;
 
     for platform in ["x", "linkedin", "tiktok", "facebook", "instagram"] {
-        let (status, location) = connect_platform(&app, &admin, platform).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{platform}");
-        assert!(
-            location.starts_with("https://app.example.test/social-accounts?connected="),
-            "{platform}: {location}"
-        );
+        let connected = app.connect_flow(&admin, platform).await;
+        assert_eq!(connected.status, StatusCode::OK, "{platform}: {}", connected.body);
+        assert_eq!(connected.body["accounts"][0]["platform"], platform);
     }
     let list = app
         .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
@@ -64,25 +61,68 @@ async fn a_replayed_or_forged_callback_connects_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Replay").await;
     let forged = app
-        .send(
-            http::Request::get(
-                "/api/social-accounts/callback?code=abc&state=forged-state-value-123456",
-            )
-            .body(axum::body::Body::empty())
-            .unwrap(),
+        .complete_connection(
+            &admin,
+            &[
+                ("code".to_owned(), "abc".to_owned()),
+                ("state".to_owned(), "forged-state-value-123456".to_owned()),
+            ]
+            .into(),
         )
         .await;
-    assert_eq!(forged.status, StatusCode::SEE_OTHER);
-    assert!(
-        forged.headers["location"]
-            .to_str()
-            .unwrap()
-            .contains("error=invalid_token")
-    );
+    assert_eq!(forged.error_code(), "invalid_token");
+    // A real completion, replayed, finds nothing the second time.
+    let started = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "x" })),
+        )
+        .await;
+    let forwarded = app
+        .consent(started.body["authorization_url"].as_str().unwrap())
+        .await;
+    let first = app.complete_connection(&admin, &forwarded).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let replayed = app.complete_connection(&admin, &forwarded).await;
+    assert_eq!(replayed.error_code(), "invalid_token");
     let list = app
         .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
         .await;
-    assert_eq!(list.body["accounts"], json!([]));
+    assert_eq!(list.body["accounts"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_consent_link_sent_to_someone_else_connects_nothing_to_the_sender() {
+    // Given an attacker who starts a connection and sends the consent link to a victim
+    let app = TestApp::spawn().await;
+    let attacker = app.register_admin("Attacker").await;
+    let victim = app.register_admin("Victim").await;
+    let started = app
+        .call_as(
+            auth(&attacker),
+            Method::POST,
+            "/api/social-accounts/connect",
+            Some(json!({ "platform": "linkedin" })),
+        )
+        .await;
+    // When the victim consents, and their web app completes the connection
+    let forwarded = app
+        .consent(started.body["authorization_url"].as_str().unwrap())
+        .await;
+    let completed = app.complete_connection(&victim, &forwarded).await;
+    // Then it is refused, and neither organization gained the victim's account
+    assert_eq!(completed.status, StatusCode::FORBIDDEN, "{}", completed.body);
+    for member in [&attacker, &victim] {
+        let list = app
+            .call_as(auth(member), Method::GET, "/api/social-accounts", None)
+            .await;
+        assert_eq!(list.body["accounts"], json!([]));
+    }
+    // And the attempt cannot be finished by the attacker afterwards either
+    let retried = app.complete_connection(&attacker, &forwarded).await;
+    assert_eq!(retried.error_code(), "invalid_token");
 }
 
 #[tokio::test]
@@ -91,8 +131,8 @@ async fn the_plan_limits_connected_accounts_and_roles_limit_who_connects() {
     let admin = app.register_admin("Limits").await;
     for platform in ["x", "linkedin", "tiktok"] {
         assert_eq!(
-            connect_platform(&app, &admin, platform).await.0,
-            StatusCode::SEE_OTHER
+            connect_platform(&app, &admin, platform).await,
+            StatusCode::OK
         );
     }
     let fourth = app
@@ -386,29 +426,21 @@ async fn an_agency_picks_which_facebook_pages_to_connect() {
         "{}&login_hint=agency-7",
         started.body["authorization_url"].as_str().unwrap()
     );
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let back = browser.get(&authorize).send().await.unwrap().headers()["location"]
-        .to_str()
+    let forwarded = app.consent(&authorize).await;
+    let offered = app.complete_connection(&admin, &forwarded).await;
+    assert_eq!(offered.status, StatusCode::OK, "{}", offered.body);
+    let candidates: Vec<(&str, &str)> = offered.body["candidates"]
+        .as_array()
         .unwrap()
-        .to_owned();
-    let path = back.strip_prefix("https://api.example.test").unwrap();
-    let callback = app
-        .send(
-            http::Request::get(path)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
-    let location = url::Url::parse(callback.headers["location"].to_str().unwrap()).unwrap();
-    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+        .iter()
+        .map(|c| (c["account_id"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
     assert!(
-        query["accounts"].contains("page-agency-7-b:Second Page"),
-        "{location}"
+        candidates.contains(&("page-agency-7-b", "Second Page of agency-7")),
+        "{}",
+        offered.body
     );
-    let selection = query["select"].clone();
+    let selection = offered.body["selection"].as_str().unwrap().to_owned();
 
     let picked = app
         .call_as(

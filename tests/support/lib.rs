@@ -487,7 +487,47 @@ impl TestApp {
 impl TestApp {
     /// Runs the API's OAuth flow for `platform` against this test's sandbox, like a browser:
     /// returns the callback's status and where it redirects.
-    pub async fn connect_flow(&self, member: &Member, platform: &str) -> (StatusCode, String) {
+    /// Follows the authorization URL like a browser, up to the redirect back to our callback,
+    /// and returns the query the callback forwards to the web app.
+    pub async fn consent(&self, authorization_url: &str) -> HashMap<String, String> {
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let consent = browser.get(authorization_url).send().await.unwrap();
+        let back = consent.headers()["location"].to_str().unwrap().to_owned();
+        let path = back
+            .strip_prefix("https://api.example.test")
+            .expect("the platform redirects to our callback")
+            .to_owned();
+        let callback = self
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(callback.status, StatusCode::SEE_OTHER);
+        let location = callback.headers["location"].to_str().unwrap();
+        let forwarded = url::Url::parse(location).unwrap();
+        assert_eq!(forwarded.path(), "/social-accounts/callback");
+        forwarded.query_pairs().into_owned().collect()
+    }
+
+    /// The web app completing a connection with what the platform sent back.
+    pub async fn complete_connection(
+        &self,
+        member: &Member,
+        forwarded: &HashMap<String, String>,
+    ) -> TestResponse {
+        self.call_as(
+            Some(&member.access_token),
+            Method::POST,
+            "/api/social-accounts/callback",
+            Some(serde_json::to_value(forwarded).unwrap()),
+        )
+        .await
+    }
+
+    /// Starts a connection of `platform`, consents at the sandbox, and completes it as the web
+    /// app does: returns the completion's answer.
+    pub async fn connect_flow(&self, member: &Member, platform: &str) -> TestResponse {
         let started = self
             .call_as(
                 Some(&member.access_token),
@@ -497,26 +537,10 @@ impl TestApp {
             )
             .await;
         assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-        let authorize = started.body["authorization_url"].as_str().unwrap();
-        let browser = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let consent = browser.get(authorize).send().await.unwrap();
-        let back = consent.headers()["location"].to_str().unwrap().to_owned();
-        let path = back
-            .strip_prefix("https://api.example.test")
-            .expect("the platform redirects to our callback")
-            .to_owned();
-        let callback = self
-            .send(Request::get(path).body(Body::empty()).unwrap())
+        let forwarded = self
+            .consent(started.body["authorization_url"].as_str().unwrap())
             .await;
-        let location = callback
-            .headers
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (callback.status, location)
+        self.complete_connection(member, &forwarded).await
     }
 
     /// Connects an account of `platform` and returns the social account id.
@@ -549,14 +573,11 @@ impl TestApp {
     }
 
     pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
-        let (_, location) = self.connect_flow(member, platform).await;
-        location
-            .split("connected=")
-            .nth(1)
-            .unwrap_or_else(|| panic!("not connected: {location}"))
-            .split(',')
-            .next()
-            .unwrap()
+        let connected = self.connect_flow(member, platform).await;
+        assert_eq!(connected.status, StatusCode::OK, "{}", connected.body);
+        connected.body["accounts"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not connected: {}", connected.body))
             .to_owned()
     }
 }

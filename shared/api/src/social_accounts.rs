@@ -5,7 +5,7 @@
 use auth::OpaqueToken;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json as JsonResponse, Router};
 use chrono::{Duration, Utc};
@@ -39,10 +39,17 @@ pub fn routes() -> Routes {
             post(connect),
         )
         .route(
-            op(Method::GET, "/api/social-accounts/callback", "Where the platform sends the browser back after consent; redirects to the app")
+            op(Method::GET, "/api/social-accounts/callback", "Where the platform sends the browser back after consent: forwards the answer to the web app, which completes it")
                 .public()
-                .returns_nothing(302),
+                .returns_nothing(303),
             get(callback),
+        )
+        .route(
+            op(Method::POST, "/api/social-accounts/callback", "Complete a connection as the user who started it: exchange the code, store the accounts (or offer Pages to pick)")
+                .body::<CallbackCompletion>()
+                .returns::<ConnectAnswer>(200)
+                .errors(&[400, 402, 403, 409]),
+            post(complete),
         )
         .route(
             op(Method::PUT, "/api/social-accounts/{id}", "Display name, default hashtags, posting time slots, active flag")
@@ -162,6 +169,21 @@ enum ConnectAnswer {
     Connected {
         accounts: Vec<AccountView>,
     },
+    /// Meta: the login manages several Pages; connect some with `POST /connect` and this
+    /// `selection` before `expires_at`.
+    Select {
+        selection: String,
+        platform: Platform,
+        candidates: Vec<Candidate>,
+        expires_at: chrono::DateTime<Utc>,
+    },
+}
+
+/// An account the consent offers.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Candidate {
+    account_id: String,
+    name: String,
 }
 
 async fn connect(
@@ -255,6 +277,7 @@ async fn start_connect(
     .into_response())
 }
 
+/// What the platform appends to the redirect back to us.
 #[derive(Deserialize, schemars::JsonSchema)]
 struct CallbackQuery {
     code: Option<String>,
@@ -263,79 +286,100 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-fn back_to_app(state: &AppState, query: &str) -> Response {
-    Redirect::to(&format!(
-        "{}/social-accounts?{query}",
-        state.config.app_base_url
-    ))
-    .into_response()
+/// The platform's answer, passed on by the web app of the user who started the connection.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CallbackCompletion {
+    state: String,
+    code: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
 }
 
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// The browser comes back here from the platform. Errors go back to the app as a query string:
-/// the user is looking at a browser tab, not at an API client.
+/// The browser comes back here from the platform. Nothing is exchanged here: whoever opens this
+/// link only forwards it to the web app, whose signed-in user must be the one who started the
+/// connection. So a consent link sent to someone else connects nothing to the sender.
 async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Response {
-    match complete_callback(&state, query).await {
-        Ok(query) => back_to_app(&state, &query),
-        Err(error) => back_to_app(
-            &state,
-            &format!(
-                "error={}&message={}",
-                encode(
-                    &serde_json::to_value(error.code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                ),
-                encode(&error.message)
+    let forwarded: Vec<String> = [
+        ("code", query.code),
+        ("state", query.state),
+        ("error", query.error),
+        ("error_description", query.error_description),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some(format!("{name}={}", encode(&value?))))
+    .collect();
+    (
+        StatusCode::SEE_OTHER,
+        [(
+            axum::http::header::LOCATION,
+            format!(
+                "{}/social-accounts/callback?{}",
+                state.config.app_base_url,
+                forwarded.join("&")
             ),
-        ),
-    }
+        )],
+    )
+        .into_response()
 }
 
-async fn complete_callback(state: &AppState, query: CallbackQuery) -> Result<String, ApiError> {
+async fn complete(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(body): Json<CallbackCompletion>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
     let invalid = || {
         ApiError::new(
             ErrorCode::InvalidToken,
             "the connection attempt is unknown or expired; start again",
         )
     };
-    let presented = query
-        .state
-        .as_deref()
-        .and_then(OpaqueToken::presented)
-        .ok_or_else(invalid)?;
-    // Single use: a replayed callback finds nothing.
+    let presented = OpaqueToken::presented(&body.state).ok_or_else(invalid)?;
+    // Single use: a replayed completion finds nothing.
     let pending = state
         .kv
         .take(&ItemKey::oauth_state(&presented.hash()))
         .await?
         .ok_or_else(invalid)?;
-    if let Some(error) = query.error {
+    let field = |name: &str| pending.string(name).map(str::to_owned).ok_or_else(invalid);
+    let organization_id: Uuid = field("organization_id")?.parse().map_err(|_| invalid())?;
+    let user_id: Uuid = field("user_id")?.parse().map_err(|_| invalid())?;
+    if (user_id, organization_id) != (current.user_id, current.organization_id) {
+        tracing::warn!(started_by = %user_id, completed_by = %current.user_id, "a connection was completed by someone other than who started it; refused");
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this connection was started by someone else; start your own from the app",
+        ));
+    }
+    if let Some(error) = body.error {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             format!(
                 "the platform refused: {}",
-                query.error_description.unwrap_or(error)
+                body.error_description.unwrap_or(error)
             ),
         ));
     }
-    let code = query.code.ok_or_else(invalid)?;
-    let field = |name: &str| pending.string(name).map(str::to_owned).ok_or_else(invalid);
+    let code = body.code.ok_or_else(|| {
+        ApiError::validation(vec![FieldIssue::new(
+            "code",
+            "is required (pass on what the platform sent)",
+        )])
+    })?;
     let platform: Platform = field("platform")?.parse().map_err(|_| invalid())?;
-    let organization_id: Uuid = field("organization_id")?.parse().map_err(|_| invalid())?;
-    let user_id: Uuid = field("user_id")?.parse().map_err(|_| invalid())?;
-    let app = app_of(state, platform)?;
+    let app = app_of(&state, platform)?;
     let tokens = state
         .platforms
         .exchange_code(
             platform,
             &app,
             &code,
-            &redirect_uri(state),
+            &redirect_uri(&state),
             &field("verifier")?,
         )
         .await
@@ -366,38 +410,35 @@ async fn complete_callback(state: &AppState, query: CallbackQuery) -> Result<Str
             .with_string("user_id", user_id.to_string())
             .with_string("platform", platform.as_str())
             .with_string("sealed", sealed);
+        let expires_at = Utc::now() + STATE_TTL;
         state
             .kv
             .put(
                 &ItemKey::oauth_state(&format!("select#{}", selection.hash())),
                 item,
-                Some(Utc::now() + STATE_TTL),
+                Some(expires_at),
             )
             .await?;
-        let names: Vec<String> = candidates
-            .iter()
-            .map(|c| format!("{}:{}", c.account_id, c.name))
-            .collect();
-        return Ok(format!(
-            "select={}&platform={platform}&accounts={}",
-            selection.expose(),
-            encode(&names.join(","))
-        ));
+        return Ok(JsonResponse(ConnectAnswer::Select {
+            selection: selection.expose().to_owned(),
+            platform,
+            candidates: candidates
+                .iter()
+                .map(|c| Candidate {
+                    account_id: c.account_id.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+            expires_at,
+        })
+        .into_response());
     }
-    let actor = Actor {
-        organization_id: Some(organization_id),
-        user_id: Some(user_id),
-        ..Actor::default()
-    };
-    let connected = store_accounts(state, &actor, platform, &candidates, &tokens).await?;
-    Ok(format!(
-        "connected={}",
-        connected
-            .iter()
-            .map(|a| a.account.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    ))
+    let connected =
+        store_accounts(&state, &current.actor(), platform, &candidates, &tokens).await?;
+    Ok(JsonResponse(ConnectAnswer::Connected {
+        accounts: connected,
+    })
+    .into_response())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -459,7 +500,10 @@ async fn finish_selection(
         )))
         .await?
         .ok_or_else(invalid)?;
-    if pending.string("organization_id") != Some(current.organization_id.to_string().as_str()) {
+    // Only the user who gave consent picks what it connects.
+    if pending.string("organization_id") != Some(current.organization_id.to_string().as_str())
+        || pending.string("user_id") != Some(current.user_id.to_string().as_str())
+    {
         return Err(invalid());
     }
     let platform: Platform = pending
