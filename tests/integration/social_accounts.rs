@@ -21,7 +21,12 @@ async fn every_platform_connects_through_oauth_with_encrypted_tokens() {
 
     for platform in ["x", "linkedin", "tiktok", "facebook", "instagram"] {
         let connected = app.connect_flow(&admin, platform).await;
-        assert_eq!(connected.status, StatusCode::OK, "{platform}: {}", connected.body);
+        assert_eq!(
+            connected.status,
+            StatusCode::OK,
+            "{platform}: {}",
+            connected.body
+        );
         assert_eq!(connected.body["accounts"][0]["platform"], platform);
     }
     let list = app
@@ -113,7 +118,12 @@ async fn a_consent_link_sent_to_someone_else_connects_nothing_to_the_sender() {
         .await;
     let completed = app.complete_connection(&victim, &forwarded).await;
     // Then it is refused, and neither organization gained the victim's account
-    assert_eq!(completed.status, StatusCode::FORBIDDEN, "{}", completed.body);
+    assert_eq!(
+        completed.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        completed.body
+    );
     for member in [&attacker, &victim] {
         let list = app
             .call_as(auth(member), Method::GET, "/api/social-accounts", None)
@@ -433,7 +443,12 @@ async fn an_agency_picks_which_facebook_pages_to_connect() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["account_id"].as_str().unwrap(), c["name"].as_str().unwrap()))
+        .map(|c| {
+            (
+                c["account_id"].as_str().unwrap(),
+                c["name"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(
         candidates.contains(&("page-agency-7-b", "Second Page of agency-7")),

@@ -126,9 +126,39 @@ pub struct TestEnv {
     pub queues: local_stack::ProvisionedQueues,
 }
 
+/// Sends the whole run's logs (JSON lines, our crates at debug) to `$TEST_LOG_FILE`, which
+/// `cargo xtask test` scans afterwards for any secret or token the tests used.
+pub fn capture_logs() {
+    static CAPTURE: std::sync::Once = std::sync::Once::new();
+    CAPTURE.call_once(|| {
+        let Some(path) = std::env::var_os("TEST_LOG_FILE") else {
+            return;
+        };
+        let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        else {
+            return;
+        };
+        let filter = tracing_subscriber::EnvFilter::new(
+            "info,api=debug,platforms=debug,runtime=debug,store=debug,kv=debug,cloud=debug,dev_server=debug",
+        );
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    });
+}
+
 impl TestEnv {
     /// Provisions a database, table, bucket and secret of this test's own.
     pub async fn new() -> TestEnv {
+        capture_logs();
         let database = fresh_database().await;
         let (sandbox_url, _sandbox) = platform_sandbox::spawn(0)
             .await

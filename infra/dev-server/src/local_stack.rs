@@ -53,6 +53,18 @@ impl Default for LocalResources {
     }
 }
 
+/// Local app secrets carry a prefix the test run's log scan looks for: none may ever be logged.
+pub const LOCAL_CLIENT_SECRET_PREFIX: &str = "sbxsecret-";
+
+fn local_client_secret() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "{LOCAL_CLIENT_SECRET_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
 /// The database pool size template.yaml gives every function: tests and benchmarks run with it,
 /// never with a roomier one.
 pub fn deployed_db_max_connections() -> usize {
@@ -208,11 +220,11 @@ pub fn generate_app_secret() -> String {
         "jwt_signing_key": random(64),
         "token_encryption_key": random(32),
         "platforms": {
-            "x": { "client_id": "sandbox-x", "client_secret": random(24) },
-            "facebook": { "client_id": "sandbox-meta", "client_secret": random(24) },
-            "instagram": { "client_id": "sandbox-meta", "client_secret": random(24) },
-            "linkedin": { "client_id": "sandbox-linkedin", "client_secret": random(24) },
-            "tiktok": { "client_id": "sandbox-tiktok", "client_secret": random(24) },
+            "x": { "client_id": "sandbox-x", "client_secret": local_client_secret() },
+            "facebook": { "client_id": "sandbox-meta", "client_secret": local_client_secret() },
+            "instagram": { "client_id": "sandbox-meta", "client_secret": local_client_secret() },
+            "linkedin": { "client_id": "sandbox-linkedin", "client_secret": local_client_secret() },
+            "tiktok": { "client_id": "sandbox-tiktok", "client_secret": local_client_secret() },
         },
     })
     .to_string()

@@ -38,7 +38,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/x/2/media/upload/{id}/append", post(x::append))
         .route("/x/2/media/upload/{id}/finalize", post(x::finalize))
         // Meta
-        .route("/meta/v25.0/oauth/access_token", get(oauth::meta_token))
+        .route("/meta/v25.0/oauth/access_token", post(oauth::meta_token))
         .route("/meta/v25.0/me", get(meta::me))
         .route("/meta/v25.0/me/accounts", get(meta::accounts))
         .route(

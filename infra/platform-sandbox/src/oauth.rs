@@ -220,15 +220,17 @@ async fn endpoint_fault(sandbox: &Sandbox, platform: Platform) -> Option<Respons
     crate::errors::fault_response(platform, &kind).await
 }
 
-/// `GET /meta/v25.0/oauth/access_token`: Meta takes its parameters in the query.
+/// `POST /meta/v25.0/oauth/access_token`, form-encoded: the Graph API takes the documented
+/// query parameters as a POST body too, which keeps the app secret out of URLs. The sandbox
+/// accepts only the body, so a client that put secrets in the URL would fail here.
 pub async fn meta_token(
     State(sandbox): State<Sandbox>,
-    Query(query): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Some(response) = endpoint_fault(&sandbox, Platform::Facebook).await {
         return response;
     }
-    exchange(&sandbox, Platform::Facebook, &query)
+    exchange(&sandbox, Platform::Facebook, &form)
 }
 
 /// `POST /{platform}/revoke`.

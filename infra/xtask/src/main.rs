@@ -13,7 +13,7 @@ mod postgres;
 mod process;
 mod stack;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use stack::Stack;
@@ -127,7 +127,7 @@ fn test(extra: &[&str]) -> Result<(), String> {
     let tests = run_tests(&paths, &stack, extra)?;
     drop(stack);
 
-    match (lint.success(), tests.success()) {
+    match (lint.success(), tests) {
         (true, true) => Ok(()),
         (false, true) => Err("cfn-lint found problems in template.yaml".to_owned()),
         (true, false) => Err("tests failed".to_owned()),
@@ -136,17 +136,17 @@ fn test(extra: &[&str]) -> Result<(), String> {
 }
 
 /// Runs the suite, streaming its output, and closes with one summary line over all test binaries.
-fn run_tests(
-    paths: &Paths,
-    stack: &Stack,
-    extra: &[&str],
-) -> Result<std::process::ExitStatus, String> {
+fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, String> {
     use std::io::{BufRead, BufReader};
+    let log_file = test_log_file(paths);
+    let _ = std::fs::create_dir_all(log_file.parent().expect("a directory"));
+    let _ = std::fs::remove_file(&log_file);
     let mut child = Command::new(cargo())
         .current_dir(&paths.root)
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra.iter().skip_while(|a| **a == "--"))
         .envs(stack.env())
+        .env("TEST_LOG_FILE", &log_file)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
@@ -176,8 +176,60 @@ fn run_tests(
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
+    // The run's own logs must hold no secret or token it used: one more test, over all of them.
+    match scan_test_logs(&log_file) {
+        Ok(lines) => {
+            println!("log scan: {lines} log lines of the run, no secret or token in them");
+            passed += 1;
+        }
+        Err(leaks) => {
+            println!("log scan FAILED: secrets or tokens were logged:\n{leaks}");
+            failed += 1;
+        }
+    }
     println!("summary: {passed} passed, {failed} failed, {ignored} skipped");
-    Ok(status)
+    Ok(status.success() && failed == 0)
+}
+
+fn test_log_file(paths: &Paths) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| paths.root.join("target"))
+        .join("test-logs/run.jsonl")
+}
+
+/// What no log line may contain: tokens the platform sandbox issues (access `sbx-`, refresh
+/// `sbr-`), the local apps' client secrets, our JWTs, the tests' password, and credentials in a
+/// query string.
+const NEVER_LOGGED: &[&str] = &[
+    "sbx-",
+    "sbr-",
+    "sbxsecret-",
+    "eyJ",
+    "correct horse battery staple",
+    "client_secret=",
+    "fb_exchange_token=",
+    "refresh_token=",
+    "code_verifier=",
+];
+
+/// Ok(number of lines), or the offending lines (at most 20, shortened).
+fn scan_test_logs(file: &Path) -> Result<usize, String> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let mut leaks = Vec::new();
+    for line in text.lines() {
+        if let Some(marker) = NEVER_LOGGED.iter().find(|m| line.contains(*m)) {
+            let shown: String = line.chars().take(300).collect();
+            leaks.push(format!("  [{marker}] {shown}"));
+        }
+    }
+    if leaks.is_empty() {
+        Ok(text.lines().count())
+    } else {
+        let count = leaks.len();
+        leaks.truncate(20);
+        Err(format!("{}\n  ({count} lines)", leaks.join("\n")))
+    }
 }
 
 /// Benchmarks print numbers; they never assert timings. They run against the local stack.
@@ -202,4 +254,24 @@ fn bench(names: &[&str]) -> Result<(), String> {
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_scan_finds_a_token_in_any_line() {
+        let file = std::env::temp_dir().join(format!("xtask-scan-{}.jsonl", std::process::id()));
+        std::fs::write(
+            &file,
+            "{\"msg\":\"ok\"}\n{\"msg\":\"sync\",\"token\":\"sbx-x-1234\"}\n",
+        )
+        .unwrap();
+        let found = scan_test_logs(&file).unwrap_err();
+        assert!(found.contains("[sbx-]"), "{found}");
+        std::fs::write(&file, "{\"msg\":\"ok\"}\n").unwrap();
+        assert_eq!(scan_test_logs(&file), Ok(1));
+        let _ = std::fs::remove_file(&file);
+    }
 }

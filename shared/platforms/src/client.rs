@@ -255,12 +255,15 @@ impl PlatformClient {
                 .post(url)
                 .basic_auth(&app.client_id, Some(&app.client_secret))
                 .form(&fields),
+            // Meta documents GET, and the Graph API takes the same parameters as a POST form:
+            // secrets and tokens then travel in the body, never in a URL that proxies, access
+            // logs or error messages could record.
             Platform::Facebook | Platform::Instagram => {
                 fields.extend([
                     ("client_id", app.client_id.as_str()),
                     ("client_secret", app.client_secret.as_str()),
                 ]);
-                self.http.get(url).query(&fields)
+                self.http.post(url).form(&fields)
             }
             Platform::TikTok => {
                 fields.extend([
