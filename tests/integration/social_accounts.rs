@@ -594,3 +594,51 @@ async fn a_platform_without_app_credentials_is_reported_as_not_configured() {
             .contains("tiktok is not configured")
     );
 }
+
+#[tokio::test]
+async fn a_renewed_facebook_page_connection_still_publishes_as_the_page() {
+    // Given a connected Facebook Page
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("PageTokens").await;
+    let page = app.connect_account(&admin, "facebook").await;
+    let account = store::social_accounts::get(
+        &**app.state.db.client().await.unwrap(),
+        admin.organization_id.parse().unwrap(),
+        page.parse().unwrap(),
+        false,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(account.token_expires_at, None, "Page tokens do not expire");
+    // When its tokens are renewed (as after a 401, or by maintenance)
+    let mut client = app.state.db.client().await.unwrap();
+    let renewed = api::social_accounts::fresh_access_token(&app.state, &mut client, &account, true)
+        .await
+        .unwrap();
+    // Then the access token is still the Page's, and the Page can publish with it
+    assert!(renewed.starts_with("sbx-facebook-page-"), "a Page token");
+    let created = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/posts",
+            Some(json!({ "content": "From the Page", "targets": [{ "social_account_id": page }] })),
+        )
+        .await;
+    let id = created.body["id"].as_str().unwrap();
+    let queued = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/posts/{id}/publish"),
+            None,
+        )
+        .await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    api::publishing::drain_lanes(&app.state).await.unwrap();
+    let post = app
+        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+        .await;
+    assert_eq!(post.body["status"], "published", "{}", post.body);
+}

@@ -10,6 +10,8 @@ use crate::state::{FaultKind, Sandbox};
 pub struct Admitted {
     pub user: String,
     pub lost_after: Option<u64>,
+    /// For a Facebook Page token: the Page it acts for.
+    pub page: Option<String>,
 }
 
 impl Admitted {
@@ -51,21 +53,25 @@ pub async fn admit(
     let user = sandbox
         .user_of(token_platform, token)
         .ok_or_else(|| expired_token(platform))?;
+    let page = sandbox.page_of_token(token).flatten();
     match sandbox.take_fault(platform, Some(&user), path) {
         Some(FaultKind::LostResponse { millis }) => Ok(Admitted {
             user,
             lost_after: Some(millis),
+            page,
         }),
         Some(kind) => match fault_response(platform, &kind).await {
             Some(response) => Err(response),
             None => Ok(Admitted {
                 user,
                 lost_after: None,
+                page,
             }),
         },
         None => Ok(Admitted {
             user,
             lost_after: None,
+            page,
         }),
     }
 }

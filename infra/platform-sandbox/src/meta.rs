@@ -75,8 +75,15 @@ pub async fn accounts(
         Ok(a) => a,
         Err(response) => return response,
     };
-    let (page_token, _) = sandbox.issue_tokens(Platform::Facebook, &a.user);
+    if a.page.is_some() {
+        return bad_request(
+            Platform::Facebook,
+            "190",
+            "(#190) A Page access token cannot list the user's Pages",
+        );
+    }
     let page = |id: String, name: String| {
+        let page_token = sandbox.issue_page_token(&a.user, &id);
         json!({
             "id": id, "name": name, "access_token": page_token, "category": "Brand", "followers_count": 3400,
             "instagram_business_account": { "id": instagram_of(&a.user), "username": format!("{}_ig", a.user.replace('-', "_")) },
@@ -156,6 +163,14 @@ pub async fn page_post(
             Platform::Facebook,
             "200",
             "(#200) Requires pages_manage_posts on this Page",
+        );
+    }
+    // Publishing as a Page needs that Page's token; a user token is refused, as Meta does.
+    if a.page.as_deref() != Some(page.as_str()) {
+        return bad_request(
+            Platform::Facebook,
+            "190",
+            "(#190) This endpoint requires a Page access token for this Page",
         );
     }
     let (kind, text, media) = match edge.as_str() {
@@ -366,7 +381,15 @@ pub async fn object(
         };
         return Json(json!({ "id": id, "status_code": status })).into_response();
     }
-    Json(json!({ "id": id, "name": format!("Sandbox {id}"), "followers_count": 3400, "fan_count": 3400, "username": id })).into_response()
+    let mut object = json!({ "id": id, "name": format!("Sandbox {id}"), "followers_count": 3400, "fan_count": 3400, "username": id });
+    // `GET /{page-id}?fields=access_token` with the user's token: the Page's token.
+    let wants_token = params
+        .get("fields")
+        .is_some_and(|f| f.split(',').any(|f| f.trim() == "access_token"));
+    if wants_token && a.page.is_none() && id.starts_with(&page_of(&a.user)) {
+        object["access_token"] = json!(sandbox.issue_page_token(&a.user, &id));
+    }
+    Json(object).into_response()
 }
 
 pub async fn insights(

@@ -125,6 +125,15 @@ fn exchange(sandbox: &Sandbox, platform: Platform, form: &HashMap<String, String
         }
         "fb_exchange_token" => {
             let token = form.get("fb_exchange_token").map(String::as_str);
+            // Only user tokens are exchanged; a Page token is not a login.
+            if sandbox.page_of_token(token).flatten().is_some() {
+                return platform_error(
+                    platform,
+                    StatusCode::BAD_REQUEST,
+                    "190",
+                    "a Page access token cannot be exchanged",
+                );
+            }
             match sandbox.user_of(platform, token) {
                 Some(user) => user,
                 None => {

@@ -57,6 +57,8 @@ pub struct Grant {
     pub platform: Platform,
     pub user: String,
     pub expires_at: u64,
+    /// A Facebook Page token: the Page it acts for. User tokens have none.
+    pub page: Option<String>,
 }
 
 /// A post as the platform stored it: the sandbox's record of what was published, so tests can
@@ -161,6 +163,7 @@ impl Sandbox {
                 platform,
                 user: user.to_owned(),
                 expires_at: now_unix() + ACCESS_TTL_SECS,
+                page: None,
             },
         );
         state
@@ -175,6 +178,29 @@ impl Sandbox {
         let state = self.lock();
         let grant = state.access.get(token)?;
         (grant.platform == platform && grant.expires_at > now_unix()).then(|| grant.user.clone())
+    }
+
+    /// A Page token, as Meta issues one from a long-lived user token: it acts for that Page
+    /// only, has no refresh token and does not expire.
+    pub fn issue_page_token(&self, user: &str, page: &str) -> String {
+        let token = format!("sbx-facebook-page-{}", uuid::Uuid::new_v4().simple());
+        self.lock().access.insert(
+            token.clone(),
+            Grant {
+                platform: Platform::Facebook,
+                user: user.to_owned(),
+                expires_at: now_unix() + 10 * 365 * 24 * 3600,
+                page: Some(page.to_owned()),
+            },
+        );
+        token
+    }
+
+    /// The Page a live token acts for (`Some(None)` for a user token).
+    pub fn page_of_token(&self, token: Option<&str>) -> Option<Option<String>> {
+        let state = self.lock();
+        let grant = state.access.get(token?)?;
+        (grant.expires_at > now_unix()).then(|| grant.page.clone())
     }
 
     /// Takes the first matching fault, counting it down.

@@ -605,12 +605,19 @@ async fn store_accounts(
             .refresh_token
             .as_deref()
             .map(|r| state.token_cipher.encrypt(r, &bound));
+        // A Facebook Page acts with its own token, which does not expire (see
+        // `PlatformClient::refresh_account`); the user token's expiry is not the Page's.
+        let expires_at = if platform == Platform::Facebook && account.access_token.is_some() {
+            None
+        } else {
+            tokens.expires_at
+        };
         let updated = social_accounts::set_tokens(
             &tx,
             row.id,
             &sealed_access,
             sealed_refresh.as_deref(),
-            tokens.expires_at,
+            expires_at,
         )
         .await?;
         audit::record(&tx, actor, AuditEntry {
@@ -724,7 +731,7 @@ pub async fn fresh_access_token(
     let app = app_of(state, account.platform)?;
     let refreshed = state
         .platforms
-        .refresh(account.platform, &app, &refresh_plain)
+        .refresh_account(account.platform, &app, &refresh_plain, &account.account_id)
         .await;
     match refreshed {
         Ok(tokens) => {

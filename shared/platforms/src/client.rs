@@ -335,6 +335,49 @@ impl PlatformClient {
         Ok(tokens)
     }
 
+    /// Renews the tokens of one connected account. A Facebook Page acts with a Page token,
+    /// which Meta derives from a user token and never refreshes by itself: the stored user
+    /// token is exchanged for a fresh long-lived one, which then fetches the Page's token again
+    /// (`GET /{page-id}?fields=access_token`). The Page token stays the access token, the user
+    /// token what renews it, and no expiry is recorded (Page tokens from long-lived user
+    /// tokens do not expire).
+    pub async fn refresh_account(
+        &self,
+        platform: Platform,
+        app: &AppCredentials,
+        refresh_token: &str,
+        account_id: &str,
+    ) -> Result<TokenSet, Failure> {
+        let renewed = self.refresh(platform, app, refresh_token).await?;
+        if platform != Platform::Facebook {
+            return Ok(renewed);
+        }
+        let api = &self.endpoints.meta.api;
+        let page = self
+            .send(
+                platform,
+                false,
+                self.http
+                    .get(format!("{api}/{account_id}"))
+                    .query(&[("fields", "access_token")])
+                    .bearer_auth(&renewed.access_token),
+            )
+            .await?;
+        let page_token = page
+            .body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Failure::AuthExpired {
+                reason: "the login no longer manages this Page".into(),
+            })?;
+        Ok(TokenSet {
+            access_token: page_token.to_owned(),
+            refresh_token: Some(renewed.access_token),
+            expires_at: None,
+            subject: renewed.subject,
+        })
+    }
+
     /// Revokes a token at the platform where the platform supports it.
     pub async fn revoke(
         &self,
