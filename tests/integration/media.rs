@@ -644,3 +644,100 @@ async fn editing_and_optimizing_one_asset_at_once_never_deadlock() {
         assert_eq!(optimized.status, StatusCode::OK, "{}", optimized.body);
     }
 }
+
+#[tokio::test]
+async fn a_sole_members_erasure_deletes_the_organizations_media_files() {
+    // Given the only member of an organization, with an image in its library
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Alone").await;
+    let uploaded = upload(&app, &admin, "mine.jpg", "image/jpeg", jpeg(640, 480)).await;
+    let url = uploaded.body["url"].as_str().unwrap().to_owned();
+    assert!(integration_tests::try_http_get(&url).await.is_some());
+    // When they erase their account (and with it the organization)
+    let erased = app
+        .call_as(
+            auth(&admin),
+            Method::DELETE,
+            "/api/users/profile",
+            Some(json!({ "password": integration_tests::PASSWORD })),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::NO_CONTENT, "{}", erased.body);
+    // Then the file is gone from storage too
+    assert!(integration_tests::try_http_get(&url).await.is_none());
+}
+
+#[tokio::test]
+async fn an_upload_url_cannot_replace_a_confirmed_file() {
+    // Given a confirmed image, and the upload URL it came through (valid for a while longer)
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Swap").await;
+    let original = jpeg(640, 480);
+    let ticket = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/media/upload",
+            Some(json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size_bytes": original.len() })),
+        )
+        .await;
+    let id = ticket.body["id"].as_str().unwrap().to_owned();
+    let put_url = ticket.body["upload"]["url"].as_str().unwrap().to_owned();
+    let (status, _) = http_put(&put_url, Some("image/jpeg"), original.clone()).await;
+    assert_eq!(status, 200);
+    let confirmed = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            &format!("/api/media/{id}/confirm"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    // When the URL is used again with another file
+    let (again, _) = http_put(&put_url, Some("image/jpeg"), jpeg(64, 48)).await;
+    assert!(again == 200 || again == 403, "{again}");
+    // Then the library still serves the checked file
+    let library = app
+        .call_as(auth(&admin), Method::GET, "/api/media", None)
+        .await;
+    assert_eq!(library.body["items"][0]["id"], id.as_str());
+    let served = http_get(library.body["items"][0]["url"].as_str().unwrap()).await;
+    assert_eq!(served, original);
+}
+
+#[tokio::test]
+async fn uploads_never_confirmed_are_deleted_by_maintenance() {
+    // Given an upload that was authorised a day ago and never confirmed
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Abandoned").await;
+    let ticket = app
+        .call_as(
+            auth(&admin),
+            Method::POST,
+            "/api/media/upload",
+            Some(json!({ "file_name": "b.jpg", "content_type": "image/jpeg", "size_bytes": 1000 })),
+        )
+        .await;
+    let id = ticket.body["id"].as_str().unwrap().to_owned();
+    let db = connect(&app.env.database).await;
+    db.execute(
+        "UPDATE media_assets SET created_at = now() - interval '25 hours' WHERE id::text = $1",
+        &[&id],
+    )
+    .await
+    .unwrap();
+    // When maintenance runs
+    let report = api::maintenance::run(&app.state).await.unwrap();
+    // Then its row is gone, and its reservation with it
+    assert_eq!(report.abandoned_uploads_deleted, 1);
+    let left: i64 = db
+        .query_one(
+            "SELECT count(*) FROM media_assets WHERE id::text = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}

@@ -936,3 +936,44 @@ async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn erasing_one_member_keeps_the_organizations_accounts_posts_and_history() {
+    // Given a manager who connected an account and published through it
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Erasure").await;
+    let manager = app.add_member(&admin, "manager").await;
+    let x = app.connect_account(&manager, "x").await;
+    let post = draft(&app, &manager, "written by the manager", &[&x]).await;
+    let id = post["id"].as_str().unwrap();
+    app.call_as(
+        auth(&manager),
+        Method::POST,
+        &format!("/api/posts/{id}/publish"),
+        None,
+    )
+    .await;
+    api::publishing::drain_lanes(&app.state).await.unwrap();
+    // When the manager erases their account
+    let erased = app
+        .call_as(
+            auth(&manager),
+            Method::DELETE,
+            "/api/users/profile",
+            Some(json!({ "password": integration_tests::PASSWORD })),
+        )
+        .await;
+    assert_eq!(erased.status, StatusCode::NO_CONTENT, "{}", erased.body);
+    // Then the organization keeps the account, the post and its publishing history
+    let accounts = app
+        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
+        .await;
+    assert_eq!(accounts.body["accounts"][0]["id"], x.as_str());
+    let kept = app
+        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+        .await;
+    assert_eq!(kept.status, StatusCode::OK);
+    assert_eq!(kept.body["status"], "published");
+    assert_eq!(kept.body["author_id"], Value::Null, "authorship is erased");
+    assert!(kept.body["targets"][0]["permalink"].is_string());
+}

@@ -1,5 +1,6 @@
 //! Scheduled maintenance (EventBridge Scheduler, every 30 minutes): renews platform tokens
-//! that expire within a day, so publishing never waits on a refresh.
+//! that expire within a day, so publishing never waits on a refresh, and deletes uploads that
+//! were never confirmed.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -11,7 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
         let state = state.clone();
         async move {
-            api::social_accounts::refresh_expiring_tokens(&state, chrono::Duration::hours(24))
+            api::maintenance::run(&state)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }

@@ -57,12 +57,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(30 * 60));
         loop {
             every.tick().await;
-            if let Err(error) = api::social_accounts::refresh_expiring_tokens(
-                &maintenance,
-                chrono::Duration::hours(24),
-            )
-            .await
-            {
+            if let Err(error) = api::maintenance::run(&maintenance).await {
                 tracing::warn!(%error, "maintenance run failed");
             }
         }

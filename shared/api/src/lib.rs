@@ -8,6 +8,7 @@ pub mod extract;
 pub mod health;
 mod idempotency;
 pub mod identity;
+pub mod maintenance;
 pub mod media;
 pub mod openapi;
 pub mod posts;

@@ -169,11 +169,10 @@ async fn authorise_upload(
         return Err(quota_exceeded(quota));
     }
     let id = Uuid::now_v7();
-    let key = format!(
-        "media/{}/{id}/original.{}",
-        organization.id,
-        media_type.extension()
-    );
+    // Uploads land under `uploads/`; confirmation moves the file to its final key, which no
+    // upload URL reaches, so a URL still valid after confirmation cannot replace a checked
+    // file (nor grow it past the quota). Unconfirmed objects expire there (bucket lifecycle).
+    let key = upload_key(organization.id, id, media_type);
     media::create_pending(
         &tx,
         &NewAsset {
@@ -308,26 +307,39 @@ async fn view(state: &AppState, asset: MediaAsset) -> Result<AssetView, ApiError
 }
 
 /// Rejects an upload for good: the object and the reservation go.
-async fn reject(state: &AppState, asset: &MediaAsset, issue: String) -> ApiError {
-    if let Err(error) = cloud::delete_object(&state.aws.s3, bucket(state), &asset.s3_key).await {
-        tracing::error!(%error, "rejected upload's object not deleted");
-    }
-    match state.db.client().await {
-        Ok(client) => {
-            let pg: &tokio_postgres::Client = &client;
-            if let Err(error) = media::delete(pg, asset.id).await {
-                tracing::error!(%error, "rejected upload's row not deleted");
-            }
+fn upload_key(organization: Uuid, id: Uuid, media_type: MediaType) -> String {
+    format!("uploads/{organization}/{id}.{}", media_type.extension())
+}
+
+fn final_key(organization: Uuid, id: Uuid, media_type: MediaType) -> String {
+    format!(
+        "media/{organization}/{id}/original.{}",
+        media_type.extension()
+    )
+}
+
+/// Refuses a checked upload: its row goes in the confirming transaction, its objects after.
+async fn reject(
+    state: &AppState,
+    tx: tokio_postgres::Transaction<'_>,
+    asset: &MediaAsset,
+    keys: &[&str],
+    issue: String,
+) -> Result<ApiError, ApiError> {
+    media::delete(&tx, asset.id).await?;
+    tx.commit().await?;
+    for key in keys {
+        if let Err(error) = cloud::delete_object(&state.aws.s3, bucket(state), key).await {
+            tracing::error!(%error, "rejected upload's object not deleted");
         }
-        Err(error) => tracing::error!(%error, "rejected upload's row not deleted"),
     }
-    ApiError {
+    Ok(ApiError {
         details: vec![FieldIssue::new("file", issue)],
         ..ApiError::new(
             ErrorCode::UploadRejected,
             "the uploaded file was rejected and deleted",
         )
-    }
+    })
 }
 
 async fn confirm_upload(
@@ -337,18 +349,20 @@ async fn confirm_upload(
     Json(body): Json<ConfirmRequest>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::CreateContent)?;
-    let asset = {
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
-        media::get(pg, current.organization_id, id, false)
-            .await?
-            .ok_or_else(|| ApiError::not_found("upload"))?
-    };
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    // The row lock serialises confirmations of one upload.
+    let asset = media::get(&tx, current.organization_id, id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
     if asset.status == "ready" {
+        tx.commit().await?;
         return Ok(JsonResponse(view(&state, asset).await?).into_response());
     }
     let declared = MediaType::from_mime(&asset.mime_type).expect("stored types are known");
     let s3 = &state.aws.s3;
+    let uploaded = asset.s3_key.clone();
     if let Some(upload_id) = &asset.multipart_upload_id {
         if body.parts.is_empty() {
             return Err(ApiError::validation(vec![FieldIssue::new(
@@ -362,7 +376,7 @@ async fn confirm_upload(
             .map(|p| (p.part_number, p.etag.clone()))
             .collect();
         if let Err(error) =
-            cloud::complete_multipart(s3, bucket(&state), &asset.s3_key, upload_id, &parts).await
+            cloud::complete_multipart(s3, bucket(&state), &uploaded, upload_id, &parts).await
         {
             tracing::warn!(%error, "multipart completion refused");
             return Err(ApiError::new(
@@ -371,48 +385,53 @@ async fn confirm_upload(
             ));
         }
     }
-    let size = cloud::object_size(s3, bucket(&state), &asset.s3_key)
+    if cloud::object_size(s3, bucket(&state), &uploaded)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let Some(size) = size else {
+        .map_err(|e| ApiError::internal(&e))?
+        .is_none()
+    {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             "nothing has been uploaded yet: PUT the file to the upload URL first",
         ));
-    };
+    }
+    // Move the file out of the upload URL's reach first, then check what was moved: whatever
+    // is PUT to the upload URL afterwards is never read.
+    let key = final_key(asset.organization_id, asset.id, declared);
+    cloud::copy_object(s3, bucket(&state), &uploaded, &key)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    if let Err(error) = cloud::delete_object(s3, bucket(&state), &uploaded).await {
+        tracing::warn!(%error, "confirmed upload's staging object left for the lifecycle rule");
+    }
+    let size = cloud::object_size(s3, bucket(&state), &key)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .unwrap_or(0);
     if size != asset.bytes {
-        return Err(reject(
-            &state,
-            &asset,
-            format!("is {size} bytes, but {} were declared", asset.bytes),
-        )
-        .await);
+        let issue = format!("is {size} bytes, but {} were declared", asset.bytes);
+        return Err(reject(&state, tx, &asset, &[&key], issue).await?);
     }
     let limit = declared.is_video().then_some(VIDEO_PROBE_BYTES);
-    let bytes = cloud::read_object(s3, bucket(&state), &asset.s3_key, limit)
+    let bytes = cloud::read_object(s3, bucket(&state), &key, limit)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let actual = ::media::sniff(&bytes);
     if actual != Some(declared) {
         let found = actual.map_or("an unsupported type", MediaType::mime);
-        return Err(reject(
-            &state,
-            &asset,
-            format!("was declared {} but is {found}", declared.mime()),
-        )
-        .await);
+        let issue = format!("was declared {} but is {found}", declared.mime());
+        return Err(reject(&state, tx, &asset, &[&key], issue).await?);
     }
     let probed = match ::media::probe(declared, &bytes) {
         Ok(probed) => probed,
-        Err(error) => return Err(reject(&state, &asset, error.to_string()).await),
+        Err(error) => {
+            return Err(reject(&state, tx, &asset, &[&key], error.to_string()).await?);
+        }
     };
-
-    let mut client = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client;
-    let tx = pg.transaction().await?;
     let ready = media::mark_ready(
         &tx,
         asset.id,
+        &key,
         &Probed {
             bytes: size,
             width: probed.width.map(|w| w as i32),
@@ -431,6 +450,24 @@ async fn confirm_upload(
     .await?;
     tx.commit().await?;
     Ok(JsonResponse(view(&state, ready).await?).into_response())
+}
+
+/// Deletes uploads never confirmed within a day (their quota reservation lapsed): rows,
+/// staged objects and unfinished multipart uploads. Run by the maintenance schedule.
+pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, ApiError> {
+    let client = state.db.client().await?;
+    let pg: &tokio_postgres::Client = &client;
+    let abandoned = media::take_abandoned_uploads(pg, Duration::hours(24), 500).await?;
+    let s3 = &state.aws.s3;
+    for asset in &abandoned {
+        if let Some(upload_id) = &asset.multipart_upload_id {
+            let _ = cloud::abort_multipart(s3, bucket(state), &asset.s3_key, upload_id).await;
+        }
+        if let Err(error) = cloud::delete_object(s3, bucket(state), &asset.s3_key).await {
+            tracing::warn!(%error, "abandoned upload's object left for the lifecycle rule");
+        }
+    }
+    Ok(abandoned.len())
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

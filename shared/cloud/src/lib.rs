@@ -11,8 +11,9 @@ mod secrets;
 pub use clients::{AwsClients, load_sdk_config};
 pub use email::{EmailError, Mailer, OutgoingEmail};
 pub use objects::{
-    ObjectError, abort_multipart, complete_multipart, delete_object, object_size, presigned_get,
-    presigned_part, presigned_put, put_object, read_object, start_multipart,
+    ObjectError, abort_multipart, complete_multipart, copy_object, delete_object, delete_prefix,
+    object_size, presigned_get, presigned_part, presigned_put, put_object, read_object,
+    start_multipart,
 };
 pub use queues::{
     OutgoingMessage, PUBLISH_LANES, PublishLane, QUEUES, QueueError, QueueSpec, ReceivedMessage,

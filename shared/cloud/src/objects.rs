@@ -59,6 +59,56 @@ pub async fn delete_object(
     Ok(())
 }
 
+/// Copies an object within the bucket (server side; up to 5 GB).
+pub async fn copy_object(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), ObjectError> {
+    s3.copy_object()
+        .bucket(bucket)
+        .copy_source(format!("{bucket}/{from}"))
+        .key(to)
+        .send()
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    Ok(())
+}
+
+/// Deletes every object under `prefix` (a page of up to 1,000 at a time); returns how many.
+pub async fn delete_prefix(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<usize, ObjectError> {
+    let mut deleted = 0;
+    loop {
+        let page = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+        let keys: Vec<String> = page
+            .contents
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|o| o.key)
+            .collect();
+        if keys.is_empty() {
+            return Ok(deleted);
+        }
+        // One request per key keeps to the DeleteObject permission (a batch delete needs no
+        // more, but its checksum header is not supported everywhere locally).
+        for key in &keys {
+            delete_object(s3, bucket, key).await?;
+        }
+        deleted += keys.len();
+    }
+}
+
 fn storage_error(error: impl std::fmt::Debug) -> ObjectError {
     ObjectError(format!("{error:?}"))
 }

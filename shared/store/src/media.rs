@@ -165,22 +165,46 @@ pub struct Probed {
     pub duration_ms: Option<i64>,
 }
 
+/// A checked upload becomes part of the library, stored under `final_key`.
 pub async fn mark_ready(
     db: &impl GenericClient,
     id: Uuid,
+    final_key: &str,
     probed: &Probed,
 ) -> Result<MediaAsset, StoreError> {
     let row = db
         .query_one(
             &format!(
                 "UPDATE media_assets SET status = 'ready', confirmed_at = now(), bytes = $2, width = $3,
-                        height = $4, duration_ms = $5, multipart_upload_id = NULL
+                        height = $4, duration_ms = $5, multipart_upload_id = NULL, s3_key = $6
                  WHERE id = $1 RETURNING {COLUMNS}"
             ),
-            &[&id, &probed.bytes, &probed.width, &probed.height, &probed.duration_ms],
+            &[&id, &probed.bytes, &probed.width, &probed.height, &probed.duration_ms, &final_key],
         )
         .await?;
     Ok(from_row(&row))
+}
+
+/// Uploads never confirmed within `older_than`: their reservations lapsed, so their rows (and
+/// objects) go. Returned so the caller can delete the objects and abort multipart uploads.
+pub async fn take_abandoned_uploads(
+    db: &impl GenericClient,
+    older_than: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<MediaAsset>, StoreError> {
+    let rows = db
+        .query(
+            &format!(
+                "DELETE FROM media_assets WHERE id IN (
+                     SELECT id FROM media_assets
+                     WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1)
+                     ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                 RETURNING {COLUMNS}"
+            ),
+            &[&(older_than.num_seconds() as f64), &limit],
+        )
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
 }
 
 pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {

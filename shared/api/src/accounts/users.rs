@@ -257,6 +257,15 @@ async fn delete_account(
         .await?;
     }
     tx.commit().await?;
+    if sole_member {
+        // The organization went with its last member: so do its media files.
+        let prefix = format!("media/{}/", current.organization_id);
+        if let Err(error) =
+            cloud::delete_prefix(&state.aws.s3, &state.config.media_bucket, &prefix).await
+        {
+            tracing::error!(%error, "media of an erased organization not deleted");
+        }
+    }
     for key in export_keys {
         if let Err(error) =
             cloud::delete_object(&state.aws.s3, &state.config.media_bucket, &key).await
