@@ -127,3 +127,102 @@ fn every_declared_rate_limit_names_a_served_route() {
         );
     }
 }
+
+/// Operations the contract run must not call with our own session: they end it or erase the
+/// account the run signs in with.
+const SESSION_ENDING: &[&str] = &[
+    "post_api_auth_logout",
+    "delete_api_users_sessions__id_",
+    "delete_api_users_profile",
+];
+
+/// Schemathesis against the served document: examples, coverage, fuzzing and stateful phases,
+/// bounded in time, over every operation, failing on any 5xx, any undocumented status and any
+/// response that breaks its documented schema.
+#[tokio::test]
+async fn the_served_api_keeps_its_documented_contract_under_schemathesis() {
+    let schemathesis = integration_tests::env("SCHEMATHESIS_BIN");
+    // Given an organization with accounts and a post, and the API on a local port
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Contract").await;
+    app.grant_plan(&admin, "business").await;
+    let x = app.connect_account(&admin, "x").await;
+    app.call_as(
+        Some(&admin.access_token),
+        Method::POST,
+        "/api/posts",
+        Some(serde_json::json!({ "content": "contract", "targets": [{ "social_account_id": x }] })),
+    )
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let report_dir = std::env::temp_dir().join(format!("schemathesis-{port}"));
+    let _ = std::fs::remove_dir_all(&report_dir);
+    let report = report_dir.join("run.json");
+    // When Schemathesis exercises every operation
+    let mut command = std::process::Command::new(&schemathesis);
+    command
+        .arg("run")
+        .arg(format!("http://127.0.0.1:{port}/api/openapi.json"))
+        .args(["-H", &format!("Authorization: Bearer {}", admin.access_token)])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
+        ])
+        .args(["--max-examples", "60", "--max-time", "100", "--seed", "42"])
+        .args(["--workers", "1", "--request-timeout", "10", "--no-color"])
+        .args(["--report", "json", "--report-json-path"])
+        .arg(&report);
+    for operation in SESSION_ENDING {
+        command.args(["--exclude-operation-id", operation]);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("schemathesis runs (cargo xtask test installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let tail: String = stdout
+        .lines()
+        .rev()
+        .take(120)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Then nothing breaks the contract, over enough requests and every operation
+    assert!(output.status.success(), "{tail}");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a JSON report")).unwrap();
+    let generated = summary
+        .pointer("/test_cases/generated")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    assert!(generated >= 1500, "only {generated} requests: {summary}");
+    let count = |name: &str| {
+        summary
+            .pointer(&format!("/operations/{name}"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    assert_eq!(count("tested"), count("selected"), "{summary}");
+    assert_eq!(
+        count("total") - count("selected"),
+        SESSION_ENDING.len() as u64,
+        "every operation but the session-ending ones"
+    );
+    println!(
+        "schemathesis: {generated} requests over {} operations, no failure",
+        count("tested")
+    );
+}

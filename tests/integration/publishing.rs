@@ -785,7 +785,7 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
             Some(json!({
                 "content": "bell\u{7}",
                 "mentions": ["two words"],
-                "targets": [{ "social_account_id": linkedin, "text": "nul\u{0}" }],
+                "targets": [{ "social_account_id": linkedin, "text": "escape\u{1b}" }],
             })),
         )
         .await;

@@ -147,6 +147,7 @@ fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, Strin
         .args(extra.iter().skip_while(|a| **a == "--"))
         .envs(stack.env())
         .env("TEST_LOG_FILE", &log_file)
+        .env("SCHEMATHESIS_BIN", paths.venv.join("bin/st"))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;

@@ -74,11 +74,56 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("the request body is not valid JSON: {what}"),
         )
     })?;
+    // Postgres cannot store a NUL character in text: refuse it here, by field, for every body.
+    let mut nul = Vec::new();
+    fields_with_nul(&value, String::new(), &mut nul);
+    if !nul.is_empty() {
+        return Err(ApiError::validation(
+            nul.into_iter()
+                .map(|field| FieldIssue::new(field, NUL_ISSUE))
+                .collect(),
+        ));
+    }
     let first = match typed::<T>(&value) {
         Ok(typed) => return Ok(typed),
         Err(error) => error,
     };
     Err(ApiError::validation(every_issue::<T>(value, first)))
+}
+
+const NUL_ISSUE: &str = "must not contain NUL characters";
+
+fn fields_with_nul(value: &Value, path: String, found: &mut Vec<String>) {
+    let name = |path: &str| {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => found.push(name(&path)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                fields_with_nul(item, format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                if key.contains('\0') {
+                    found.push(name(&path));
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                fields_with_nul(item, child, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 type PathError = serde_path_to_error::Error<serde_json::Error>;
@@ -348,7 +393,12 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    let mut issues: Vec<FieldIssue> = Vec::new();
+    let mut issues: Vec<FieldIssue> = pairs
+        .iter()
+        .filter(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| FieldIssue::new(k.replace('\0', ""), NUL_ISSUE))
+        .collect();
+    pairs.retain(|(k, v)| !k.contains('\0') && !v.contains('\0'));
     for _ in 0..32 {
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&pairs)
@@ -494,6 +544,17 @@ mod tests {
         assert_eq!(from.issue, "is required");
         let ok = parse_query::<Window>("from=2030-01-01T00:00:00Z&limit=5").unwrap();
         assert_eq!(ok.limit, Some(5));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_by_field_in_bodies_and_queries() {
+        let error = error_of("{\"email\":\"a\\u0000b\",\"profile\":{\"age\":3}}");
+        assert_eq!(
+            error.details,
+            vec![FieldIssue::new("email", "must not contain NUL characters")]
+        );
+        let query = parse_query::<Window>("from=2030-01-01T00:00:00Z&search=%00").unwrap_err();
+        assert_eq!(query.details[0].field, "search");
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub fn routes() -> Routes {
         )
         .route(
             op(Method::GET, "/api/media", "The library: filter by type, tag or text; newest first, cursor-paginated")
+                .query::<LibraryQuery>()
                 .returns::<AssetPage>(200),
             get(list_assets),
         )

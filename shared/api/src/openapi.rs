@@ -29,6 +29,9 @@ pub struct Operation {
     summary: &'static str,
     public: bool,
     request: Option<SchemaOf>,
+    /// Also accepts the body as `text/csv` (bulk scheduling).
+    csv_body: bool,
+    query: Option<SchemaOf>,
     success: (u16, Option<SchemaOf>),
     /// Another success status answered without a body.
     empty_success: Option<u16>,
@@ -44,6 +47,8 @@ pub fn op(method: Method, path: &'static str, summary: &'static str) -> Operatio
         summary,
         public: false,
         request: None,
+        csv_body: false,
+        query: None,
         success: (200, None),
         empty_success: None,
         errors: Vec::new(),
@@ -61,6 +66,19 @@ impl Operation {
     /// Takes a JSON body of this type.
     pub fn body<T: JsonSchema>(mut self) -> Self {
         self.request = Some(schema_of::<T>);
+        self
+    }
+
+    /// Also takes its body as CSV (`text/csv`), one row per item.
+    pub fn csv_body(mut self) -> Self {
+        self.csv_body = true;
+        self
+    }
+
+    /// Takes query parameters: the fields of this type (a bad one is a 422).
+    pub fn query<T: JsonSchema>(mut self) -> Self {
+        self.query = Some(schema_of::<T>);
+        self.errors.push(422);
         self
     }
 
@@ -174,6 +192,46 @@ fn path_parameters(path: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The fields of a query type, as query parameters.
+fn query_parameters(generator: &mut SchemaGenerator, schema_of: SchemaOf) -> Vec<Value> {
+    let reference = schema_of(generator);
+    let name = reference
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_owned);
+    let Some(definition) = name.and_then(|n| generator.definitions().get(&n).cloned()) else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = definition
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    definition
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|properties| {
+            properties
+                .iter()
+                .map(|(name, schema)| {
+                    let mut schema = schema.clone();
+                    let description = schema.as_object_mut().and_then(|s| s.remove("description"));
+                    let mut parameter = json!({
+                        "name": name, "in": "query",
+                        "required": required.contains(&name.as_str()),
+                        "schema": schema,
+                    });
+                    if let Some(description) = description {
+                        parameter["description"] = description;
+                    }
+                    parameter
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn reason(status: u16) -> &'static str {
     axum::http::StatusCode::from_u16(status)
         .ok()
@@ -210,7 +268,11 @@ pub fn document(groups: &[Routes]) -> Value {
                 errors.extend([400, 413, 415, 422]);
             }
             if !operation.public {
-                errors.push(401);
+                // Signed out, or signed in without the role (or a confirmed email) it needs.
+                errors.extend([401, 403]);
+            }
+            if operation.path.contains('{') {
+                errors.push(404);
             }
             errors.sort_unstable();
             errors.dedup();
@@ -229,6 +291,16 @@ pub fn document(groups: &[Routes]) -> Value {
                 "responses": responses,
             });
             let mut parameters = path_parameters(operation.path);
+            if let Some(schema_of) = operation.query {
+                parameters.extend(query_parameters(&mut generator, schema_of));
+            }
+            if operation.csv_body {
+                parameters.push(json!({
+                    "name": "X-All-Or-Nothing", "in": "header", "required": false,
+                    "description": "With a CSV body: `true` creates nothing unless every row is valid (a JSON body says `all_or_nothing` instead).",
+                    "schema": { "type": "string", "enum": ["true", "false"] },
+                }));
+            }
             if operation.idempotent {
                 parameters.push(json!({
                     "name": "Idempotency-Key", "in": "header", "required": false,
@@ -240,8 +312,15 @@ pub fn document(groups: &[Routes]) -> Value {
                 entry["parameters"] = Value::Array(parameters);
             }
             if let Some(schema_of) = operation.request {
-                entry["requestBody"] = json!({ "required": true,
-                    "content": { "application/json": { "schema": schema_of(&mut generator) } } });
+                let mut content =
+                    json!({ "application/json": { "schema": schema_of(&mut generator) } });
+                if operation.csv_body {
+                    content["text/csv"] = json!({
+                        "schema": { "type": "string", "description": "A header row, then one row per post: content, social_account_ids (separated by `;`), local_time, timezone, title (optional). Quote fields that hold commas." },
+                        "example": "content,social_account_ids,local_time,timezone,title\n\"Hello, world\",0190f5b2-7c3e-7a51-9d2b-5a8e3c1f4d20,2030-01-01T09:00,Europe/Paris,Launch\n",
+                    });
+                }
+                entry["requestBody"] = json!({ "required": true, "content": content });
             }
             paths
                 .entry(operation.path)

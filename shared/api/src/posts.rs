@@ -39,6 +39,7 @@ pub fn routes() -> Routes {
                 "/api/posts",
                 "Posts with filters, newest first, cursor-paginated",
             )
+            .query::<ListQuery>()
             .returns::<PostPage>(200),
             get(list),
         )
@@ -60,6 +61,7 @@ pub fn routes() -> Routes {
                 "/api/posts/calendar",
                 "Posts per day in a time zone",
             )
+            .query::<CalendarQuery>()
             .returns::<Calendar>(200),
             get(calendar),
         )
@@ -70,6 +72,7 @@ pub fn routes() -> Routes {
                 "Schedule many posts from JSON or CSV; per-row results, optionally all or nothing",
             )
             .body::<BulkRequest>()
+            .csv_body()
             .returns::<BulkReport>(200)
             .errors(&[403])
             .idempotent(),

@@ -41,6 +41,7 @@ pub fn routes() -> Routes {
         .route(
             op(Method::GET, "/api/social-accounts/callback", "Where the platform sends the browser back after consent: forwards the answer to the web app, which completes it")
                 .public()
+                .query::<CallbackQuery>()
                 .returns_nothing(303),
             get(callback),
         )

@@ -48,7 +48,8 @@ pub fn routes() -> Routes {
             )
             .public()
             .body::<LoginRequest>()
-            .returns::<LoginResponse>(200),
+            .returns::<LoginResponse>(200)
+            .errors(&[401]),
             post(login),
         )
         .route(
@@ -63,7 +64,8 @@ pub fn routes() -> Routes {
             )
             .public()
             .body::<RefreshRequest>()
-            .returns::<SessionTokens>(200),
+            .returns::<SessionTokens>(200)
+            .errors(&[401]),
             post(refresh),
         )
         .route(
