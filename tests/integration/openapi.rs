@@ -195,6 +195,7 @@ async fn the_served_api_keeps_its_documented_contract_under_schemathesis() {
         .lines()
         .rev()
         .take(120)
+        .map(|line| line.chars().take(2000).collect::<String>())
         .collect::<Vec<_>>()
         .into_iter()
         .rev()

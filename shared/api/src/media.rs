@@ -96,9 +96,13 @@ fn bucket(state: &AppState) -> &str {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UploadRequest {
+    #[schemars(length(min = 1, max = 255), example = &"launch.jpg")]
     file_name: String,
-    /// image/jpeg, image/png, image/gif, image/webp, video/mp4 or video/quicktime.
+    /// The file's type; its first bytes are checked against it on confirmation.
+    #[schemars(extend("enum" = ["image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime"]))]
     content_type: String,
+    /// Up to 100 MB; above 16 MB the upload goes in parts.
+    #[schemars(range(min = 1, max = 104_857_600), example = 348_211)]
     size_bytes: i64,
 }
 
@@ -241,7 +245,9 @@ async fn authorise_upload(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UploadedPart {
+    #[schemars(range(min = 1, max = 10_000))]
     part_number: i32,
+    #[schemars(length(min = 1, max = 256))]
     etag: String,
 }
 
@@ -476,11 +482,18 @@ pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, ApiErro
 struct LibraryQuery {
     /// `image` or `video`.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["image", "video"]))]
     kind: Option<String>,
+    #[schemars(length(max = 50))]
     tag: Option<String>,
+    /// Words in the file name or alt text.
+    #[schemars(length(max = 200))]
     search: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[schemars(length(max = 200))]
     cursor: Option<String>,
     /// 1 to 100, default 24.
+    #[schemars(range(min = 1, max = 100))]
     limit: Option<i64>,
 }
 
@@ -571,10 +584,13 @@ async fn list_assets(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AssetUpdate {
+    #[schemars(length(min = 1, max = 255))]
     original_name: Option<String>,
-    /// `null` removes the alt text.
+    /// What the image shows, for screen readers; `null` removes it.
     #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schemars(length(min = 1, max = 1000))]
     alt_text: Option<Option<String>>,
+    #[schemars(length(max = 30), inner(length(min = 1, max = 50)))]
     tags: Option<Vec<String>>,
 }
 

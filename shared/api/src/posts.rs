@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +25,7 @@ use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
-use crate::extract::{Json, Path, Query, parse_json};
+use crate::extract::{Json, Path, Query, RawBody, parse_json};
 use crate::identity::CurrentUser;
 use crate::openapi::{Routes, op};
 use crate::publishing;
@@ -159,22 +158,32 @@ pub fn router(state: AppState) -> Router {
 #[serde(deny_unknown_fields)]
 struct TargetInput {
     social_account_id: Uuid,
-    /// Text for this account only (e.g. shorter for X).
+    /// Text for this account only (e.g. shorter for X); line breaks are kept.
+    #[schemars(length(max = 63_206))]
     text: Option<String>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PostInput {
+    #[schemars(length(min = 1, max = 500))]
     title: Option<String>,
+    /// The text; line breaks are kept, `\r\n` becomes `\n`.
+    #[schemars(length(min = 1, max = 63_206), example = &"We ship today.\n\nThank you all!")]
     content: String,
     /// Media library asset ids, in order.
     #[serde(default)]
     media: Vec<Uuid>,
+    /// Appended to the text where it does not use them already (without `#`).
     #[serde(default)]
+    #[schemars(inner(pattern(r"^#?[\p{L}\p{N}_]+$")), example = ["launch"])]
     hashtags: Vec<String>,
+    /// Handles, one word each.
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     mentions: Vec<String>,
+    /// The accounts to publish to (at least one).
+    #[schemars(length(min = 1))]
     targets: Vec<TargetInput>,
 }
 
@@ -414,11 +423,16 @@ async fn get_post(
 #[serde(deny_unknown_fields)]
 struct PostUpdate {
     #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schemars(length(min = 1, max = 500))]
     title: Option<Option<String>>,
+    #[schemars(length(min = 1, max = 63_206))]
     content: Option<String>,
     media: Option<Vec<Uuid>>,
+    #[schemars(inner(pattern(r"^#?[\p{L}\p{N}_]+$")))]
     hashtags: Option<Vec<String>>,
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     mentions: Option<Vec<String>>,
+    #[schemars(length(min = 1))]
     targets: Option<Vec<TargetInput>>,
 }
 
@@ -789,10 +803,13 @@ async fn preview(
 #[serde(deny_unknown_fields)]
 struct ScheduleRequest {
     /// Wall-clock time, `YYYY-MM-DDTHH:MM` (seconds optional).
+    #[schemars(pattern(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"), example = &"2030-01-31T09:30")]
     local_time: String,
     /// IANA time zone, e.g. `Europe/Paris`.
+    #[schemars(length(min = 1, max = 64), example = &"Europe/Paris")]
     timezone: String,
     /// Only for a time that occurs twice (clocks going back): `+01:00` or `+02:00`.
+    #[schemars(pattern(r"^[+-]\d{2}:\d{2}$"), example = &"+01:00")]
     utc_offset: Option<String>,
 }
 
@@ -965,12 +982,18 @@ struct ListQuery {
     /// RFC 3339; compares the scheduled time (or creation time of drafts).
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
+    /// Words in the title or text.
+    #[schemars(length(max = 200))]
     search: Option<String>,
     ai_generated: Option<bool>,
     author_id: Option<Uuid>,
     /// Archived posts (deleted after they reached a platform) instead of live ones.
     archived: Option<bool>,
+    /// `next_cursor` of the previous page.
+    #[schemars(length(max = 200))]
     cursor: Option<String>,
+    /// 1 to 100, default 25.
+    #[schemars(range(min = 1, max = 100))]
     limit: Option<i64>,
 }
 
@@ -1044,6 +1067,7 @@ struct CalendarQuery {
     /// Last day (inclusive), at most 62 days after `from`.
     to: NaiveDate,
     /// Defaults to the caller's profile time zone.
+    #[schemars(length(min = 1, max = 64))]
     timezone: Option<String>,
 }
 
@@ -1134,19 +1158,28 @@ async fn calendar(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkRow {
+    #[schemars(length(min = 1, max = 500))]
     title: Option<String>,
+    #[schemars(length(min = 1, max = 63_206))]
     content: String,
+    #[schemars(length(min = 1))]
     social_account_ids: Vec<Uuid>,
+    #[schemars(pattern(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"), example = &"2030-01-31T09:30")]
     local_time: String,
+    #[schemars(length(min = 1, max = 64), example = &"Europe/Paris")]
     timezone: String,
+    #[schemars(pattern(r"^[+-]\d{2}:\d{2}$"), example = &"+01:00")]
     utc_offset: Option<String>,
     #[serde(default)]
+    #[schemars(inner(pattern(r"^#?[\p{L}\p{N}_]+$")))]
     hashtags: Vec<String>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BulkRequest {
+    /// Up to 500 rows.
+    #[schemars(length(min = 1, max = 500))]
     posts: Vec<BulkRow>,
     /// Create nothing unless every row is valid.
     #[serde(default)]
@@ -1264,7 +1297,7 @@ async fn bulk_schedule(
     State(state): State<AppState>,
     current: CurrentUser,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     current.require(Permission::CreateContent)?;
     let content_type = headers

@@ -153,9 +153,11 @@ struct ConnectRequest {
     /// Starts a connection to this platform.
     platform: Option<Platform>,
     /// After a Meta consent with several Pages: the selection token the app was given…
+    #[schemars(length(min = 16, max = 256))]
     selection: Option<String>,
     /// …and the ids of the Pages / Instagram accounts to connect.
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 255)))]
     account_ids: Vec<String>,
 }
 
@@ -291,9 +293,14 @@ struct CallbackQuery {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CallbackCompletion {
+    /// As the platform returned it to `/social-accounts/callback`.
+    #[schemars(length(min = 16, max = 256))]
     state: String,
+    #[schemars(length(min = 1, max = 2048))]
     code: Option<String>,
+    #[schemars(length(max = 256))]
     error: Option<String>,
+    #[schemars(length(max = 2048))]
     error_description: Option<String>,
 }
 
@@ -776,16 +783,21 @@ pub async fn fresh_access_token(
 #[serde(deny_unknown_fields)]
 struct PostingSlot {
     /// 0 = Monday … 6 = Sunday.
+    #[schemars(range(min = 0, max = 6))]
     weekday: u8,
     /// `HH:MM`, in the organization's time zone.
+    #[schemars(pattern(r"^([01]\d|2[0-3]):[0-5]\d$"), example = &"09:30")]
     time: String,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SettingsUpdate {
+    #[schemars(length(min = 1, max = 255))]
     display_name: Option<String>,
+    #[schemars(length(max = 30), inner(pattern(r"^#?[\p{L}\p{N}_]+$")))]
     default_hashtags: Option<Vec<String>>,
+    #[schemars(length(max = 50))]
     posting_slots: Option<Vec<PostingSlot>>,
     is_active: Option<bool>,
 }

@@ -133,13 +133,20 @@ fn actor_of(client: &ClientInfo, user: Option<&User>) -> Actor {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterRequest {
+    #[schemars(email, length(max = 254), example = &"ada@example.com")]
     email: String,
+    /// At least 12 characters.
+    #[schemars(length(min = 12, max = 256), example = &"correct horse battery staple")]
     password: String,
+    #[schemars(length(min = 1, max = 100), example = &"Ada")]
     first_name: Option<String>,
+    #[schemars(length(min = 1, max = 100))]
     last_name: Option<String>,
     /// Creates a new organization with the user as its admin.
+    #[schemars(length(min = 1, max = 255), example = &"Acme Social")]
     organization_name: Option<String>,
-    /// Joins the inviting organization instead.
+    /// Joins the inviting organization instead (the token from the invitation email).
+    #[schemars(length(min = 16, max = 256))]
     invite_token: Option<String>,
     /// Consent to the processing of your personal data under the privacy policy; required. For
     /// a new organization it also records the organization's acceptance (with its date).
@@ -319,7 +326,9 @@ async fn unique_slug(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
+    #[schemars(length(max = 254), example = &"ada@example.com")]
     email: String,
+    #[schemars(length(max = 256))]
     password: String,
 }
 
@@ -418,6 +427,7 @@ async fn logout(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
+    #[schemars(length(min = 16, max = 256))]
     refresh_token: String,
 }
 
@@ -505,6 +515,7 @@ async fn replace_user_token(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EmailRequest {
+    #[schemars(email, length(max = 254), example = &"ada@example.com")]
     email: String,
 }
 
@@ -551,7 +562,10 @@ async fn forgot_password(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResetPasswordRequest {
+    /// The token from the reset email.
+    #[schemars(length(min = 16, max = 256))]
     token: String,
+    #[schemars(length(min = 12, max = 256))]
     password: String,
 }
 
@@ -603,6 +617,8 @@ async fn reset_password(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct VerifyEmailRequest {
+    /// The token from the verification email.
+    #[schemars(length(min = 16, max = 256))]
     token: String,
 }
 

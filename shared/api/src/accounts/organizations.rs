@@ -141,8 +141,12 @@ async fn get_organization(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OrganizationUpdate {
+    #[schemars(length(min = 1, max = 255))]
     name: Option<String>,
+    /// Lower-case letters, digits and single hyphens.
+    #[schemars(length(min = 3, max = 100), pattern(r"^[a-z0-9]+(-[a-z0-9]+)*$"), example = &"acme-social")]
     slug: Option<String>,
+    #[schemars(range(min = 1, max = 3650))]
     data_retention_days: Option<i32>,
     gdpr_consent: Option<bool>,
 }
@@ -258,6 +262,7 @@ async fn list_members(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InviteRequest {
+    #[schemars(email, length(max = 254), example = &"ada@example.com")]
     email: String,
     role: Role,
 }

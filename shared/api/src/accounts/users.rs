@@ -123,12 +123,19 @@ async fn get_profile(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ProfileUpdate {
+    #[schemars(length(min = 1, max = 100))]
     first_name: Option<String>,
+    #[schemars(length(min = 1, max = 100))]
     last_name: Option<String>,
-    /// `null` removes the avatar.
+    /// An https URL; `null` removes the avatar.
     #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schemars(url, length(max = 2048))]
     avatar_url: Option<Option<String>>,
+    /// An IANA time zone name.
+    #[schemars(length(min = 1, max = 64), example = &"Europe/Paris")]
     timezone: Option<String>,
+    /// A language tag like `en` or `pt-BR`.
+    #[schemars(pattern(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"), length(max = 10), example = &"en")]
     language: Option<String>,
     gdpr_consent: Option<bool>,
 }
@@ -202,6 +209,7 @@ fn profile_fields(user: &User) -> serde_json::Value {
 #[serde(deny_unknown_fields)]
 struct DeleteAccountRequest {
     /// Re-entering the password guards against a stolen, still-valid access token.
+    #[schemars(length(min = 1, max = 256))]
     password: String,
 }
 
