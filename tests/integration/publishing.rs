@@ -12,49 +12,22 @@ fn auth(member: &Member) -> Option<&str> {
 }
 
 async fn sandbox_posts(app: &TestApp, platform: &str) -> Vec<Value> {
-    let body: Value = reqwest::get(format!(
-        "{}/_sandbox/posts?platform={platform}",
-        app.env.sandbox_url
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    body["posts"].as_array().unwrap().clone()
+    app.sandbox_posts(Some(platform)).await
 }
 
 async fn fault(app: &TestApp, platform: &str, kind: FaultKind) {
-    let fault = platform_sandbox::Fault {
+    app.sandbox_fault(&platform_sandbox::Fault {
         platform: Some(platform.parse().unwrap()),
         user: None,
         path_contains: None,
         kind,
         times: 1,
-    };
-    reqwest::Client::new()
-        .post(format!("{}/_sandbox/faults", app.env.sandbox_url))
-        .json(&fault)
-        .send()
-        .await
-        .unwrap();
+    })
+    .await;
 }
 
 async fn draft(app: &TestApp, member: &Member, content: &str, accounts: &[&str]) -> Value {
-    let targets: Vec<Value> = accounts
-        .iter()
-        .map(|a| json!({ "social_account_id": a }))
-        .collect();
-    let created = app
-        .call_as(
-            auth(member),
-            Method::POST,
-            "/api/posts",
-            Some(json!({ "content": content, "hashtags": ["launch"], "targets": targets })),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    created.body
+    app.draft_post(member, content, accounts).await
 }
 
 /// Makes a post's targets due now, as if its minute had come.
@@ -191,21 +164,8 @@ async fn each_failure_class_leads_to_its_own_state() {
             if let Some(kind) = kind {
                 fault(app, "x", kind).await;
             }
-            let published = app
-                .call_as(
-                    auth(&admin),
-                    Method::POST,
-                    &format!("/api/posts/{id}/publish"),
-                    None,
-                )
-                .await;
             // Publishing now hands the targets to the publisher and answers at once.
-            assert_eq!(published.status, StatusCode::ACCEPTED, "{}", published.body);
-            assert_eq!(published.body["targets"][0]["status"], "pending");
-            api::publishing::drain_lanes(&app.state).await.unwrap();
-            app.call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
-                .await
-                .body
+            app.publish_now(&admin, &id).await
         }
     };
 
@@ -760,16 +720,7 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
         preview.body["targets"][0]["display_text"],
         "We ship today.\n\nThanks to the team (all of you)!\n\n#launch"
     );
-    let published = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/posts/{id}/publish"),
-            None,
-        )
-        .await;
-    assert_eq!(published.status, StatusCode::ACCEPTED, "{}", published.body);
-    api::publishing::drain_lanes(&app.state).await.unwrap();
+    app.publish_now(&admin, id).await;
     let at_platform = sandbox_posts(&app, "linkedin").await;
     assert_eq!(
         at_platform[0]["text"], sent,
@@ -876,14 +827,7 @@ async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
         },
     )
     .await;
-    app.call_as(
-        auth(&admin),
-        Method::POST,
-        &format!("/api/posts/{id}/publish"),
-        None,
-    )
-    .await;
-    api::publishing::drain_lanes(&app.state).await.unwrap();
+    app.publish_now(&admin, id).await;
     // When it is deleted
     let deleted = app
         .call_as(
@@ -946,14 +890,7 @@ async fn erasing_one_member_keeps_the_organizations_accounts_posts_and_history()
     let x = app.connect_account(&manager, "x").await;
     let post = draft(&app, &manager, "written by the manager", &[&x]).await;
     let id = post["id"].as_str().unwrap();
-    app.call_as(
-        auth(&manager),
-        Method::POST,
-        &format!("/api/posts/{id}/publish"),
-        None,
-    )
-    .await;
-    api::publishing::drain_lanes(&app.state).await.unwrap();
+    app.publish_now(&manager, id).await;
     // When the manager erases their account
     let erased = app
         .call_as(

@@ -12,27 +12,15 @@ fn auth(member: &Member) -> Option<&str> {
 }
 
 async fn sandbox_texts(app: &TestApp) -> Vec<String> {
-    let body: Value = reqwest::get(format!("{}/_sandbox/posts", app.env.sandbox_url))
+    app.sandbox_posts(None)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["posts"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|p| p["text"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
 async fn fault(app: &TestApp, fault: Fault) {
-    reqwest::Client::new()
-        .post(format!("{}/_sandbox/faults", app.env.sandbox_url))
-        .json(&fault)
-        .send()
-        .await
-        .unwrap();
+    app.sandbox_fault(&fault).await;
 }
 
 fn on(platform: &str, kind: FaultKind, times: u32) -> Fault {

@@ -618,27 +618,9 @@ async fn a_renewed_facebook_page_connection_still_publishes_as_the_page() {
         .unwrap();
     // Then the access token is still the Page's, and the Page can publish with it
     assert!(renewed.starts_with("sbx-facebook-page-"), "a Page token");
-    let created = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/posts",
-            Some(json!({ "content": "From the Page", "targets": [{ "social_account_id": page }] })),
-        )
-        .await;
-    let id = created.body["id"].as_str().unwrap();
-    let queued = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/posts/{id}/publish"),
-            None,
-        )
-        .await;
-    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
-    api::publishing::drain_lanes(&app.state).await.unwrap();
+    let created = app.draft_post(&admin, "From the Page", &[&page]).await;
     let post = app
-        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
+        .publish_now(&admin, created["id"].as_str().unwrap())
         .await;
-    assert_eq!(post.body["status"], "published", "{}", post.body);
+    assert_eq!(post["status"], "published", "{post}");
 }

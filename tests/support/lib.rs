@@ -555,6 +555,70 @@ impl TestApp {
         .await
     }
 
+    /// A draft post of `content` for the given social accounts (hashtag `launch`).
+    pub async fn draft_post(&self, member: &Member, content: &str, accounts: &[&str]) -> Value {
+        let targets: Vec<Value> = accounts
+            .iter()
+            .map(|a| serde_json::json!({ "social_account_id": a }))
+            .collect();
+        let created = self
+            .call_as(
+                Some(&member.access_token),
+                Method::POST,
+                "/api/posts",
+                Some(serde_json::json!({ "content": content, "hashtags": ["launch"], "targets": targets })),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        created.body
+    }
+
+    /// Publishes a post now as the web app asks (202), lets the local publisher consume the
+    /// lanes, and returns the post as it then is.
+    pub async fn publish_now(&self, member: &Member, post_id: &str) -> Value {
+        let queued = self
+            .call_as(
+                Some(&member.access_token),
+                Method::POST,
+                &format!("/api/posts/{post_id}/publish"),
+                None,
+            )
+            .await;
+        assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+        api::publishing::drain_lanes(&self.state).await.unwrap();
+        self.call_as(
+            Some(&member.access_token),
+            Method::GET,
+            &format!("/api/posts/{post_id}"),
+            None,
+        )
+        .await
+        .body
+    }
+
+    /// What this test's platform sandbox received (one platform, or all with `None`).
+    pub async fn sandbox_posts(&self, platform: Option<&str>) -> Vec<Value> {
+        let filter = platform.map_or_else(String::new, |p| format!("?platform={p}"));
+        let body: Value = reqwest::get(format!("{}/_sandbox/posts{filter}", self.env.sandbox_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["posts"].as_array().unwrap().clone()
+    }
+
+    /// Makes the sandbox misbehave.
+    pub async fn sandbox_fault(&self, fault: &platform_sandbox::Fault) {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", self.env.sandbox_url))
+            .json(fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success());
+    }
+
     /// Starts a connection of `platform`, consents at the sandbox, and completes it as the web
     /// app does: returns the completion's answer.
     pub async fn connect_flow(&self, member: &Member, platform: &str) -> TestResponse {
