@@ -167,10 +167,13 @@ async fn the_served_api_keeps_its_documented_contract_under_schemathesis() {
     });
     let report_dir = std::env::temp_dir().join(format!("schemathesis-{port}"));
     let _ = std::fs::remove_dir_all(&report_dir);
+    std::fs::create_dir_all(&report_dir).unwrap();
     let report = report_dir.join("run.json");
     // When Schemathesis exercises every operation
     let mut command = std::process::Command::new(&schemathesis);
+    // Its cache goes beside the report, not into the source tree.
     command
+        .current_dir(&report_dir)
         .arg("run")
         .arg(format!("http://127.0.0.1:{port}/api/openapi.json"))
         .args(["-H", &format!("Authorization: Bearer {}", admin.access_token)])
