@@ -1143,3 +1143,70 @@ async fn endpoints_that_send_email_or_work_hard_are_rate_limited() {
     assert_eq!(refused.error_code(), "rate_limited");
     assert!(refused.headers.contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn the_web_app_keeps_its_refresh_token_in_an_http_only_cookie() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Browser").await;
+    let post = |path: &str, body: Value, cookie: Option<&str>, web: bool| {
+        let mut request = http::Request::post(path).header("content-type", "application/json");
+        if web {
+            request = request.header("x-client", "web");
+        }
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        app.send(
+            request
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap(),
+        )
+    };
+    let cookie_of = |response: &integration_tests::TestResponse| -> String {
+        let set = response.headers["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        assert!(set.contains("Path=/api/auth"), "{set}");
+        set.split(';').next().unwrap().to_owned()
+    };
+    // Given the web app signs in
+    let login = post(
+        "/api/auth/login",
+        json!({ "email": admin.email, "password": PASSWORD }),
+        None,
+        true,
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    // Then no script can read the refresh token: it is only in the cookie
+    assert!(login.body.get("refresh_token").is_none(), "{}", login.body);
+    let cookie = cookie_of(&login);
+    // And refreshing sends the cookie with the app's header, and rotates it
+    let refreshed = post("/api/auth/refresh", json!({}), Some(&cookie), true).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    let rotated = cookie_of(&refreshed);
+    assert_ne!(rotated, cookie);
+    // Another site cannot use the cookie: without the app's header it is ignored
+    let forged = post("/api/auth/refresh", json!({}), Some(&rotated), false).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    // Signing out clears it
+    let access = refreshed.body["access_token"].as_str().unwrap();
+    let out = app
+        .send(
+            http::Request::post("/api/auth/logout")
+                .header("authorization", format!("Bearer {access}"))
+                .header("x-client", "web")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(
+        out.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+}

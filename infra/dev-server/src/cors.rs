@@ -18,6 +18,7 @@ pub struct CorsPolicy {
     pub allow_headers: Vec<String>,
     pub allow_methods: Vec<String>,
     pub expose_headers: Vec<String>,
+    pub allow_credentials: bool,
     pub max_age_secs: u32,
 }
 
@@ -57,6 +58,7 @@ impl CorsPolicy {
                 .map(|m| m.to_ascii_uppercase())
                 .collect(),
             expose_headers: list(&block, "ExposeHeaders"),
+            allow_credentials: block.lines().any(|l| l.trim() == "AllowCredentials: true"),
             max_age_secs: block
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("MaxAge:"))
@@ -121,6 +123,9 @@ impl CorsPolicy {
                 header::ACCESS_CONTROL_MAX_AGE,
                 &self.max_age_secs.to_string(),
             );
+            if self.allow_credentials {
+                insert(out, header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+            }
             out.append(header::VARY, HeaderValue::from_static("origin"));
         }
         response
@@ -165,6 +170,9 @@ pub async fn apply(
                 &policy.expose_headers.join(","),
             );
         }
+        if policy.allow_credentials {
+            insert(out, header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        }
         out.append(header::VARY, HeaderValue::from_static("origin"));
     }
     response
@@ -182,5 +190,7 @@ mod tests {
         assert!(policy.allow_methods.contains(&"DELETE".to_owned()));
         assert!(policy.expose_headers.contains(&"retry-after".to_owned()));
         assert!(policy.max_age_secs > 0);
+        assert!(policy.allow_headers.contains(&"x-client".to_owned()));
+        assert!(policy.allow_credentials);
     }
 }

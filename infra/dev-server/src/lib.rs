@@ -3,6 +3,7 @@
 
 pub mod cors;
 pub mod local_stack;
+pub mod web_app;
 
 use runtime::{AppState, Config};
 
@@ -10,10 +11,15 @@ use crate::local_stack::{LocalResources, provision};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Every router on one origin, behind CORS as API Gateway applies it.
+/// Every router on one origin, behind CORS as API Gateway applies it, with the built web app
+/// served on the same origin (as CloudFront serves both in AWS).
 pub fn app(state: AppState, cors: cors::CorsPolicy) -> axum::Router {
-    api::serve(api::all_routes(state))
-        .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
+    let root = web_app::dist_dir();
+    api::serve_with_fallback(
+        api::all_routes(state),
+        move |request: axum::extract::Request| web_app::serve(root.clone(), request),
+    )
+    .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
 }
 
 /// Provisions the local resources named by the environment, migrates the database, and serves

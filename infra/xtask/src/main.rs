@@ -12,6 +12,7 @@
 mod postgres;
 mod process;
 mod stack;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -96,10 +97,16 @@ fn dev() -> Result<(), String> {
     // Ctrl-C reaches the dev server (it shuts down gracefully); this process outlives it to
     // stop the services it started.
     process::ignore_interrupts();
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .current_dir(&paths.root)
         .args(["run", "--package", "dev-server"])
-        .envs(stack.env())
+        .envs(stack.env());
+    // The web app, on the dev server's own origin (http://127.0.0.1:3000/).
+    if let Some(dist) = web::ensure_built(&paths.root)? {
+        command.env("WEB_DIST_DIR", dist);
+    }
+    let status = command
         .status()
         .map_err(|e| format!("cannot run the dev server: {e}"))?;
     drop(stack);

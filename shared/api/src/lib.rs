@@ -46,8 +46,18 @@ pub fn meta_router(state: AppState) -> Router {
 /// Adds what every router needs around its routes: error-format fallbacks for unknown paths and
 /// methods, the JSON body limit, and a request id span on every log line.
 pub fn serve(routes: Router) -> Router {
+    serve_with_fallback(routes, error::route_not_found)
+}
+
+/// As [`serve`], with another answer for paths no route matches (the dev server serves the web
+/// app there).
+pub fn serve_with_fallback<H, T>(routes: Router, fallback: H) -> Router
+where
+    H: axum::handler::Handler<T, ()>,
+    T: 'static,
+{
     routes
-        .fallback(error::route_not_found)
+        .fallback(fallback)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id::trace_request))

@@ -294,6 +294,13 @@ pub fn document(groups: &[Routes]) -> Value {
             if let Some(schema_of) = operation.query {
                 parameters.extend(query_parameters(&mut generator, schema_of));
             }
+            if operation.path.starts_with("/api/auth/") {
+                parameters.push(json!({
+                    "name": "X-Client", "in": "header", "required": false,
+                    "description": "`web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header.",
+                    "schema": { "type": "string", "enum": ["web"] },
+                }));
+            }
             if operation.csv_body {
                 parameters.push(json!({
                     "name": "X-All-Or-Nothing", "in": "header", "required": false,

@@ -2,7 +2,7 @@
 
 use auth::OpaqueToken;
 use axum::extract::State;
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
@@ -165,6 +165,7 @@ struct RegisterResponse {
 async fn register(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     Json(body): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let mut checks = FieldChecks::new();
@@ -285,13 +286,14 @@ async fn register(
         new_values: Some(serde_json::json!({ "email": user.email, "role": user.role, "via_invitation": verified })),
     })
     .await?;
-    let tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
+    let mut tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
     tx.commit().await?;
 
     if let Some(token) = verification {
         emails::verification(&state, email.as_str(), token.expose()).await;
     }
-    Ok((
+    let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
+    let response = (
         StatusCode::CREATED,
         JsonResponse(RegisterResponse {
             user,
@@ -299,7 +301,8 @@ async fn register(
             tokens,
         }),
     )
-        .into_response())
+        .into_response();
+    Ok(session_tokens::with_cookie(response, cookie))
 }
 
 /// The slug itself if free, else the slug with a short random suffix.
@@ -349,6 +352,7 @@ fn invalid_credentials() -> ApiError {
 async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     // Malformed emails are treated like unknown ones: the answer must not tell them apart.
@@ -383,7 +387,7 @@ async fn login(
 
     let tx = pg.transaction().await?;
     users::record_login(&tx, user.id).await?;
-    let tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
+    let mut tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
     audit::record(
         &tx,
         &actor_of(&client, Some(&user)),
@@ -397,13 +401,16 @@ async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(JsonResponse(LoginResponse { user, tokens }).into_response())
+    let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
+    let response = JsonResponse(LoginResponse { user, tokens }).into_response();
+    Ok(session_tokens::with_cookie(response, cookie))
 }
 
 async fn logout(
     State(state): State<AppState>,
     current: CurrentUser,
-) -> Result<StatusCode, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let mut client_db = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client_db;
     let tx = pg.transaction().await?;
@@ -421,19 +428,26 @@ async fn logout(
     )
     .await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let cookie = session_tokens::is_browser(&headers).then(|| session_tokens::cleared(&state));
+    Ok(session_tokens::with_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        cookie,
+    ))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
+    /// API clients send it here; the web app (`X-Client: web`) sends `{}` and its cookie.
+    #[serde(default)]
     #[schemars(length(min = 16, max = 256))]
-    refresh_token: String,
+    refresh_token: Option<String>,
 }
 
 async fn refresh(
     State(state): State<AppState>,
     client: ClientInfo,
+    headers: HeaderMap,
     Json(body): Json<RefreshRequest>,
 ) -> Result<Response, ApiError> {
     let invalid = || {
@@ -442,7 +456,11 @@ async fn refresh(
             "the refresh token is not valid; sign in again",
         )
     };
-    let presented = OpaqueToken::presented(&body.refresh_token).ok_or_else(invalid)?;
+    let presented_token = body
+        .refresh_token
+        .or_else(|| session_tokens::refresh_cookie(&headers))
+        .ok_or_else(invalid)?;
+    let presented = OpaqueToken::presented(&presented_token).ok_or_else(invalid)?;
     let mut client_db = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client_db;
     let tx = pg.transaction().await?;
@@ -478,10 +496,14 @@ async fn refresh(
                 .filter(|u| u.is_active)
                 .ok_or_else(invalid)?;
             sessions::mark_rotated(&tx, &presented.hash()).await?;
-            let tokens =
+            let mut tokens =
                 session_tokens::issue(&tx, &state, &user, &client, Some(family_id)).await?;
             tx.commit().await?;
-            Ok(JsonResponse(tokens).into_response())
+            let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
+            Ok(session_tokens::with_cookie(
+                JsonResponse(tokens).into_response(),
+                cookie,
+            ))
         }
     }
 }
