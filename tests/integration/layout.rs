@@ -91,3 +91,50 @@ fn the_publisher_sample_event_is_a_lane_batch_carrying_a_publish_request() {
         serde_json::from_str::<api::publishing::PublishRequest>(&body).unwrap();
     }
 }
+
+/// Store functions on tenant tables that deliberately take no organization: the publisher,
+/// the sweeper and maintenance act for every organization, on rows they found themselves.
+const SYSTEM_WIDE: &[(&str, &str)] = &[
+    ("posts.rs", "claim"),
+    ("posts.rs", "mark_dispatched"),
+    ("posts.rs", "settle"),
+    ("posts.rs", "refresh_post_status"),
+    ("posts.rs", "release_undispatched"),
+    ("posts.rs", "queue_due_targets"),
+    ("posts.rs", "expire_stale_claims"),
+    ("media.rs", "take_abandoned_uploads"),
+    ("social_accounts.rs", "expiring"),
+];
+
+/// The public async functions of a store module, with their parameter lists.
+fn store_functions(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("shared/store/src").join(file)).unwrap();
+    text.split("pub async fn ")
+        .skip(1)
+        .map(|rest| {
+            let name = rest.split('(').next().unwrap().trim().to_owned();
+            let params = rest.split_once(") ->").map_or("", |(p, _)| p).to_owned();
+            (name, params)
+        })
+        .collect()
+}
+
+#[test]
+fn every_store_function_on_tenant_data_is_scoped_by_organization() {
+    let mut unscoped = Vec::new();
+    for file in ["posts.rs", "media.rs", "social_accounts.rs"] {
+        let functions = store_functions(file);
+        assert!(!functions.is_empty(), "{file}");
+        for (name, params) in functions {
+            // The organization comes as a parameter, or inside the new row (NewPost, NewAsset…).
+            let scoped = params.contains("organization_id") || params.contains(": &New");
+            if !scoped && !SYSTEM_WIDE.contains(&(file, name.as_str())) {
+                unscoped.push(format!("{file}: {name}"));
+            }
+        }
+    }
+    assert!(
+        unscoped.is_empty(),
+        "tenant data read or written without the organization: {unscoped:?}"
+    );
+}

@@ -92,9 +92,16 @@ async fn connect(state: &AppState, platform: Platform, organization: Uuid, user:
     let refresh = tokens
         .refresh_token
         .map(|r| state.token_cipher.encrypt(&r, id.as_bytes()));
-    store::social_accounts::set_tokens(pg, id, &sealed, refresh.as_deref(), tokens.expires_at)
-        .await
-        .expect("tokens");
+    store::social_accounts::set_tokens(
+        pg,
+        organization,
+        id,
+        &sealed,
+        refresh.as_deref(),
+        tokens.expires_at,
+    )
+    .await
+    .expect("tokens");
     id
 }
 

@@ -196,7 +196,7 @@ async fn authorise_upload(
         let upload_id = cloud::start_multipart(s3, bucket(&state), &key, media_type.mime())
             .await
             .map_err(|e| ApiError::internal(&e))?;
-        media::set_multipart_upload(&tx, id, &upload_id).await?;
+        media::set_multipart_upload(&tx, organization.id, id, &upload_id).await?;
         let count = (body.size_bytes + PART_SIZE - 1) / PART_SIZE;
         let mut parts = Vec::with_capacity(count as usize);
         for part_number in 1..=count as i32 {
@@ -333,7 +333,7 @@ async fn reject(
     keys: &[&str],
     issue: String,
 ) -> Result<ApiError, ApiError> {
-    media::delete(&tx, asset.id).await?;
+    media::delete(&tx, asset.organization_id, asset.id).await?;
     tx.commit().await?;
     for key in keys {
         if let Err(error) = cloud::delete_object(&state.aws.s3, bucket(state), key).await {
@@ -437,6 +437,7 @@ async fn confirm_upload(
     };
     let ready = media::mark_ready(
         &tx,
+        asset.organization_id,
         asset.id,
         &key,
         &Probed {
@@ -671,7 +672,7 @@ async fn update_asset(
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
     let before = editable_asset(&tx, &current, id).await?;
-    let after = media::update_metadata(&tx, id, &changes).await?;
+    let after = media::update_metadata(&tx, current.organization_id, id, &changes).await?;
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Update,
         resource_type: "media_asset",
@@ -720,7 +721,7 @@ async fn delete_asset(
             )
         });
     }
-    media::delete(&tx, id).await?;
+    media::delete(&tx, current.organization_id, id).await?;
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Delete,
         resource_type: "media_asset",
@@ -870,7 +871,8 @@ async fn optimize_asset(
             }
         })
         .collect();
-    let updated = media::set_variants(&tx, asset.id, &asset.s3_key, &records).await?;
+    let updated =
+        media::set_variants(&tx, organization.id, asset.id, &asset.s3_key, &records).await?;
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Update,
         resource_type: "media_asset",

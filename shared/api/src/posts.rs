@@ -404,7 +404,7 @@ async fn insert_post(
         },
     )
     .await?;
-    posts::set_targets(db, id, &valid.targets).await?;
+    posts::set_targets(db, current.organization_id, id, &valid.targets).await?;
     Ok(id)
 }
 
@@ -474,6 +474,7 @@ async fn update(
         .map_err(ApiError::validation)?;
     posts::update(
         &tx,
+        current.organization_id,
         id,
         &PostChanges {
             title: Some(valid.title.as_deref()),
@@ -486,7 +487,7 @@ async fn update(
     )
     .await?;
     let old_targets: Vec<Uuid> = before.targets.iter().map(|t| t.id).collect();
-    posts::set_targets(&tx, id, &valid.targets).await?;
+    posts::set_targets(&tx, current.organization_id, id, &valid.targets).await?;
     // A scheduled post stays scheduled, with fresh targets at the same time.
     let reschedule = match (
         before.status,
@@ -494,7 +495,7 @@ async fn update(
         &before.schedule_timezone,
     ) {
         (PostStatus::Scheduled, Some(at), Some(zone)) => {
-            posts::schedule(&tx, id, at, zone).await?;
+            posts::schedule(&tx, current.organization_id, id, at, zone).await?;
             true
         }
         _ => false,
@@ -883,7 +884,7 @@ async fn schedule(
     ensure_not_started(&post)?;
     let preview = build_preview(&tx, &post).await?;
     reject_invalid(&preview, "")?;
-    posts::schedule(&tx, id, at, zone.name()).await?;
+    posts::schedule(&tx, current.organization_id, id, at, zone.name()).await?;
     audit::record(
         &tx,
         &current.actor(),
@@ -940,7 +941,7 @@ async fn publish_now(
     ensure_may_edit(&current, &post)?;
     ensure_not_started(&post)?;
     reject_invalid(&build_preview(&tx, &post).await?, "")?;
-    posts::schedule(&tx, id, Utc::now(), "UTC").await?;
+    posts::schedule(&tx, current.organization_id, id, Utc::now(), "UTC").await?;
     audit::record(
         &tx,
         &current.actor(),
@@ -1383,7 +1384,7 @@ async fn bulk_schedule(
                 let _ = savepoint.rollback().await;
                 return Err(error.details);
             }
-            posts::schedule(&savepoint, id, at, zone.name())
+            posts::schedule(&savepoint, current.organization_id, id, at, zone.name())
                 .await
                 .map_err(|e| vec![FieldIssue::new("row", e.to_string())])?;
             savepoint

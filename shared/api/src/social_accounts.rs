@@ -622,6 +622,7 @@ async fn store_accounts(
         };
         let updated = social_accounts::set_tokens(
             &tx,
+            organization_id,
             row.id,
             &sealed_access,
             sealed_refresh.as_deref(),
@@ -671,6 +672,7 @@ async fn unreadable_tokens(
 ) -> Result<String, ApiError> {
     social_accounts::mark_needs_reconnect(
         db,
+        account.organization_id,
         account.id,
         "the stored token can no longer be decrypted",
     )
@@ -750,6 +752,7 @@ pub async fn fresh_access_token(
                 .map(|r| state.token_cipher.encrypt(r, &bound));
             social_accounts::set_tokens(
                 &tx,
+                account.organization_id,
                 account.id,
                 &sealed_access,
                 sealed_refresh.as_deref(),
@@ -762,6 +765,7 @@ pub async fn fresh_access_token(
         Err(Failure::AuthExpired { reason }) | Err(Failure::RejectedContent { reason }) => {
             social_accounts::mark_needs_reconnect(
                 &tx,
+                account.organization_id,
                 account.id,
                 &format!("token refresh refused: {reason}"),
             )
@@ -872,6 +876,7 @@ async fn update_settings(
     }
     let updated = social_accounts::update_settings(
         &tx,
+        current.organization_id,
         id,
         display_name.as_deref(),
         &settings,
@@ -923,7 +928,7 @@ async fn disconnect(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    social_accounts::delete(&tx, id).await?;
+    social_accounts::delete(&tx, current.organization_id, id).await?;
     audit::record(&tx, &current.actor(), AuditEntry {
         action: AuditAction::Disconnect,
         resource_type: "social_account",
@@ -968,16 +973,24 @@ async fn sync(
     let pg: &tokio_postgres::Client = db;
     let mut updated = account.clone();
     if let Some(own) = own {
-        updated =
-            social_accounts::record_sync(pg, id, &own.name, own.handle.as_deref(), own.followers)
-                .await?;
+        updated = social_accounts::record_sync(
+            pg,
+            current.organization_id,
+            id,
+            &own.name,
+            own.handle.as_deref(),
+            own.followers,
+        )
+        .await?;
     }
     let acting = Acting {
         account_id: &account.account_id,
         access_token: &token,
     };
     let mut synced = 0;
-    for (post_id, platform_post_id) in social_accounts::recent_publications(pg, id, 30).await? {
+    for (post_id, platform_post_id) in
+        social_accounts::recent_publications(pg, current.organization_id, id, 30).await?
+    {
         match state
             .platforms
             .metrics(account.platform, &acting, &platform_post_id)
@@ -1031,8 +1044,9 @@ async fn insights(
     let account = social_accounts::get(pg, current.organization_id, id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("social account"))?;
-    let best_posting_hours = social_accounts::engagement_by_publish_hour(pg, id).await?;
-    let audience = social_accounts::audience_insights(pg, id).await?;
+    let best_posting_hours =
+        social_accounts::engagement_by_publish_hour(pg, current.organization_id, id).await?;
+    let audience = social_accounts::audience_insights(pg, current.organization_id, id).await?;
     Ok(JsonResponse(Insights {
         followers_count: account.followers_count,
         best_posting_hours,

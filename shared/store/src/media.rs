@@ -128,12 +128,13 @@ pub async fn create_pending(
 
 pub async fn set_multipart_upload(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     upload_id: &str,
 ) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE media_assets SET multipart_upload_id = $2 WHERE id = $1",
-        &[&id, &upload_id],
+        "UPDATE media_assets SET multipart_upload_id = $2 WHERE id = $1 AND organization_id = $3",
+        &[&id, &upload_id, &organization_id],
     )
     .await?;
     Ok(())
@@ -168,6 +169,7 @@ pub struct Probed {
 /// A checked upload becomes part of the library, stored under `final_key`.
 pub async fn mark_ready(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     final_key: &str,
     probed: &Probed,
@@ -177,9 +179,9 @@ pub async fn mark_ready(
             &format!(
                 "UPDATE media_assets SET status = 'ready', confirmed_at = now(), bytes = $2, width = $3,
                         height = $4, duration_ms = $5, multipart_upload_id = NULL, s3_key = $6
-                 WHERE id = $1 RETURNING {COLUMNS}"
+                 WHERE id = $1 AND organization_id = $7 RETURNING {COLUMNS}"
             ),
-            &[&id, &probed.bytes, &probed.width, &probed.height, &probed.duration_ms, &final_key],
+            &[&id, &probed.bytes, &probed.width, &probed.height, &probed.duration_ms, &final_key, &organization_id],
         )
         .await?;
     Ok(from_row(&row))
@@ -207,9 +209,16 @@ pub async fn take_abandoned_uploads(
     Ok(rows.iter().map(from_row).collect())
 }
 
-pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
-    db.execute("DELETE FROM media_assets WHERE id = $1", &[&id])
-        .await?;
+pub async fn delete(
+    db: &impl GenericClient,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM media_assets WHERE id = $1 AND organization_id = $2",
+        &[&id, &organization_id],
+    )
+    .await?;
     Ok(())
 }
 
@@ -276,6 +285,7 @@ pub struct AssetChanges {
 
 pub async fn update_metadata(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     changes: &AssetChanges,
 ) -> Result<MediaAsset, StoreError> {
@@ -288,9 +298,16 @@ pub async fn update_metadata(
                     original_name = COALESCE($2, original_name),
                     alt_text = CASE WHEN $3 THEN $4 ELSE alt_text END,
                     tags = COALESCE($5, tags)
-                 WHERE id = $1 RETURNING {COLUMNS}"
+                 WHERE id = $1 AND organization_id = $6 RETURNING {COLUMNS}"
             ),
-            &[&id, &changes.original_name, &set_alt, &alt, &changes.tags],
+            &[
+                &id,
+                &changes.original_name,
+                &set_alt,
+                &alt,
+                &changes.tags,
+                &organization_id,
+            ],
         )
         .await?;
     Ok(from_row(&row))
@@ -312,6 +329,7 @@ pub fn stored_variant_bytes(original_key: &str, variants: &[VariantRecord]) -> i
 
 pub async fn set_variants(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     original_key: &str,
     variants: &[VariantRecord],
@@ -320,8 +338,8 @@ pub async fn set_variants(
     let json = serde_json::to_value(variants).expect("variant records serialise");
     let row = db
         .query_one(
-            &format!("UPDATE media_assets SET variants = $2, variants_bytes = $3 WHERE id = $1 RETURNING {COLUMNS}"),
-            &[&id, &json, &total],
+            &format!("UPDATE media_assets SET variants = $2, variants_bytes = $3 WHERE id = $1 AND organization_id = $4 RETURNING {COLUMNS}"),
+            &[&id, &json, &total, &organization_id],
         )
         .await?;
     Ok(from_row(&row))

@@ -188,17 +188,26 @@ pub async fn insert(db: &impl GenericClient, post: &NewPost<'_>) -> Result<Uuid,
 }
 
 /// Replaces the targets of a post that has not started publishing.
+/// Targets have no organization column: the post's organization scopes them, and a target
+/// may only name an account of that same organization.
 pub async fn set_targets(
     db: &impl GenericClient,
+    organization_id: Uuid,
     post_id: Uuid,
     targets: &[(Uuid, Option<String>)],
 ) -> Result<(), StoreError> {
-    db.execute("DELETE FROM post_platforms WHERE post_id = $1", &[&post_id])
-        .await?;
+    db.execute(
+        "DELETE FROM post_platforms pp USING posts p
+         WHERE pp.post_id = p.id AND p.id = $1 AND p.organization_id = $2",
+        &[&post_id, &organization_id],
+    )
+    .await?;
     for (account, text) in targets {
         db.execute(
-            "INSERT INTO post_platforms (post_id, social_account_id, text_override, status) VALUES ($1, $2, $3, 'pending')",
-            &[&post_id, account, text],
+            "INSERT INTO post_platforms (post_id, social_account_id, text_override, status)
+             SELECT p.id, sa.id, $3, 'pending' FROM posts p, social_accounts sa
+             WHERE p.id = $1 AND sa.id = $2 AND p.organization_id = $4 AND sa.organization_id = $4",
+            &[&post_id, account, text, &organization_id],
         )
         .await?;
     }
@@ -216,6 +225,7 @@ pub struct PostChanges<'a> {
 
 pub async fn update(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     changes: &PostChanges<'_>,
 ) -> Result<(), StoreError> {
@@ -225,7 +235,7 @@ pub async fn update(
         "UPDATE posts SET title = CASE WHEN $2 THEN $3 ELSE title END, content = COALESCE($4, content),
                 content_type = COALESCE($5, content_type), media_urls = COALESCE($6, media_urls),
                 hashtags = COALESCE($7, hashtags), mentions = COALESCE($8, mentions)
-         WHERE id = $1",
+         WHERE id = $1 AND organization_id = $9",
         &[
             &id,
             &set_title,
@@ -235,6 +245,7 @@ pub async fn update(
             &changes.media.map(json_list),
             &changes.hashtags.map(json_list),
             &changes.mentions.map(json_list),
+            &organization_id,
         ],
     )
     .await?;
@@ -384,15 +395,21 @@ pub async fn archive(
 /// Schedules every target that has not been published at `at`.
 pub async fn schedule(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     at: DateTime<Utc>,
     timezone: &str,
 ) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE posts SET status = 'scheduled', scheduled_at = $2, schedule_timezone = $3 WHERE id = $1",
-        &[&id, &at, &timezone],
-    )
-    .await?;
+    let scheduled = db
+        .execute(
+            "UPDATE posts SET status = 'scheduled', scheduled_at = $2, schedule_timezone = $3
+             WHERE id = $1 AND organization_id = $4",
+            &[&id, &at, &timezone, &organization_id],
+        )
+        .await?;
+    if scheduled == 0 {
+        return Ok(());
+    }
     db.execute(
         "UPDATE post_platforms SET status = 'pending', scheduled_at = $2, next_attempt_at = NULL, attempts = 0,
                 error_message = NULL, failure_class = NULL
@@ -401,16 +418,6 @@ pub async fn schedule(
     )
     .await?;
     Ok(())
-}
-
-/// Takes a post back to draft; its pending targets are cancelled.
-pub async fn unschedule(db: &impl GenericClient, id: Uuid) -> Result<Vec<Uuid>, StoreError> {
-    let rows = db
-        .query("UPDATE post_platforms SET status = 'cancelled' WHERE post_id = $1 AND status = 'pending' RETURNING id", &[&id])
-        .await?;
-    db.execute("UPDATE posts SET status = 'draft', scheduled_at = NULL, schedule_timezone = NULL WHERE id = $1", &[&id])
-        .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// A target the publisher now owns: only one caller can have it.

@@ -162,6 +162,7 @@ pub async fn insert(
 /// Stores new (encrypted) tokens and marks the connection healthy again.
 pub async fn set_tokens(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     access_token: &str,
     refresh_token: Option<&str>,
@@ -172,9 +173,9 @@ pub async fn set_tokens(
             &format!(
                 "UPDATE social_accounts SET access_token = $2, refresh_token = COALESCE($3, refresh_token),
                         token_expires_at = $4, status = 'active', status_reason = NULL
-                 WHERE id = $1 RETURNING {COLUMNS}"
+                 WHERE id = $1 AND organization_id = $5 RETURNING {COLUMNS}"
             ),
-            &[&id, &access_token, &refresh_token, &expires_at],
+            &[&id, &access_token, &refresh_token, &expires_at, &organization_id],
         )
         .await?;
     Ok(from_row(&row))
@@ -182,12 +183,14 @@ pub async fn set_tokens(
 
 pub async fn mark_needs_reconnect(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     reason: &str,
 ) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE social_accounts SET status = 'needs_reconnect', status_reason = $2 WHERE id = $1",
-        &[&id, &reason],
+        "UPDATE social_accounts SET status = 'needs_reconnect', status_reason = $2
+         WHERE id = $1 AND organization_id = $3",
+        &[&id, &reason, &organization_id],
     )
     .await?;
     Ok(())
@@ -195,6 +198,7 @@ pub async fn mark_needs_reconnect(
 
 pub async fn update_settings(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     name: Option<&str>,
     settings: &Value,
@@ -205,9 +209,9 @@ pub async fn update_settings(
             &format!(
                 "UPDATE social_accounts SET account_name = COALESCE($2, account_name), settings = $3,
                         is_active = COALESCE($4, is_active)
-                 WHERE id = $1 RETURNING {COLUMNS}"
+                 WHERE id = $1 AND organization_id = $5 RETURNING {COLUMNS}"
             ),
-            &[&id, &name, settings, &is_active],
+            &[&id, &name, settings, &is_active, &organization_id],
         )
         .await?;
     Ok(from_row(&row))
@@ -215,6 +219,7 @@ pub async fn update_settings(
 
 pub async fn record_sync(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     name: &str,
     handle: Option<&str>,
@@ -226,33 +231,42 @@ pub async fn record_sync(
                 "UPDATE social_accounts SET account_handle = COALESCE($3, account_handle),
                         followers_count = COALESCE($4, followers_count), last_sync = now(),
                         account_name = CASE WHEN settings ? 'display_name' THEN account_name ELSE $2 END
-                 WHERE id = $1 RETURNING {COLUMNS}"
+                 WHERE id = $1 AND organization_id = $5 RETURNING {COLUMNS}"
             ),
-            &[&id, &name, &handle, &followers],
+            &[&id, &name, &handle, &followers, &organization_id],
         )
         .await?;
     Ok(from_row(&row))
 }
 
-pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
-    db.execute("DELETE FROM social_accounts WHERE id = $1", &[&id])
-        .await?;
+pub async fn delete(
+    db: &impl GenericClient,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM social_accounts WHERE id = $1 AND organization_id = $2",
+        &[&id, &organization_id],
+    )
+    .await?;
     Ok(())
 }
 
 /// Published posts of an account in the last `days`, for metric syncs: (post id, platform post id).
 pub async fn recent_publications(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
     days: i32,
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     let rows = db
         .query(
-            "SELECT post_id, platform_post_id FROM post_platforms
-             WHERE social_account_id = $1 AND status = 'published' AND platform_post_id IS NOT NULL
-               AND published_at > now() - make_interval(days => $2)
-             ORDER BY published_at DESC LIMIT 100",
-            &[&id, &days],
+            "SELECT pp.post_id, pp.platform_post_id FROM post_platforms pp JOIN posts p ON p.id = pp.post_id
+             WHERE pp.social_account_id = $1 AND p.organization_id = $3 AND pp.status = 'published'
+               AND pp.platform_post_id IS NOT NULL
+               AND pp.published_at > now() - make_interval(days => $2)
+             ORDER BY pp.published_at DESC LIMIT 100",
+            &[&id, &days, &organization_id],
         )
         .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -312,19 +326,22 @@ pub struct HourlyEngagement {
 
 pub async fn engagement_by_publish_hour(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
 ) -> Result<Vec<HourlyEngagement>, StoreError> {
     let rows = db
         .query(
             "WITH latest AS (
                 SELECT DISTINCT ON (a.post_id) a.post_id, a.likes_count + a.comments_count + a.shares_count AS engagement
-                FROM analytics a WHERE a.social_account_id = $1 ORDER BY a.post_id, a.recorded_at DESC
+                FROM analytics a JOIN social_accounts sa ON sa.id = a.social_account_id
+                WHERE a.social_account_id = $1 AND sa.organization_id = $2
+                ORDER BY a.post_id, a.recorded_at DESC
              )
              SELECT extract(hour FROM pp.published_at)::int AS hour, count(*), avg(latest.engagement)::float8
              FROM latest JOIN post_platforms pp ON pp.post_id = latest.post_id AND pp.social_account_id = $1
              WHERE pp.published_at IS NOT NULL
              GROUP BY 1 ORDER BY 3 DESC",
-            &[&id],
+            &[&id, &organization_id],
         )
         .await?;
     Ok(rows
@@ -340,6 +357,7 @@ pub async fn engagement_by_publish_hour(
 /// Stored audience insights of the account, newest first.
 pub async fn audience_insights(
     db: &impl GenericClient,
+    organization_id: Uuid,
     id: Uuid,
 ) -> Result<Vec<Value>, StoreError> {
     let rows = db
@@ -347,8 +365,10 @@ pub async fn audience_insights(
             "SELECT json_build_object('age_group', age_group, 'gender', gender, 'location', location,
                     'interests', interests, 'best_posting_times', best_posting_times,
                     'analysis_date', analysis_date, 'data_source', data_source)
-             FROM audience_insights WHERE social_account_id = $1 ORDER BY analysis_date DESC LIMIT 50",
-            &[&id],
+             FROM audience_insights ai JOIN social_accounts sa ON sa.id = ai.social_account_id
+             WHERE ai.social_account_id = $1 AND sa.organization_id = $2
+             ORDER BY analysis_date DESC LIMIT 50",
+            &[&id, &organization_id],
         )
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())

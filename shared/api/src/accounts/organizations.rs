@@ -395,7 +395,7 @@ async fn change_role(
         .await?
         .ok_or_else(|| ApiError::not_found("member"))?;
     ensure_admin_remains(&tx, current.organization_id, &member, Some(body.role)).await?;
-    users::set_role(&tx, member.id, body.role).await?;
+    users::set_role(&tx, current.organization_id, member.id, body.role).await?;
     audit::record(
         &tx,
         &current.actor(),
@@ -429,7 +429,7 @@ async fn remove_member(
         .ok_or_else(|| ApiError::not_found("member"))?;
     ensure_admin_remains(&tx, current.organization_id, &member, None).await?;
     // The account stays (their content and audit trail keep an author) but can no longer sign in.
-    users::deactivate(&tx, member.id).await?;
+    users::deactivate(&tx, current.organization_id, member.id).await?;
     sessions::revoke_all_for_user(&tx, member.id, "member_removed").await?;
     audit::record(
         &tx,

@@ -206,18 +206,30 @@ pub async fn update_profile(
     Ok(from_row(&row))
 }
 
-pub async fn set_role(db: &impl GenericClient, id: Uuid, role: Role) -> Result<(), StoreError> {
+pub async fn set_role(
+    db: &impl GenericClient,
+    organization_id: Uuid,
+    id: Uuid,
+    role: Role,
+) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE users SET role = $2 WHERE id = $1",
-        &[&id, &role.as_str()],
+        "UPDATE users SET role = $2 WHERE id = $1 AND organization_id = $3",
+        &[&id, &role.as_str(), &organization_id],
     )
     .await?;
     Ok(())
 }
 
-pub async fn deactivate(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
-    db.execute("UPDATE users SET is_active = FALSE WHERE id = $1", &[&id])
-        .await?;
+pub async fn deactivate(
+    db: &impl GenericClient,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE users SET is_active = FALSE WHERE id = $1 AND organization_id = $2",
+        &[&id, &organization_id],
+    )
+    .await?;
     Ok(())
 }
 
