@@ -88,7 +88,7 @@ fn the_publisher_sample_event_is_a_lane_batch_carrying_a_publish_request() {
     assert_eq!(event.records.len(), 1);
     for record in event.records {
         let body = record.body.unwrap();
-        serde_json::from_str::<api::publishing::PublishRequest>(&body).unwrap();
+        serde_json::from_str::<posting::PublishRequest>(&body).unwrap();
     }
 }
 
@@ -137,4 +137,57 @@ fn every_store_function_on_tenant_data_is_scoped_by_organization() {
         unscoped.is_empty(),
         "tenant data read or written without the organization: {unscoped:?}"
     );
+}
+
+/// The workspace's own crates, by name: their directory.
+fn workspace_crates() -> std::collections::BTreeMap<String, std::path::PathBuf> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    manifest
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once('=')?;
+            let path = rest.split("path = \"").nth(1)?.split('"').next()?;
+            Some((name.trim().to_owned(), root().join(path)))
+        })
+        .collect()
+}
+
+/// The names in a crate's `[dependencies]` (not dev-dependencies).
+fn dependencies_of(dir: &Path) -> Vec<String> {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let mut in_dependencies = false;
+    let mut names = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+        } else if in_dependencies && let Some((name, _)) = line.split_once(['.', '=']) {
+            names.push(name.trim().to_owned());
+        }
+    }
+    names
+}
+
+#[test]
+fn no_worker_links_the_http_layer() {
+    let crates = workspace_crates();
+    for worker in ["publisher", "publish-sweeper", "maintenance"] {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut queue = vec![root().join("functions").join(worker)];
+        while let Some(dir) = queue.pop() {
+            for dependency in dependencies_of(&dir) {
+                assert!(
+                    dependency != "axum" && dependency != "api" && dependency != "lambda_http",
+                    "{worker} reaches {dependency} (through {})",
+                    dir.display()
+                );
+                if let Some(path) = crates.get(&dependency)
+                    && seen.insert(dependency.clone())
+                {
+                    queue.push(path.clone());
+                }
+            }
+        }
+        assert!(seen.contains("runtime"), "{worker}: {seen:?}");
+    }
 }

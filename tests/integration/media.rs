@@ -728,7 +728,7 @@ async fn uploads_never_confirmed_are_deleted_by_maintenance() {
     .await
     .unwrap();
     // When maintenance runs
-    let report = api::maintenance::run(&app.state).await.unwrap();
+    let report = upkeep::run(&app.state).await.unwrap();
     // Then its row is gone, and its reservation with it
     assert_eq!(report.abandoned_uploads_deleted, 1);
     let left: i64 = db

@@ -92,24 +92,24 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
     );
     // It fires into X's publishing lane, carrying the target id for the publisher.
     assert_eq!(schedule.target_arn, app.env.queues.arns["publish-x"]);
-    let request: api::publishing::PublishRequest = serde_json::from_str(&schedule.input).unwrap();
+    let request: posting::PublishRequest = serde_json::from_str(&schedule.input).unwrap();
     assert_eq!(request.post_platform_id.to_string(), target);
 
     // Before its time, a trigger does nothing.
-    let early = api::publishing::publish_target(&app.state, request.post_platform_id)
+    let early = posting::publish_target(&app.state, request.post_platform_id)
         .await
         .unwrap();
-    assert_eq!(early, api::publishing::Outcome::Skipped);
+    assert_eq!(early, posting::Outcome::Skipped);
 
     // At its time, triggers delivered several times at once publish once.
     make_due(&app, id).await;
     let triggers: Vec<_> = (0..5)
-        .map(|_| api::publishing::publish_target(&app.state, request.post_platform_id))
+        .map(|_| posting::publish_target(&app.state, request.post_platform_id))
         .collect();
     let outcomes = futures::future::join_all(triggers).await;
     let published = outcomes
         .iter()
-        .filter(|o| matches!(o, Ok(api::publishing::Outcome::Published { .. })))
+        .filter(|o| matches!(o, Ok(posting::Outcome::Published { .. })))
         .count();
     assert_eq!(published, 1, "{outcomes:?}");
     assert_eq!(
@@ -294,7 +294,7 @@ async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
     .unwrap();
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let report = api::publishing::sweep(&app.state, deadline).await.unwrap();
+    let report = posting::sweep(&app.state, deadline).await.unwrap();
 
     assert_eq!(
         (
@@ -305,7 +305,7 @@ async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
         (2, 1, 1),
         "{report:?}"
     );
-    assert_eq!(api::publishing::drain_lanes(&app.state).await.unwrap(), 2);
+    assert_eq!(posting::drain_lanes(&app.state).await.unwrap(), 2);
     assert_eq!(sandbox_posts(&app, "linkedin").await.len(), 2);
     let status_of = |post: &Value| {
         let path = format!("/api/posts/{}", post["id"].as_str().unwrap());
@@ -323,7 +323,7 @@ async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
     assert_eq!(status_of(&early).await["status"], "published");
     assert_eq!(status_of(&lost).await["status"], "published");
     // A second sweep finds nothing.
-    let again = api::publishing::sweep(&app.state, deadline).await.unwrap();
+    let again = posting::sweep(&app.state, deadline).await.unwrap();
     assert_eq!(
         again.queued + again.stale_claims_unconfirmed + again.stale_claims_released,
         0
@@ -806,7 +806,7 @@ async fn a_retried_request_with_the_same_idempotency_key_acts_once() {
         (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
     );
     assert_eq!(b.headers["idempotency-replayed"], "true");
-    api::publishing::drain_lanes(&app.state).await.unwrap();
+    posting::drain_lanes(&app.state).await.unwrap();
     assert_eq!(sandbox_posts(&app, "x").await.len(), 1);
 }
 

@@ -113,12 +113,12 @@ async fn failing_publishes_never_exhaust_the_deployed_pool() {
     // When they all fail together
     let publishes = posts
         .iter()
-        .map(|(_, targets)| api::publishing::publish_target(&app.state, targets[0]));
+        .map(|(_, targets)| posting::publish_target(&app.state, targets[0]));
     let outcomes = futures::future::join_all(publishes).await;
     // Then each one is settled as failed, none left publishing or unconfirmed
     for outcome in &outcomes {
         assert!(
-            matches!(outcome, Ok(api::publishing::Outcome::Failed { .. })),
+            matches!(outcome, Ok(posting::Outcome::Failed { .. })),
             "{outcomes:?}"
         );
     }
@@ -147,11 +147,9 @@ async fn an_edit_or_a_deletion_racing_a_publish_never_duplicates_nor_leaks_a_pos
                     .await
             }
         };
-        let (outcome, changed) = tokio::join!(
-            api::publishing::publish_target(&app.state, targets[0]),
-            change
-        );
-        let published = matches!(outcome, Ok(api::publishing::Outcome::Published { .. }));
+        let (outcome, changed) =
+            tokio::join!(posting::publish_target(&app.state, targets[0]), change);
+        let published = matches!(outcome, Ok(posting::Outcome::Published { .. }));
         // Then either the publish won and the change was refused, or the change won first
         if published {
             assert_eq!(changed.status, StatusCode::CONFLICT, "{}", changed.body);
@@ -170,9 +168,7 @@ async fn an_edit_or_a_deletion_racing_a_publish_never_duplicates_nor_leaks_a_pos
                 )
                 .await
                 .unwrap();
-                api::publishing::publish_target(&app.state, target)
-                    .await
-                    .unwrap();
+                posting::publish_target(&app.state, target).await.unwrap();
             }
         }
         let copies = sandbox_texts(&app)
@@ -214,7 +210,7 @@ async fn concurrent_token_refreshes_keep_the_account_healthy() {
         let account = &account;
         async move {
             let mut client = state.db.client().await.unwrap();
-            api::social_accounts::fresh_access_token(state, &mut client, account, true).await
+            social::fresh_access_token(state, &mut client, account, true).await
         }
     });
     let tokens = futures::future::join_all(refreshes).await;
@@ -253,12 +249,12 @@ async fn a_transient_failure_before_the_platform_call_retries_and_a_refused_refr
     fault(&app, token_fault(FaultKind::Unavailable)).await;
     let (id, targets) = due_post(&app, &admin, "transient", &[&linkedin]).await;
     // When the target is published
-    let outcome = api::publishing::publish_target(&app.state, targets[0])
+    let outcome = posting::publish_target(&app.state, targets[0])
         .await
         .unwrap();
     // Then it waits for another attempt, and the account stays healthy
     assert!(
-        matches!(outcome, api::publishing::Outcome::RetryAt { .. }),
+        matches!(outcome, posting::Outcome::RetryAt { .. }),
         "{outcome:?}"
     );
     let current = post(&app, &admin, &id).await;
@@ -273,12 +269,12 @@ async fn a_transient_failure_before_the_platform_call_retries_and_a_refused_refr
     expiring().await;
     fault(&app, token_fault(FaultKind::ExpiredToken)).await;
     let (id, targets) = due_post(&app, &admin, "refused", &[&linkedin]).await;
-    let outcome = api::publishing::publish_target(&app.state, targets[0])
+    let outcome = posting::publish_target(&app.state, targets[0])
         .await
         .unwrap();
     // Then the target fails as auth_expired and the account asks for a reconnection
     assert!(
-        matches!(outcome, api::publishing::Outcome::Failed { .. }),
+        matches!(outcome, posting::Outcome::Failed { .. }),
         "{outcome:?}"
     );
     let current = post(&app, &admin, &id).await;
@@ -304,10 +300,10 @@ async fn sibling_targets_finishing_together_leave_the_post_published() {
     let publishes = posts
         .iter()
         .flat_map(|(_, targets)| targets.iter())
-        .map(|target| api::publishing::publish_target(&app.state, *target));
+        .map(|target| posting::publish_target(&app.state, *target));
     for outcome in futures::future::join_all(publishes).await {
         assert!(
-            matches!(outcome, Ok(api::publishing::Outcome::Published { .. })),
+            matches!(outcome, Ok(posting::Outcome::Published { .. })),
             "{outcome:?}"
         );
     }

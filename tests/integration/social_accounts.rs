@@ -224,7 +224,7 @@ async fn settings_sync_insights_and_disconnect() {
     .await
     .unwrap()
     .unwrap();
-    let access = api::social_accounts::fresh_access_token(
+    let access = social::fresh_access_token(
         state,
         &mut state.db.client().await.unwrap(),
         &account_row,
@@ -516,10 +516,9 @@ async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
     .await
     .unwrap();
 
-    let report =
-        api::social_accounts::refresh_expiring_tokens(&app.state, chrono::Duration::hours(24))
-            .await
-            .unwrap();
+    let report = social::refresh_expiring_tokens(&app.state, chrono::Duration::hours(24))
+        .await
+        .unwrap();
 
     assert_eq!(
         (
@@ -545,10 +544,9 @@ async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
         ]
     );
     // Nothing is left to renew right after a run.
-    let again =
-        api::social_accounts::refresh_expiring_tokens(&app.state, chrono::Duration::minutes(30))
-            .await
-            .unwrap();
+    let again = social::refresh_expiring_tokens(&app.state, chrono::Duration::minutes(30))
+        .await
+        .unwrap();
     assert_eq!(again.refreshed + again.needs_reconnect, 0);
 }
 
@@ -613,7 +611,7 @@ async fn a_renewed_facebook_page_connection_still_publishes_as_the_page() {
     assert_eq!(account.token_expires_at, None, "Page tokens do not expire");
     // When its tokens are renewed (as after a 401, or by maintenance)
     let mut client = app.state.db.client().await.unwrap();
-    let renewed = api::social_accounts::fresh_access_token(&app.state, &mut client, &account, true)
+    let renewed = social::fresh_access_token(&app.state, &mut client, &account, true)
         .await
         .unwrap();
     // Then the access token is still the Page's, and the Page can publish with it

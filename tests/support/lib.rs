@@ -585,7 +585,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
-        api::publishing::drain_lanes(&self.state).await.unwrap();
+        posting::drain_lanes(&self.state).await.unwrap();
         self.call_as(
             Some(&member.access_token),
             Method::GET,

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| {
         let state = state.clone();
         async move {
-            api::maintenance::run(&state)
+            upkeep::run(&state)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }

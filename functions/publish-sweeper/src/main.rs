@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .duration_since(std::time::SystemTime::now())
                 .unwrap_or_default();
             let deadline = std::time::Instant::now() + remaining;
-            api::publishing::sweep(&state, deadline)
+            posting::sweep(&state, deadline)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .into_iter()
                 .filter_map(|record| Some((record.message_id?, record.body.unwrap_or_default())))
                 .collect();
-            let failures = api::publishing::handle_lane_batch(&state, messages).await;
+            let failures = posting::handle_lane_batch(&state, messages).await;
             let mut response = SqsBatchResponse::default();
             response.batch_item_failures = failures
                 .message_ids

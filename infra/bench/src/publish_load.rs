@@ -259,7 +259,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
                     let Some(message) = queue.lock().await.pop() else {
                         return failures;
                     };
-                    failures += api::publishing::handle_lane_batch(&env, vec![message])
+                    failures += posting::handle_lane_batch(&env, vec![message])
                         .await
                         .message_ids
                         .len();
@@ -289,12 +289,10 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
         }
         pg.execute("UPDATE post_platforms SET next_attempt_at = now(), enqueued_at = NULL WHERE status = 'pending' AND next_attempt_at IS NOT NULL", &[]).await.expect("clock");
         drop(client);
-        api::publishing::drain_lanes(state).await.expect("lanes");
+        posting::drain_lanes(state).await.expect("lanes");
         let deadline = Instant::now() + std::time::Duration::from_secs(60);
-        api::publishing::sweep(state, deadline)
-            .await
-            .expect("sweep");
-        api::publishing::drain_lanes(state).await.expect("lanes");
+        posting::sweep(state, deadline).await.expect("sweep");
+        posting::drain_lanes(state).await.expect("lanes");
         sweeps += 1;
     }
     let total = started.elapsed();

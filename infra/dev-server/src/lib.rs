@@ -63,7 +63,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(30 * 60));
         loop {
             every.tick().await;
-            if let Err(error) = api::maintenance::run(&maintenance).await {
+            if let Err(error) = upkeep::run(&maintenance).await {
                 tracing::warn!(%error, "maintenance run failed");
             }
         }
@@ -81,17 +81,17 @@ pub async fn run_from_env() -> Result<(), BoxError> {
             tick.tick().await;
             ticks += 1;
             if ticks.is_multiple_of(5)
-                && let Err(error) = api::publishing::fire_due_schedules(&publishing).await
+                && let Err(error) = posting::fire_due_schedules(&publishing).await
             {
                 tracing::warn!(%error, "firing due schedules failed");
             }
             if ticks.is_multiple_of(30) {
                 let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-                if let Err(error) = api::publishing::sweep(&publishing, deadline).await {
+                if let Err(error) = posting::sweep(&publishing, deadline).await {
                     tracing::warn!(%error, "sweep failed");
                 }
             }
-            if let Err(error) = api::publishing::drain_lanes(&publishing).await {
+            if let Err(error) = posting::drain_lanes(&publishing).await {
                 tracing::warn!(%error, "consuming the publishing lanes failed");
             }
         }

@@ -460,24 +460,6 @@ async fn confirm_upload(
     Ok(JsonResponse(view(&state, ready).await?).into_response())
 }
 
-/// Deletes uploads never confirmed within a day (their quota reservation lapsed): rows,
-/// staged objects and unfinished multipart uploads. Run by the maintenance schedule.
-pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, ApiError> {
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
-    let abandoned = media::take_abandoned_uploads(pg, Duration::hours(24), 500).await?;
-    let s3 = &state.aws.s3;
-    for asset in &abandoned {
-        if let Some(upload_id) = &asset.multipart_upload_id {
-            let _ = cloud::abort_multipart(s3, bucket(state), &asset.s3_key, upload_id).await;
-        }
-        if let Err(error) = cloud::delete_object(s3, bucket(state), &asset.s3_key).await {
-            tracing::warn!(%error, "abandoned upload's object left for the lifecycle rule");
-        }
-    }
-    Ok(abandoned.len())
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LibraryQuery {

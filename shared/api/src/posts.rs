@@ -28,7 +28,6 @@ use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
 use crate::extract::{Json, Path, Query, RawBody, parse_json};
 use crate::identity::CurrentUser;
 use crate::openapi::{Routes, op};
-use crate::publishing;
 
 pub fn routes() -> Routes {
     Routes::new("posts")
@@ -518,14 +517,14 @@ async fn update(
     .await?;
     let after = load(&tx, &current, id, false).await?;
     tx.commit().await?;
-    publishing::cancel_schedules(&state, &old_targets).await;
+    posting::cancel_schedules(&state, &old_targets).await;
     if reschedule {
         let due: Vec<_> = after
             .targets
             .iter()
             .filter_map(|t| Some((t.id, t.platform, t.scheduled_at?)))
             .collect();
-        publishing::schedule_targets(&state, &due).await;
+        posting::schedule_targets(&state, &due).await;
     }
     Ok(JsonResponse(after).into_response())
 }
@@ -592,7 +591,7 @@ async fn delete(
         None
     };
     tx.commit().await?;
-    publishing::cancel_schedules(&state, &cancelled).await;
+    posting::cancel_schedules(&state, &cancelled).await;
     Ok(match archived {
         None => StatusCode::NO_CONTENT.into_response(),
         Some(post) => JsonResponse(Archived {
@@ -689,7 +688,7 @@ fn preview_target(
 ) -> TargetPreview {
     let platform = target.platform;
     // The limit applies to what readers see, before LinkedIn's escaping.
-    let text = publishing::text_for(post, target.text_override.as_deref());
+    let text = posting::text_for(post, target.text_override.as_deref());
     let report = check_text(platform, &text, &HashtagCaps::default());
     let mut errors = report.errors.clone();
     let mut warnings = Vec::new();
@@ -905,7 +904,7 @@ async fn schedule(
         .filter(|t| t.status == domain::PostPlatformStatus::Pending)
         .map(|t| (t.id, t.platform, at))
         .collect();
-    publishing::schedule_targets(&state, &due).await;
+    posting::schedule_targets(&state, &due).await;
     Ok(JsonResponse(after).into_response())
 }
 
@@ -957,7 +956,7 @@ async fn publish_now(
     let after = load(&tx, &current, id, false).await?;
     tx.commit().await?;
     let targets: Vec<Uuid> = post.targets.iter().map(|t| t.id).collect();
-    publishing::cancel_schedules(&state, &targets).await;
+    posting::cancel_schedules(&state, &targets).await;
     let queued: Vec<QueuedTarget> = after
         .targets
         .iter()
@@ -967,7 +966,7 @@ async fn publish_now(
             platform: t.platform,
         })
         .collect();
-    if let Err(error) = publishing::enqueue(&state, &queued, 0).await {
+    if let Err(error) = posting::enqueue(&state, &queued, 0).await {
         // Not lost: the targets are due, and the sweeper queues due targets within minutes.
         tracing::error!(%error, post = %id, "publish-now not queued; the sweeper will pick it up");
     }
@@ -1445,7 +1444,7 @@ async fn bulk_schedule(
     })
     .await?;
     tx.commit().await?;
-    publishing::schedule_targets(&state, &scheduled_targets).await;
+    posting::schedule_targets(&state, &scheduled_targets).await;
     Ok(JsonResponse(BulkReport {
         scheduled: results.len() - rejected,
         rejected,

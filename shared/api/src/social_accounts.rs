@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use store::accounts::audit::{Actor, AuditEntry};
 use store::accounts::{audit, organizations};
 use store::social_accounts::{self, HourlyEngagement, MetricSample, NewAccount, SocialAccount};
-use store::tokio_postgres::{self, GenericClient};
+use store::tokio_postgres;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
@@ -91,13 +91,7 @@ fn redirect_uri(state: &AppState) -> String {
 
 /// The platform's app, or a clear error when the platform is not configured.
 fn app_of(state: &AppState, platform: Platform) -> Result<AppCredentials, ApiError> {
-    let credentials = state.secrets.platforms.get(&platform).ok_or_else(|| {
-        ApiError::new(ErrorCode::PlatformNotConfigured, format!("{platform} is not configured on this installation: add its app credentials to the application secret"))
-    })?;
-    Ok(AppCredentials {
-        client_id: credentials.client_id.clone(),
-        client_secret: credentials.client_secret.clone(),
-    })
+    Ok(social::app_credentials(state, platform)?)
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -665,121 +659,22 @@ fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
     }
 }
 
-/// The encryption key changed (rotation, or a fresh local stack): only a reconnection helps.
-async fn unreadable_tokens(
-    db: &impl GenericClient,
-    account: &SocialAccount,
-) -> Result<String, ApiError> {
-    social_accounts::mark_needs_reconnect(
-        db,
-        account.organization_id,
-        account.id,
-        "the stored token can no longer be decrypted",
-    )
-    .await?;
-    Err(ApiError::new(
-        ErrorCode::NeedsReconnect,
-        "the stored token can no longer be read; reconnect the account",
-    ))
-}
-
-/// A usable access token: refreshed first when it expires within five minutes (or when
-/// `force`d after the platform refused it). Refreshes of one account are serialised by its row
-/// lock, and a refresh is skipped when the tokens changed since `account` was read: another
-/// caller (maintenance, a publish, a sync) already rotated them, and sending the old refresh
-/// token again would be refused. Only a refresh the platform refuses marks the account
-/// `needs_reconnect`; a transient failure leaves it healthy.
-pub async fn fresh_access_token(
-    state: &AppState,
-    db: &mut tokio_postgres::Client,
-    account: &SocialAccount,
-    force: bool,
-) -> Result<String, ApiError> {
-    let bound = account.id.as_bytes().to_vec();
-    let decrypt = |sealed: &str| state.token_cipher.decrypt(sealed, &bound).ok();
-    let no_token = || {
-        ApiError::new(
-            ErrorCode::NeedsReconnect,
-            "the account has no token; reconnect it",
-        )
-    };
-    let sealed_access = account.access_token.as_deref().ok_or_else(no_token)?;
-    let expiring = account
-        .token_expires_at
-        .is_some_and(|at| at < Utc::now() + Duration::minutes(5));
-    if !force && !expiring {
-        return match decrypt(sealed_access) {
-            Some(access) => Ok(access),
-            None => unreadable_tokens(&*db, account).await,
-        };
-    }
-    if account.refresh_token.is_none() {
-        return match decrypt(sealed_access) {
-            Some(access) => Ok(access),
-            None => unreadable_tokens(&*db, account).await,
-        };
-    }
-    let tx = db.transaction().await?;
-    let current = social_accounts::get(&tx, account.organization_id, account.id, true)
-        .await?
-        .ok_or_else(|| ApiError::not_found("social account"))?;
-    let current_access = current.access_token.as_deref().ok_or_else(no_token)?;
-    if current_access != sealed_access {
-        // Rotated by someone else while we waited for the lock: theirs is fresh.
-        let access = match decrypt(current_access) {
-            Some(access) => access,
-            None => unreadable_tokens(&tx, &current).await?,
-        };
-        tx.commit().await?;
-        return Ok(access);
-    }
-    let Some(refresh_plain) = current.refresh_token.as_deref().and_then(decrypt) else {
-        let outcome = unreadable_tokens(&tx, &current).await;
-        tx.commit().await?;
-        return outcome;
-    };
-    let app = app_of(state, account.platform)?;
-    let refreshed = state
-        .platforms
-        .refresh_account(account.platform, &app, &refresh_plain, &account.account_id)
-        .await;
-    match refreshed {
-        Ok(tokens) => {
-            let sealed_access = state.token_cipher.encrypt(&tokens.access_token, &bound);
-            let sealed_refresh = tokens
-                .refresh_token
-                .as_deref()
-                .map(|r| state.token_cipher.encrypt(r, &bound));
-            social_accounts::set_tokens(
-                &tx,
-                account.organization_id,
-                account.id,
-                &sealed_access,
-                sealed_refresh.as_deref(),
-                tokens.expires_at,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(tokens.access_token)
+/// Token errors as API answers: a refused refresh asks for a reconnection, a platform that
+/// does not answer is a 503 to retry.
+impl From<social::TokenError> for ApiError {
+    fn from(error: social::TokenError) -> Self {
+        match error {
+            social::TokenError::NeedsReconnect(message) => {
+                ApiError::new(ErrorCode::NeedsReconnect, message)
+            }
+            social::TokenError::NotConfigured(_) => {
+                ApiError::new(ErrorCode::PlatformNotConfigured, error.to_string())
+            }
+            social::TokenError::Platform { platform, failure } => {
+                platform_failure(platform, &failure)
+            }
+            social::TokenError::Store(error) => error.into(),
         }
-        Err(Failure::AuthExpired { reason }) | Err(Failure::RejectedContent { reason }) => {
-            social_accounts::mark_needs_reconnect(
-                &tx,
-                account.organization_id,
-                account.id,
-                &format!("token refresh refused: {reason}"),
-            )
-            .await?;
-            tx.commit().await?;
-            Err(ApiError::new(
-                ErrorCode::NeedsReconnect,
-                format!(
-                    "{} no longer accepts our access ({reason}); reconnect the account",
-                    account.platform
-                ),
-            ))
-        }
-        Err(other) => Err(platform_failure(account.platform, &other)),
     }
 }
 
@@ -958,11 +853,11 @@ async fn sync(
     let account = social_accounts::get(&*db, current.organization_id, id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("social account"))?;
-    let mut token = fresh_access_token(&state, db, &account, false).await?;
+    let mut token = social::fresh_access_token(&state, db, &account, false).await?;
     // For Meta, the account's own (Page) token lists the Page; other platforms list the user.
     let mut profile = state.platforms.accounts(account.platform, &token).await;
     if matches!(profile, Err(Failure::AuthExpired { .. })) {
-        token = fresh_access_token(&state, db, &account, true).await?;
+        token = social::fresh_access_token(&state, db, &account, true).await?;
         profile = state.platforms.accounts(account.platform, &token).await;
     }
     let profile = profile.map_err(|f| platform_failure(account.platform, &f))?;
@@ -1053,39 +948,4 @@ async fn insights(
         audience,
     })
     .into_response())
-}
-
-/// What a maintenance run did.
-#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
-pub struct RefreshReport {
-    pub refreshed: usize,
-    pub needs_reconnect: usize,
-    pub failed_transiently: usize,
-}
-
-/// Renews every token expiring within `within`, before any user or publish needs it. Run on a
-/// schedule (the `maintenance` function; the dev server emulates the schedule).
-pub async fn refresh_expiring_tokens(
-    state: &AppState,
-    within: Duration,
-) -> Result<RefreshReport, ApiError> {
-    let accounts = {
-        let client = state.db.client().await?;
-        let pg: &tokio_postgres::Client = &client;
-        social_accounts::expiring(pg, Utc::now() + within, 500).await?
-    };
-    let mut report = RefreshReport::default();
-    let mut client = state.db.client().await?;
-    for account in accounts {
-        match fresh_access_token(state, &mut client, &account, true).await {
-            Ok(_) => report.refreshed += 1,
-            Err(error) if error.code == ErrorCode::NeedsReconnect => report.needs_reconnect += 1,
-            Err(error) => {
-                tracing::warn!(platform = %account.platform, error = %error, "token refresh will be retried on the next run");
-                report.failed_transiently += 1;
-            }
-        }
-    }
-    tracing::info!(?report, "maintenance: tokens refreshed");
-    Ok(report)
 }

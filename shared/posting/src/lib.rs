@@ -25,7 +25,28 @@ use store::social_accounts::{self, SocialAccount};
 use store::tokio_postgres;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode};
+/// What can stop the engine (a platform's answer is never an error: it is an [`Outcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Kv(#[from] kv::KvError),
+    #[error(transparent)]
+    Queue(#[from] cloud::QueueError),
+    #[error(transparent)]
+    Storage(#[from] cloud::ObjectError),
+    #[error(transparent)]
+    Schedule(#[from] cloud::ScheduleError),
+    #[error("the {0} no longer exists")]
+    NotFound(&'static str),
+}
+
+impl From<tokio_postgres::Error> for PublishError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        PublishError::Store(error.into())
+    }
+}
 
 /// How long a claim may stay in `publishing` before the sweeper settles it.
 pub const STALE_CLAIM_SECS: i64 = 300;
@@ -99,12 +120,12 @@ async fn media_items(
     db: &tokio_postgres::Client,
     post: &Post,
     platform: Platform,
-) -> Result<Vec<MediaItem>, ApiError> {
+) -> Result<Vec<MediaItem>, PublishError> {
     let mut items = Vec::new();
     for asset_id in &post.media {
         let Some(asset) = store::media::get(db, post.organization_id, *asset_id, false).await?
         else {
-            return Err(ApiError::not_found("media"));
+            return Err(PublishError::NotFound("media"));
         };
         // The platform's variant when one was rendered, else the original.
         let (key, mime) = asset
@@ -120,8 +141,7 @@ async fn media_items(
             &key,
             MEDIA_URL_TTL,
         )
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
         // X and LinkedIn take uploads of images; the others fetch the URL. Videos are never
         // held in memory whole: clients that upload them stream from the URL.
         let size_bytes = if key == asset.s3_key {
@@ -130,9 +150,7 @@ async fn media_items(
             0
         };
         let bytes = if !is_video && matches!(platform, Platform::X | Platform::LinkedIn) {
-            cloud::read_object(&state.aws.s3, &state.config.media_bucket, &key, None)
-                .await
-                .map_err(|e| ApiError::internal(&e))?
+            cloud::read_object(&state.aws.s3, &state.config.media_bucket, &key, None).await?
         } else {
             Vec::new()
         };
@@ -173,7 +191,7 @@ fn content_for(platform: Platform, text: String, media: Vec<MediaItem>) -> Conte
 
 /// Publishes one target if it is due and unclaimed. Safe to call any number of times, and it
 /// holds exactly one database connection from start to end.
-pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome, ApiError> {
+pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome, PublishError> {
     let mut db = state.db.client().await?;
     let Some(claimed) = posts::claim(&**db, target_id).await? else {
         return Ok(Outcome::Skipped);
@@ -218,7 +236,7 @@ async fn publish_claimed(
     state: &AppState,
     db: &mut tokio_postgres::Client,
     claimed: &Claimed,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, PublishError> {
     {
         let tx = db.transaction().await?;
         posts::refresh_post_status(&tx, claimed.post_id).await?;
@@ -226,7 +244,7 @@ async fn publish_claimed(
     }
     let post = posts::get(&*db, claimed.organization_id, claimed.post_id, false)
         .await?
-        .ok_or_else(|| ApiError::not_found("post"))?;
+        .ok_or_else(|| PublishError::NotFound("post"))?;
     match prepare(state, db, claimed, &post).await? {
         Preparation::Settled(outcome) => Ok(outcome),
         Preparation::Ready(ready) => {
@@ -246,7 +264,7 @@ async fn prepare(
     db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     post: &Post,
-) -> Result<Preparation, ApiError> {
+) -> Result<Preparation, PublishError> {
     let account = social_accounts::get(
         &*db,
         claimed.organization_id,
@@ -271,21 +289,21 @@ async fn prepare(
         .targets
         .iter()
         .find(|t| t.id == claimed.target_id)
-        .ok_or_else(|| ApiError::not_found("target"))?;
+        .ok_or_else(|| PublishError::NotFound("target"))?;
     let media = media_items(state, db, post, account.platform).await?;
     let content = content_for(
         account.platform,
         text_for(post, target.text_override.as_deref()),
         media,
     );
-    match crate::social_accounts::fresh_access_token(state, db, &account, false).await {
+    match social::fresh_access_token(state, db, &account, false).await {
         Ok(token) => Ok(Preparation::Ready(Box::new(Ready {
             account,
             content,
             token,
         }))),
         Err(error) => Ok(Preparation::Settled(
-            token_unavailable(state, db, claimed, post, &error).await?,
+            token_unavailable(state, db, claimed, post, error).await?,
         )),
     }
 }
@@ -297,14 +315,19 @@ async fn token_unavailable(
     db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     post: &Post,
-    error: &ApiError,
-) -> Result<Outcome, ApiError> {
-    if error.code == ErrorCode::NeedsReconnect {
-        return fail(state, db, claimed, &error.message, "auth_expired").await;
+    error: social::TokenError,
+) -> Result<Outcome, PublishError> {
+    match error {
+        social::TokenError::NeedsReconnect(reason) => {
+            fail(state, db, claimed, &reason, "auth_expired").await
+        }
+        social::TokenError::Store(error) => Err(error.into()),
+        other => {
+            let at = Utc::now() + backoff(claimed.attempts);
+            let reason = format!("the access token could not be renewed: {other}");
+            retry_or_give_up(state, db, claimed, post, at, &reason, "retryable").await
+        }
     }
-    let at = Utc::now() + backoff(claimed.attempts);
-    let reason = format!("the access token could not be renewed: {}", error.message);
-    retry_or_give_up(state, db, claimed, post, at, &reason, "retryable").await
 }
 
 async fn dispatch(
@@ -315,7 +338,7 @@ async fn dispatch(
     account: &SocialAccount,
     content: &Content,
     mut token: String,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, PublishError> {
     let mut refreshed = false;
     loop {
         let acting = Acting {
@@ -342,12 +365,12 @@ async fn dispatch(
             // The platform refused the token before doing anything: refresh once and try again.
             Err(Failure::AuthExpired { reason }) if !refreshed => {
                 refreshed = true;
-                match crate::social_accounts::fresh_access_token(state, db, account, true).await {
+                match social::fresh_access_token(state, db, account, true).await {
                     Ok(fresh) => {
                         token = fresh;
                         continue;
                     }
-                    Err(error) if error.code == ErrorCode::NeedsReconnect => {
+                    Err(social::TokenError::NeedsReconnect(_)) => {
                         fail(
                             state,
                             db,
@@ -357,7 +380,7 @@ async fn dispatch(
                         )
                         .await
                     }
-                    Err(error) => token_unavailable(state, db, claimed, post, &error).await,
+                    Err(error) => token_unavailable(state, db, claimed, post, error).await,
                 }
             }
             Err(Failure::AuthExpired { reason }) => {
@@ -398,7 +421,7 @@ async fn retry_or_give_up(
     at: DateTime<Utc>,
     reason: &str,
     class: &str,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, PublishError> {
     let due = post.scheduled_at.unwrap_or(post.created_at);
     if claimed.attempts >= MAX_ATTEMPTS || at > due + RETRY_WINDOW {
         return fail(
@@ -452,7 +475,7 @@ async fn fail(
     claimed: &Claimed,
     reason: &str,
     class: &str,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, PublishError> {
     finish(
         state,
         db,
@@ -472,7 +495,7 @@ async fn unconfirmed(
     db: &mut tokio_postgres::Client,
     claimed: &Claimed,
     reason: &str,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, PublishError> {
     let reason = format!("{reason}. Check the account on the platform before publishing again.");
     finish(
         state,
@@ -494,7 +517,7 @@ async fn finish(
     status: PostPlatformStatus,
     reason: &str,
     class: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), PublishError> {
     let Claimed {
         target_id,
         post_id,
@@ -584,7 +607,7 @@ pub struct SweepReport {
 /// Every minute: settle claims stuck in `publishing`, and put due targets whose trigger was
 /// lost (and retries that are due) on their lanes. It only queues, never publishes, so its work
 /// is bounded: it stops before `deadline` and the next run goes on.
-pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, ApiError> {
+pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, PublishError> {
     let mut report = SweepReport::default();
     let mut db = state.db.client().await?;
     let expired = posts::expire_stale_claims(&**db, STALE_CLAIM_SECS).await?;
@@ -601,9 +624,7 @@ pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, A
         if due.is_empty() {
             return Ok(report);
         }
-        enqueue(state, &due, 0)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        enqueue(state, &due, 0).await?;
         report.queued += due.len();
     }
     report.stopped_at_deadline = true;
@@ -722,25 +743,21 @@ pub async fn handle_lane_batch(state: &AppState, messages: Vec<(String, String)>
 
 /// Locally only: the local endpoint stores schedules but never fires them, so the dev server
 /// delivers the due ones to their targets (the lanes), as Scheduler would.
-pub async fn fire_due_schedules(state: &AppState) -> Result<usize, ApiError> {
+pub async fn fire_due_schedules(state: &AppState) -> Result<usize, PublishError> {
     let group = &state.config.publish_trigger.group;
-    let held = cloud::held_schedules(&state.aws.scheduler, group)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let held = cloud::held_schedules(&state.aws.scheduler, group).await?;
     let mut fired = 0;
     for schedule in held.into_iter().filter(|s| s.due_at <= Utc::now()) {
         let lane = cloud::PUBLISH_LANES
             .iter()
             .find(|lane| state.config.queue_arns.get(lane.queue) == Some(&schedule.target_arn));
         if let Some(lane) = lane {
-            let url = lane_url(state, lane).map_err(|e| ApiError::internal(&e))?;
+            let url = lane_url(state, lane)?;
             let message = OutgoingMessage {
                 body: schedule.input.clone(),
                 delay_secs: 0,
             };
-            cloud::send_messages(&state.aws.sqs, url, &[message])
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
+            cloud::send_messages(&state.aws.sqs, url, &[message]).await?;
             fired += 1;
         }
         // ActionAfterCompletion: DELETE, as the service would.
@@ -752,10 +769,10 @@ pub async fn fire_due_schedules(state: &AppState) -> Result<usize, ApiError> {
 /// Locally only: what Lambda's event source does for each lane — receive batches and run the
 /// publisher on them, at most `max_concurrency` at once per lane — until every lane is empty.
 /// Returns how many messages were handled.
-pub async fn drain_lanes(state: &AppState) -> Result<usize, ApiError> {
+pub async fn drain_lanes(state: &AppState) -> Result<usize, PublishError> {
     let mut workers = Vec::new();
     for lane in cloud::PUBLISH_LANES {
-        let url = lane_url(state, lane).map_err(|e| ApiError::internal(&e))?;
+        let url = lane_url(state, lane)?;
         for _ in 0..lane.max_concurrency {
             workers.push(drain_lane(state, url));
         }
@@ -764,12 +781,10 @@ pub async fn drain_lanes(state: &AppState) -> Result<usize, ApiError> {
     Ok(counts.into_iter().sum())
 }
 
-async fn drain_lane(state: &AppState, url: &str) -> Result<usize, ApiError> {
+async fn drain_lane(state: &AppState, url: &str) -> Result<usize, PublishError> {
     let mut handled = 0;
     loop {
-        let batch = cloud::receive_messages(&state.aws.sqs, url, 0)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        let batch = cloud::receive_messages(&state.aws.sqs, url, 0).await?;
         if batch.is_empty() {
             return Ok(handled);
         }
@@ -784,8 +799,6 @@ async fn drain_lane(state: &AppState, url: &str) -> Result<usize, ApiError> {
             .filter(|m| !failures.message_ids.contains(&m.message_id))
             .map(|m| m.receipt_handle.clone())
             .collect();
-        cloud::delete_messages(&state.aws.sqs, url, &done)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        cloud::delete_messages(&state.aws.sqs, url, &done).await?;
     }
 }

@@ -1,0 +1,50 @@
+//! What the `maintenance` schedule runs every 30 minutes: renew platform tokens before they
+//! expire, and delete uploads that were never confirmed.
+
+use chrono::Duration;
+use runtime::AppState;
+use serde::Serialize;
+use store::media;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpkeepError {
+    #[error(transparent)]
+    Tokens(#[from] social::TokenError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+#[derive(Debug, Serialize)]
+pub struct MaintenanceReport {
+    pub tokens: social::RefreshReport,
+    pub abandoned_uploads_deleted: usize,
+}
+
+pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
+    let tokens = social::refresh_expiring_tokens(state, Duration::hours(24)).await?;
+    let abandoned_uploads_deleted = delete_abandoned_uploads(state).await?;
+    let report = MaintenanceReport {
+        tokens,
+        abandoned_uploads_deleted,
+    };
+    tracing::info!(?report, "maintenance done");
+    Ok(report)
+}
+
+/// Deletes uploads never confirmed within a day (their quota reservation lapsed): rows,
+/// staged objects and unfinished multipart uploads. Objects left behind by a failed delete
+/// expire by the bucket's lifecycle rule on `uploads/`.
+pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, UpkeepError> {
+    let client = state.db.client().await?;
+    let abandoned = media::take_abandoned_uploads(&**client, Duration::hours(24), 500).await?;
+    let (s3, bucket) = (&state.aws.s3, &state.config.media_bucket);
+    for asset in &abandoned {
+        if let Some(upload_id) = &asset.multipart_upload_id {
+            let _ = cloud::abort_multipart(s3, bucket, &asset.s3_key, upload_id).await;
+        }
+        if let Err(error) = cloud::delete_object(s3, bucket, &asset.s3_key).await {
+            tracing::warn!(%error, "abandoned upload's object left for the lifecycle rule");
+        }
+    }
+    Ok(abandoned.len())
+}
