@@ -191,3 +191,78 @@ fn no_worker_links_the_http_layer() {
         assert!(seen.contains("runtime"), "{worker}: {seen:?}");
     }
 }
+
+/// `crate::x` mentions of each top-level module of a crate: module → the modules it uses.
+fn module_graph(
+    src: &Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    files(src, &mut all);
+    let module_of = |path: &Path| -> Option<String> {
+        let relative = path.strip_prefix(src).ok()?;
+        let first = relative.components().next()?.as_os_str().to_str()?;
+        let name = first.trim_end_matches(".rs");
+        (name != "lib" && name != "main").then(|| name.to_owned())
+    };
+    let modules: std::collections::BTreeSet<String> =
+        all.iter().filter_map(|p| module_of(p)).collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for path in &all {
+        let Some(module) = module_of(path) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(path).unwrap();
+        let uses: &mut std::collections::BTreeSet<String> =
+            graph.entry(module.clone()).or_default();
+        for mention in text.split("crate::").skip(1) {
+            let name: String = mention
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if name != module && modules.contains(&name) {
+                uses.insert(name);
+            }
+        }
+    }
+    graph
+}
+
+#[test]
+fn no_module_imports_a_module_that_imports_it_back() {
+    for entry in std::fs::read_dir(root().join("shared")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        let graph = module_graph(&src);
+        // A depth-first search for a path back to where it started.
+        for start in graph.keys() {
+            let mut stack = vec![(start.clone(), vec![start.clone()])];
+            while let Some((module, path)) = stack.pop() {
+                for next in graph.get(&module).into_iter().flatten() {
+                    assert!(
+                        next != start,
+                        "import cycle in {}: {} -> {next}",
+                        src.display(),
+                        path.join(" -> ")
+                    );
+                    if !path.contains(next) {
+                        let mut longer = path.clone();
+                        longer.push(next.clone());
+                        stack.push((next.clone(), longer));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use runtime::AppState;
 use serde::Serialize;
 
-use crate::openapi::{Routes, op};
+use crate::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("health").route(

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod posts;
 pub mod rate_limit;
 mod request_id;
+pub mod routes;
 pub mod social_accounts;
 
 use axum::Router;

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
 use crate::extract::{Json, Path, Query, RawBody, parse_json};
 use crate::identity::CurrentUser;
-use crate::openapi::{Routes, op};
+use crate::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("posts")

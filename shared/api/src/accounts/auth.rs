@@ -23,8 +23,8 @@ use super::session_tokens::{self, SessionTokens};
 use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::Json;
 use crate::identity::{ClientInfo, CurrentUser};
-use crate::openapi::{Routes, op};
 use crate::rate_limit::{EMAILS_PER_ADDRESS, LoginGuard};
+use crate::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("auth")

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorCode, FieldChecks};
 use crate::extract::{Json, Path};
 use crate::identity::CurrentUser;
-use crate::openapi::{Routes, op};
+use crate::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("users")
