@@ -914,3 +914,40 @@ async fn erasing_one_member_keeps_the_organizations_accounts_posts_and_history()
     assert_eq!(kept.body["author_id"], Value::Null, "authorship is erased");
     assert!(kept.body["targets"][0]["permalink"].is_string());
 }
+
+#[tokio::test]
+async fn a_failed_publish_leaves_its_author_a_typed_notification() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Notified").await;
+    let x = app.connect_account(&admin, "x").await;
+    let post = draft(&app, &admin, "refused", &[&x]).await;
+    let id = post["id"].as_str().unwrap();
+    fault(
+        &app,
+        "x",
+        FaultKind::Rejected {
+            reason: "duplicate content".into(),
+        },
+    )
+    .await;
+    app.publish_now(&admin, id).await;
+    let (pk, prefix) = kv::ItemKey::notification_prefix(&admin.user_id);
+    let items = app
+        .state
+        .kv
+        .query_prefix(&pk, prefix, 10, true)
+        .await
+        .unwrap();
+    let notification: contracts::Notification = items[0].1.to_fields().unwrap();
+    assert_eq!(
+        notification.kind,
+        contracts::NotificationKind::PublishOutcome
+    );
+    assert_eq!(notification.post_id.unwrap().to_string(), id);
+    assert_eq!(
+        notification.status,
+        Some(domain::PostPlatformStatus::Failed)
+    );
+    assert!(notification.body.contains("duplicate content"));
+    assert!(!notification.read);
+}

@@ -78,6 +78,54 @@ impl Item {
         self.0.get(name).and_then(|v| v.as_bool().ok()).copied()
     }
 
+    /// The fields of a flat serde value (strings, whole numbers, booleans; `null` fields are
+    /// left out): how typed messages (`contracts`) are stored attribute by attribute, so the
+    /// table stays queryable and readable in the console.
+    pub fn from_fields<T: serde::Serialize>(value: &T) -> Result<Item, FieldsError> {
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(value).map_err(|e| FieldsError(e.to_string()))?
+        else {
+            return Err(FieldsError("not an object".to_owned()));
+        };
+        let mut item = Item::new();
+        for (name, field) in fields {
+            item = match field {
+                serde_json::Value::Null => item,
+                serde_json::Value::String(text) => item.with_string(&name, text),
+                serde_json::Value::Bool(flag) => item.with_bool(&name, flag),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(n) => item.with_number(&name, n),
+                    None => return Err(FieldsError(format!("{name}: only whole numbers"))),
+                },
+                _ => return Err(FieldsError(format!("{name}: only flat fields"))),
+            };
+        }
+        Ok(item)
+    }
+
+    /// The typed value an item holds (see [`Item::from_fields`]); bookkeeping attributes
+    /// (key, expiry) are not fields.
+    pub fn to_fields<T: serde::de::DeserializeOwned>(&self) -> Result<T, FieldsError> {
+        let mut fields = serde_json::Map::new();
+        for (name, value) in &self.0 {
+            if name == PK || name == SK || name == TTL {
+                continue;
+            }
+            let field = match value {
+                AttributeValue::S(text) => serde_json::Value::String(text.clone()),
+                AttributeValue::Bool(flag) => serde_json::Value::Bool(*flag),
+                AttributeValue::N(n) => n
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .map_err(|e| FieldsError(format!("{name}: {e}")))?,
+                _ => continue,
+            };
+            fields.insert(name.clone(), field);
+        }
+        serde_json::from_value(serde_json::Value::Object(fields))
+            .map_err(|e| FieldsError(e.to_string()))
+    }
+
     /// The item's expiry, if it has one.
     pub fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.number(TTL)
@@ -88,6 +136,11 @@ impl Item {
         self.expires_at().is_some_and(|at| at <= now)
     }
 }
+
+/// A value that is not a flat object of strings, whole numbers and booleans.
+#[derive(Debug, thiserror::Error)]
+#[error("not storable as item fields: {0}")]
+pub struct FieldsError(String);
 
 /// The table, with the operations the product needs. Cheap to clone.
 #[derive(Clone, Debug)]

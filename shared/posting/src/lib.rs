@@ -18,7 +18,7 @@ use domain::{AuditAction, MediaType, Platform, PostPlatformStatus};
 use kv::{Item, ItemKey};
 use platforms::{Acting, Content, Failure, MediaItem};
 use runtime::AppState;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use store::accounts::audit::{self, Actor, AuditEntry};
 use store::posts::{self, Claimed, Post, QueuedTarget, Settlement};
 use store::social_accounts::{self, SocialAccount};
@@ -62,11 +62,7 @@ const SWEEP_PAGE: i64 = 500;
 /// SQS delays a message by 15 minutes at most; later retries wait for the sweeper.
 const MAX_QUEUE_DELAY_SECS: i64 = 900;
 
-/// The message on a publishing lane (and the schedule's input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PublishRequest {
-    pub post_platform_id: Uuid,
-}
+pub use contracts::PublishRequest;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
@@ -574,14 +570,22 @@ async fn notify(
         PostPlatformStatus::Unconfirmed => "A post may or may not have been published",
         _ => "A post could not be published",
     };
-    let item = Item::new()
-        .with_string("kind", "publish_outcome")
-        .with_string("title", title)
-        .with_string("body", reason)
-        .with_string("post_id", post_id.to_string())
-        .with_string("status", status.as_str())
-        .with_bool("read", false)
-        .with_string("created_at", Utc::now().to_rfc3339());
+    let notification = contracts::Notification {
+        kind: contracts::NotificationKind::PublishOutcome,
+        title: title.to_owned(),
+        body: reason.to_owned(),
+        post_id: Some(post_id),
+        status: Some(status),
+        read: false,
+        created_at: Utc::now(),
+    };
+    let item = match Item::from_fields(&notification) {
+        Ok(item) => item,
+        Err(error) => {
+            tracing::error!(%error, "notification not stored");
+            return;
+        }
+    };
     let key = ItemKey::notification(&user.to_string(), &Uuid::now_v7().to_string());
     if let Err(error) = state
         .kv
