@@ -532,6 +532,10 @@ async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
         "09:00"
     );
     assert_eq!(
+        calendar.body["days"]["2030-01-01"][0]["excerpt"],
+        "Hello, world"
+    );
+    assert_eq!(
         calendar.body["days"]["2030-01-02"][0]["local_time"], "15:00",
         "New York 09:00 is 15:00 in Paris"
     );

@@ -161,13 +161,14 @@ pub async fn create_bucket(aws: &AwsClients, bucket: &str) -> Result<(), Provisi
             }) => {}
         Err(e) => return Err(failed(bucket, e)),
     }
-    // Browsers upload straight to the bucket with presigned PUTs from the dev web app.
+    // Browsers upload straight to the bucket with presigned PUTs. Locally the app is served by
+    // the dev server (:3000), by Vite (:5173) or by the browser tests' dev server: any origin
+    // (a presigned URL is the credential; no cookie is involved).
     let rule = CorsRule::builder()
         .allowed_methods("PUT")
         .allowed_methods("GET")
         .allowed_methods("HEAD")
-        .allowed_origins("http://localhost:5173")
-        .allowed_origins("http://127.0.0.1:5173")
+        .allowed_origins("*")
         .allowed_headers("*")
         .expose_headers("ETag")
         .max_age_seconds(3000)

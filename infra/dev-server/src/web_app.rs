@@ -92,6 +92,12 @@ pub async fn serve(root: PathBuf, request: Request) -> Response {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
+            // What the page's own CSP meta tag cannot say (as CloudFront's headers do in AWS).
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("frame-ancestors 'none'"),
+            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             response
         }
         Err(_) => StatusCode::NOT_FOUND.into_response(),

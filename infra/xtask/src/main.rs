@@ -105,6 +105,12 @@ fn dev() -> Result<(), String> {
     // The web app, on the dev server's own origin (http://127.0.0.1:3000/).
     if let Some(dist) = web::ensure_built(&paths.root)? {
         command.env("WEB_DIST_DIR", dist);
+        // Email links and OAuth callbacks come back to the app on this origin.
+        let port = std::env::var("DEV_PORT").unwrap_or_else(|_| "3000".to_owned());
+        let origin = format!("http://127.0.0.1:{port}");
+        command
+            .env("APP_BASE_URL", &origin)
+            .env("API_BASE_URL", &origin);
     }
     let status = command
         .status()
@@ -184,6 +190,19 @@ fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, Strin
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
+    // The web app's own tests, unit and end to end (skipped when a filter selects Rust tests).
+    if extra.iter().all(|a| *a == "--") {
+        match web::test(&paths.root, &target_dir(paths), &stack.env()) {
+            Ok((web_passed, web_failed)) => {
+                passed += web_passed;
+                failed += web_failed;
+            }
+            Err(error) => {
+                println!("web tests could not run: {error}");
+                failed += 1;
+            }
+        }
+    }
     // The run's own logs must hold no secret or token it used: one more test, over all of them.
     match scan_test_logs(&log_file) {
         Ok(lines) => {
@@ -199,11 +218,14 @@ fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, Strin
     Ok(status.success() && failed == 0)
 }
 
-fn test_log_file(paths: &Paths) -> PathBuf {
+fn target_dir(paths: &Paths) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| paths.root.join("target"))
-        .join("test-logs/run.jsonl")
+}
+
+fn test_log_file(paths: &Paths) -> PathBuf {
+    target_dir(paths).join("test-logs/run.jsonl")
 }
 
 /// What no log line may contain: tokens the platform sandbox issues (access `sbx-`, refresh

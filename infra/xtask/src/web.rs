@@ -61,3 +61,138 @@ pub fn ensure_built(root: &Path) -> Result<Option<PathBuf>, String> {
     }
     Ok(Some(dist))
 }
+
+/// Counts from a runner's closing lines: vitest's `Tests  N passed (N)` / `N failed`, or the
+/// end-to-end runner's `N passed, N failed`.
+fn counts(output: &str) -> (u64, u64) {
+    let number_before = |line: &str, word: &str| -> Option<u64> {
+        let at = line.find(word)?;
+        line[..at].split_whitespace().last()?.parse().ok()
+    };
+    let mut passed = 0;
+    let mut failed = 0;
+    for line in output.lines() {
+        let line = line.trim();
+        let is_summary = line.starts_with("Tests ") || line.contains(" passed, ");
+        if is_summary {
+            passed = number_before(line, " passed").unwrap_or(passed);
+            failed = number_before(line, " failed").unwrap_or(failed);
+        }
+    }
+    (passed, failed)
+}
+
+/// Runs a command, streams its output, and returns its exit success with the output.
+fn run_streaming(command: &mut Command) -> Result<(bool, String), String> {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let mut output = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            output.push_str(&line);
+            output.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok((status.success(), output))
+}
+
+/// A dev server of its own for the browser tests, serving the built app on its origin.
+struct DevServer(std::process::Child);
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const E2E_PORT: u16 = 3100;
+const E2E_SANDBOX_PORT: u16 = 4110;
+
+/// The web app's unit tests (Vitest) and end-to-end tests (Playwright driving Debian's
+/// chromium against a dev server of the real API): (passed, failed), both runners' counts.
+pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64, u64), String> {
+    let Some(dist) = ensure_built(root)? else {
+        return Ok((0, 0));
+    };
+    let web = root.join("web");
+    println!("==> npm test (web unit tests)");
+    let (unit_ok, unit_output) = run_streaming(Command::new("npm").current_dir(&web).arg("test"))?;
+    let (mut passed, mut failed) = counts(&unit_output);
+    if !unit_ok && failed == 0 {
+        failed = 1;
+    }
+
+    if !Path::new("/usr/bin/chromium").exists() {
+        crate::process::apt_install(&["chromium"])?;
+    }
+    println!("==> cargo build -p dev-server (for the browser tests)");
+    let built = Command::new(crate::cargo())
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "dev-server"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !built.success() {
+        return Err("the dev server does not build".to_owned());
+    }
+    let origin = format!("http://127.0.0.1:{E2E_PORT}");
+    let log =
+        std::fs::File::create(target.join("e2e-dev-server.log")).map_err(|e| e.to_string())?;
+    let server = Command::new(target.join("debug/dev-server"))
+        .current_dir(root)
+        .envs(env.iter().cloned())
+        .env("DEV_PORT", E2E_PORT.to_string())
+        .env("PLATFORM_SANDBOX_PORT", E2E_SANDBOX_PORT.to_string())
+        .env("APP_BASE_URL", &origin)
+        .env("API_BASE_URL", &origin)
+        .env("WEB_DIST_DIR", &dist)
+        .env("RUST_LOG", "warn")
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start the dev server: {e}"))?;
+    let _server = DevServer(server);
+    crate::process::wait_until("the dev server", std::time::Duration::from_secs(90), || {
+        crate::process::http_answers(E2E_PORT, "/api/health")
+    })?;
+    let ses = env
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .map(|(_, v)| format!("{v}/moto-api/data.json"))
+        .unwrap_or_default();
+    println!("==> npm run e2e (web end-to-end tests, chromium)");
+    let (e2e_ok, e2e_output) = run_streaming(
+        Command::new("npm")
+            .current_dir(&web)
+            .args(["run", "e2e"])
+            .env("E2E_BASE_URL", &origin)
+            .env("E2E_API_URL", &origin)
+            .env("E2E_SES_URL", ses),
+    )?;
+    let (e2e_passed, e2e_failed) = counts(&e2e_output);
+    passed += e2e_passed;
+    failed += e2e_failed;
+    if !e2e_ok && e2e_failed == 0 {
+        failed += 1;
+    }
+    Ok((passed, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts;
+
+    #[test]
+    fn both_runners_closing_lines_are_counted() {
+        let vitest = " Test Files  6 passed (6)\n      Tests  35 passed (35)\n";
+        assert_eq!(counts(vitest), (35, 0));
+        let vitest_failing = "      Tests  2 failed | 33 passed (35)\n";
+        assert_eq!(counts(vitest_failing), (33, 2));
+        assert_eq!(counts("e2e:\n6 passed, 0 failed\n"), (6, 0));
+    }
+}

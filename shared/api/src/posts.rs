@@ -1075,6 +1075,8 @@ struct CalendarQuery {
 struct CalendarEntry {
     id: Uuid,
     title: Option<String>,
+    /// The text's first line, at most 80 characters (for untitled posts).
+    excerpt: String,
     status: PostStatus,
     local_time: String,
     platforms: Vec<Platform>,
@@ -1140,6 +1142,14 @@ async fn calendar(
             .push(CalendarEntry {
                 id: post.id,
                 title: post.title.clone(),
+                excerpt: post
+                    .content
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(80)
+                    .collect(),
                 status: post.status,
                 local_time: local.format("%H:%M").to_string(),
                 platforms: post.targets.iter().map(|t| t.platform).collect(),

@@ -1,0 +1,148 @@
+// Helpers for the end-to-end tests: a tiny runner, the local services, and API shortcuts for
+// setting up what a test does not exercise itself (always through the real API).
+import { deflateSync } from 'node:zlib';
+import assert from 'node:assert/strict';
+
+// The default is the origin the local API's APP_BASE_URL points at (its email links and its OAuth
+// callback redirect go to http://localhost:5173), so the OAuth popup comes back to this app.
+export const BASE = (process.env.E2E_BASE_URL ?? 'http://localhost:5173').replace(/\/$/, '');
+export const BASE_ORIGIN = new URL(BASE).origin;
+export const API = (process.env.E2E_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+export const SES = process.env.E2E_SES_URL ?? 'http://127.0.0.1:5055/moto-api/data.json';
+export const PASSWORD = 'correct horse battery staple';
+export { assert };
+
+/** One made-up client address per run: the API rate-limits sign-ups per address, and counts
+ *  `X-Forwarded-For` only in its local environment (where tests set it). */
+export const CLIENT_IP = `10.${rand(250)}.${rand(250)}.${1 + rand(250)}`;
+function rand(n) {
+  return Math.floor(Math.random() * n);
+}
+
+export function uniqueEmail(tag) {
+  return `e2e-${tag}-${Date.now()}-${rand(1e6)}@example.com`;
+}
+
+export async function api(method, path, { token, body, headers = {} } = {}) {
+  const res = await fetch(`${API}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: {
+      'x-forwarded-for': CLIENT_IP,
+      ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok && res.status !== 303) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+  return { status: res.status, data, headers: res.headers };
+}
+
+/** The token of the latest email of a kind sent to an address (from the local SES). */
+export async function emailToken(email, subjectPattern, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let data;
+    try {
+      data = await (await fetch(SES)).json();
+    } catch {
+      await sleep(500); // the local AWS endpoint answers an HTML error page now and then
+      continue;
+    }
+    const messages = (data.ses?.Message ?? []).filter(
+      (m) => JSON.stringify(m.destinations ?? {}).includes(email) && (!subjectPattern || subjectPattern.test(m.subject ?? '')),
+    );
+    const last = messages.at(-1);
+    const token = last?.body?.match(/token is: (\S+)/)?.[1];
+    if (token) return { token, body: last.body };
+    await sleep(300);
+  }
+  throw new Error(`no email for ${email}`);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A verified admin with a fresh organization, made through the API. */
+export async function adminViaApi(tag, { timezone } = {}) {
+  const email = uniqueEmail(tag);
+  const { data } = await api('POST', '/api/auth/register', {
+    body: { email, password: PASSWORD, organization_name: `E2E ${tag}`, first_name: 'Ada', gdpr_consent: true },
+  });
+  const { token } = await emailToken(email, /confirm/i);
+  await api('POST', '/api/auth/verify-email', { body: { token } });
+  if (timezone) await api('PUT', '/api/users/profile', { token: data.access_token, body: { timezone, avatar_url: null } });
+  return { email, token: data.access_token, user: data.user };
+}
+
+/** Connects an account through the sandbox's real OAuth round trip, without a browser. */
+export async function connectViaApi(token, platform) {
+  const start = await api('POST', '/api/social-accounts/connect', { token, body: { platform, account_ids: [] } });
+  let url = start.data.authorization_url;
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(url, { redirect: 'manual' });
+    const next = res.headers.get('location');
+    if (!next) throw new Error(`OAuth stopped at ${url} (${res.status})`);
+    url = new URL(next, url).toString();
+    if (new URL(url).pathname === '/social-accounts/callback') break;
+  }
+  const q = new URL(url).searchParams;
+  const done = await api('POST', '/api/social-accounts/callback', { token, body: { code: q.get('code'), state: q.get('state') } });
+  return done.data.accounts[0];
+}
+
+/** A small real PNG (the API checks the file's real type and dimensions). */
+export function pngBytes(width = 96, height = 64) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      row[1 + x * 3] = (x * 4) & 255;
+      row[2 + x * 3] = (y * 4) & 255;
+      row[3 + x * 3] = 160;
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** `YYYY-MM-DD` n days from today in a zone. */
+export function dayInZone(n, timeZone = 'UTC') {
+  const d = new Date(Date.now() + n * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
