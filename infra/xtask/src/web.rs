@@ -32,6 +32,35 @@ fn npm(web: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Node and npm: Debian's packages when missing. The end-to-end driver (playwright-core) needs
+/// Node 20 or later, which this project's machines ship; Debian 12's own package is Node 18.
+fn ensure_node() -> Result<(), String> {
+    let version = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    if version("npm").is_none() {
+        crate::process::apt_install(&["nodejs", "npm"])?;
+    }
+    let node = version("node").ok_or("node is not installed")?;
+    let major: u32 = node
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < 20 {
+        return Err(format!(
+            "the web app needs Node 20 or later (found {node}): install Node 20 and npm"
+        ));
+    }
+    Ok(())
+}
+
 /// Installs (`npm ci`) and builds (`npm run build`) the app when needed; returns `web/dist`, or
 /// `None` when the checkout has no web app.
 pub fn ensure_built(root: &Path) -> Result<Option<PathBuf>, String> {
@@ -39,6 +68,7 @@ pub fn ensure_built(root: &Path) -> Result<Option<PathBuf>, String> {
     if !web.join("package.json").is_file() {
         return Ok(None);
     }
+    ensure_node()?;
     let lock = web.join("package-lock.json");
     let installed = web.join("node_modules/.package-lock.json");
     if newest(&lock) > newest(&installed) || !installed.exists() {
