@@ -94,7 +94,30 @@ pub fn ensure_built(root: &Path) -> Result<Option<PathBuf>, String> {
 
 /// Counts from a runner's closing lines: vitest's `Tests  N passed (N)` / `N failed`, or the
 /// end-to-end runner's `N passed, N failed`.
+/// Text without ANSI colour sequences (runners colour their output on CI).
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ … final byte in @–~
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn counts(output: &str) -> (u64, u64) {
+    let output = &plain(output);
     let number_before = |line: &str, word: &str| -> Option<u64> {
         let at = line.find(word)?;
         line[..at].split_whitespace().last()?.parse().ok()
@@ -223,6 +246,8 @@ mod tests {
         assert_eq!(counts(vitest), (35, 0));
         let vitest_failing = "      Tests  2 failed | 33 passed (35)\n";
         assert_eq!(counts(vitest_failing), (33, 2));
+        let coloured = "\u{1b}[2m      Tests \u{1b}[22m \u{1b}[1m\u{1b}[32m35 passed\u{1b}[39m\u{1b}[22m\u{1b}[90m (35)\u{1b}[39m";
+        assert_eq!(counts(coloured), (35, 0));
         assert_eq!(counts("e2e:\n6 passed, 0 failed\n"), (6, 0));
     }
 }
