@@ -119,13 +119,7 @@ impl Harness {
     }
 
     async fn posts(&self, platform: Platform) -> Vec<Value> {
-        let body: Value = reqwest::get(format!("{}/_sandbox/posts?platform={platform}", self.base))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["posts"].as_array().unwrap().clone()
+        integration_tests::sandbox_posts_at(&self.base, Some(platform.as_str())).await
     }
 }
 

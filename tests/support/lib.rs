@@ -401,6 +401,18 @@ pub fn token_in(body: &str) -> String {
         .to_owned()
 }
 
+/// What the platform sandbox at `base` received (one platform, or all with `None`).
+pub async fn sandbox_posts_at(base: &str, platform: Option<&str>) -> Vec<Value> {
+    let filter = platform.map_or_else(String::new, |p| format!("?platform={p}"));
+    let body: Value = reqwest::get(format!("{base}/_sandbox/posts{filter}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["posts"].as_array().unwrap().clone()
+}
+
 /// A plain HTTP GET on loopback (the local endpoint, presigned URLs), returning the body.
 pub async fn http_get(url: &str) -> Vec<u8> {
     try_http_get(url)
@@ -598,14 +610,7 @@ impl TestApp {
 
     /// What this test's platform sandbox received (one platform, or all with `None`).
     pub async fn sandbox_posts(&self, platform: Option<&str>) -> Vec<Value> {
-        let filter = platform.map_or_else(String::new, |p| format!("?platform={p}"));
-        let body: Value = reqwest::get(format!("{}/_sandbox/posts{filter}", self.env.sandbox_url))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["posts"].as_array().unwrap().clone()
+        sandbox_posts_at(&self.env.sandbox_url, platform).await
     }
 
     /// Makes the sandbox misbehave.

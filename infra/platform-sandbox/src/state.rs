@@ -210,32 +210,30 @@ impl Sandbox {
         user: Option<&str>,
         path: &str,
     ) -> Option<FaultKind> {
-        let mut state = self.lock();
-        let index = state.faults.iter().position(|f| {
-            f.times > 0
-                && f.platform.is_none_or(|p| p == platform)
+        self.take_first(|f| {
+            f.platform.is_none_or(|p| p == platform)
                 && f.user.as_deref().is_none_or(|u| Some(u) == user)
                 && f.path_contains.as_deref().is_none_or(|p| path.contains(p))
-        })?;
-        let fault = &mut state.faults[index];
-        fault.times -= 1;
-        let kind = fault.kind.clone();
-        if fault.times == 0 {
-            state.faults.remove(index);
-        }
-        Some(kind)
+        })
     }
 
     /// A fault aimed at an unauthenticated endpoint (the token endpoint): only faults that name
     /// a part of its path apply, so platform-wide faults keep hitting the API calls.
     pub fn take_endpoint_fault(&self, platform: Platform, path: &str) -> Option<FaultKind> {
-        let mut state = self.lock();
-        let index = state.faults.iter().position(|f| {
-            f.times > 0
-                && f.platform.is_none_or(|p| p == platform)
+        self.take_first(|f| {
+            f.platform.is_none_or(|p| p == platform)
                 && f.user.is_none()
                 && f.path_contains.as_deref().is_some_and(|p| path.contains(p))
-        })?;
+        })
+    }
+
+    /// Takes the first fault that still applies and matches, counting it down.
+    fn take_first(&self, matches: impl Fn(&Fault) -> bool) -> Option<FaultKind> {
+        let mut state = self.lock();
+        let index = state
+            .faults
+            .iter()
+            .position(|f| f.times > 0 && matches(f))?;
         let fault = &mut state.faults[index];
         fault.times -= 1;
         let kind = fault.kind.clone();
