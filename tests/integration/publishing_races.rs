@@ -40,20 +40,8 @@ async fn due_post(
     content: &str,
     accounts: &[&str],
 ) -> (String, Vec<Uuid>) {
-    let targets: Vec<Value> = accounts
-        .iter()
-        .map(|a| json!({ "social_account_id": a }))
-        .collect();
-    let created = app
-        .call_as(
-            auth(member),
-            Method::POST,
-            "/api/posts",
-            Some(json!({ "content": content, "targets": targets })),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let id = created.body["id"].as_str().unwrap().to_owned();
+    let created = app.draft_post(member, content, accounts).await;
+    let id = created["id"].as_str().unwrap().to_owned();
     let later = (chrono::Utc::now() + chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();

@@ -150,46 +150,40 @@ fn test(extra: &[&str]) -> Result<(), String> {
 
 /// Runs the suite, streaming its output, and closes with one summary line over all test binaries.
 fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, String> {
-    use std::io::{BufRead, BufReader};
     let log_file = test_log_file(paths);
     let _ = std::fs::create_dir_all(log_file.parent().expect("a directory"));
     let _ = std::fs::remove_file(&log_file);
-    let mut child = Command::new(cargo())
-        .current_dir(&paths.root)
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .args(extra.iter().skip_while(|a| **a == "--"))
-        .envs(stack.env())
-        .env("TEST_LOG_FILE", &log_file)
-        .env("SCHEMATHESIS_BIN", paths.venv.join("bin/st"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    let (tests_ok, output) = process::run_streaming(
+        Command::new(cargo())
+            .current_dir(&paths.root)
+            .args(["test", "--workspace", "--no-fail-fast"])
+            .args(extra.iter().skip_while(|a| **a == "--"))
+            .envs(stack.env())
+            .env("TEST_LOG_FILE", &log_file)
+            .env("SCHEMATHESIS_BIN", paths.venv.join("bin/st")),
+    )?;
     let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
-            if let Some(result) = line.strip_prefix("test result: ") {
-                let count = |label: &str| {
-                    result
-                        .split(';')
-                        .find_map(|part| {
-                            part.trim()
-                                .strip_suffix(label)?
-                                .trim()
-                                .split(' ')
-                                .next_back()?
-                                .parse::<u64>()
-                                .ok()
-                        })
-                        .unwrap_or(0)
-                };
-                passed += count(" passed");
-                failed += count(" failed");
-                ignored += count(" ignored");
-            }
+    for line in output.lines() {
+        if let Some(result) = line.strip_prefix("test result: ") {
+            let count = |label: &str| {
+                result
+                    .split(';')
+                    .find_map(|part| {
+                        part.trim()
+                            .strip_suffix(label)?
+                            .trim()
+                            .split(' ')
+                            .next_back()?
+                            .parse::<u64>()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            passed += count(" passed");
+            failed += count(" failed");
+            ignored += count(" ignored");
         }
     }
-    let status = child.wait().map_err(|e| e.to_string())?;
     // The web app's own tests, unit and end to end (skipped when a filter selects Rust tests).
     if extra.iter().all(|a| *a == "--") {
         match web::test(&paths.root, &target_dir(paths), &stack.env()) {
@@ -215,7 +209,7 @@ fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, Strin
         }
     }
     println!("summary: {passed} passed, {failed} failed, {ignored} skipped");
-    Ok(status.success() && failed == 0)
+    Ok(tests_ok && failed == 0)
 }
 
 fn target_dir(paths: &Paths) -> PathBuf {

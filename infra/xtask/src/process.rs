@@ -103,3 +103,22 @@ pub fn ignore_interrupts() {
         signal(SIGINT, SIG_IGN);
     }
 }
+
+/// Runs a command, streams its output, and returns its exit success with the output.
+pub fn run_streaming(command: &mut Command) -> Result<(bool, String), String> {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    let mut output = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            output.push_str(&line);
+            output.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok((status.success(), output))
+}

@@ -135,25 +135,6 @@ fn counts(output: &str) -> (u64, u64) {
     (passed, failed)
 }
 
-/// Runs a command, streams its output, and returns its exit success with the output.
-fn run_streaming(command: &mut Command) -> Result<(bool, String), String> {
-    use std::io::{BufRead, BufReader};
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
-    let mut output = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            println!("{line}");
-            output.push_str(&line);
-            output.push('\n');
-        }
-    }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    Ok((status.success(), output))
-}
-
 /// A dev server of its own for the browser tests, serving the built app on its origin.
 struct DevServer(std::process::Child);
 
@@ -175,7 +156,8 @@ pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64
     };
     let web = root.join("web");
     println!("==> npm test (web unit tests)");
-    let (unit_ok, unit_output) = run_streaming(Command::new("npm").current_dir(&web).arg("test"))?;
+    let (unit_ok, unit_output) =
+        crate::process::run_streaming(Command::new("npm").current_dir(&web).arg("test"))?;
     let (mut passed, mut failed) = counts(&unit_output);
     if !unit_ok && failed == 0 {
         failed = 1;
@@ -219,7 +201,7 @@ pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64
         .map(|(_, v)| format!("{v}/moto-api/data.json"))
         .unwrap_or_default();
     println!("==> npm run e2e (web end-to-end tests, chromium)");
-    let (e2e_ok, e2e_output) = run_streaming(
+    let (e2e_ok, e2e_output) = crate::process::run_streaming(
         Command::new("npm")
             .current_dir(&web)
             .args(["run", "e2e"])

@@ -124,12 +124,16 @@ async fn media_items(
             return Err(PublishError::NotFound("media"));
         };
         // The platform's variant when one was rendered, else the original.
-        let (key, mime) = asset
+        let (key, mime, size_bytes) = asset
             .variants
             .iter()
             .find(|v| v.platform == platform)
-            .map(|v| (v.s3_key.clone(), v.mime_type.clone()))
-            .unwrap_or((asset.s3_key.clone(), asset.mime_type.clone()));
+            .map(|v| (v.s3_key.clone(), v.mime_type.clone(), v.bytes))
+            .unwrap_or((
+                asset.s3_key.clone(),
+                asset.mime_type.clone(),
+                u64::try_from(asset.bytes).unwrap_or(0),
+            ));
         let is_video = MediaType::from_mime(&mime).is_some_and(MediaType::is_video);
         let url = cloud::presigned_get(
             &state.aws.s3,
@@ -140,22 +144,13 @@ async fn media_items(
         .await?;
         // X and LinkedIn take uploads of images; the others fetch the URL. Videos are never
         // held in memory whole: clients that upload them stream from the URL.
-        let size_bytes = if key == asset.s3_key {
-            u64::try_from(asset.bytes).unwrap_or(0)
-        } else {
-            0
-        };
         let bytes = if !is_video && matches!(platform, Platform::X | Platform::LinkedIn) {
             cloud::read_object(&state.aws.s3, &state.config.media_bucket, &key, None).await?
         } else {
             Vec::new()
         };
         items.push(MediaItem {
-            size_bytes: if size_bytes == 0 {
-                bytes.len() as u64
-            } else {
-                size_bytes
-            },
+            size_bytes,
             url,
             bytes,
             mime_type: mime,
@@ -442,21 +437,12 @@ async fn retry_or_give_up(
     // are picked up by the sweeper.
     let delay = (at - Utc::now()).num_seconds().max(0);
     if delay <= MAX_QUEUE_DELAY_SECS {
-        let account = social_accounts::get(
-            &*db,
-            claimed.organization_id,
-            claimed.social_account_id,
-            false,
-        )
-        .await?;
-        if let Some(account) = account {
-            let queued = QueuedTarget {
-                target_id: claimed.target_id,
-                platform: account.platform,
-            };
-            if let Err(error) = enqueue(state, &[queued], delay as i32).await {
-                tracing::warn!(%error, "retry not queued; the sweeper will pick it up");
-            }
+        let queued = QueuedTarget {
+            target_id: claimed.target_id,
+            platform: claimed.platform,
+        };
+        if let Err(error) = enqueue(state, &[queued], delay as i32).await {
+            tracing::warn!(%error, "retry not queued; the sweeper will pick it up");
         }
     }
     Ok(Outcome::RetryAt {

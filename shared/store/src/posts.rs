@@ -428,6 +428,7 @@ pub struct Claimed {
     pub organization_id: Uuid,
     pub author_id: Option<Uuid>,
     pub social_account_id: Uuid,
+    pub platform: Platform,
     pub attempts: i32,
 }
 
@@ -440,10 +441,10 @@ pub async fn claim(
     let row = db
         .query_opt(
             "UPDATE post_platforms pp SET status = 'publishing', claimed_at = now(), attempts = attempts + 1
-             FROM posts p
-             WHERE pp.id = $1 AND p.id = pp.post_id AND pp.status = 'pending'
+             FROM posts p, social_accounts sa
+             WHERE pp.id = $1 AND p.id = pp.post_id AND sa.id = pp.social_account_id AND pp.status = 'pending'
                AND COALESCE(pp.next_attempt_at, pp.scheduled_at, now()) <= now() + interval '30 seconds'
-             RETURNING pp.id, pp.post_id, p.organization_id, p.user_id, pp.social_account_id, pp.attempts",
+             RETURNING pp.id, pp.post_id, p.organization_id, p.user_id, pp.social_account_id, pp.attempts, sa.platform",
             &[&target_id],
         )
         .await?;
@@ -454,6 +455,7 @@ pub async fn claim(
         author_id: r.get(3),
         social_account_id: r.get(4),
         attempts: r.get(5),
+        platform: r.get::<_, String>(6).parse().expect("checked platform"),
     }))
 }
 
