@@ -173,28 +173,58 @@ fn dependencies_of(dir: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-fn no_worker_links_the_http_layer() {
+/// Every workspace crate `start` reaches through `[dependencies]`, with the crate it came
+/// through; fails on the first of `forbidden` it reaches.
+fn reachable_crates(start: &Path, forbidden: &[&str]) -> std::collections::BTreeSet<String> {
     let crates = workspace_crates();
-    for worker in ["publisher", "publish-sweeper", "maintenance"] {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut queue = vec![root().join("functions").join(worker)];
-        while let Some(dir) = queue.pop() {
-            for dependency in dependencies_of(&dir) {
-                assert!(
-                    dependency != "axum" && dependency != "api" && dependency != "lambda_http",
-                    "{worker} reaches {dependency} (through {})",
-                    dir.display()
-                );
-                if let Some(path) = crates.get(&dependency)
-                    && seen.insert(dependency.clone())
-                {
-                    queue.push(path.clone());
-                }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec![start.to_path_buf()];
+    while let Some(dir) = queue.pop() {
+        for dependency in dependencies_of(&dir) {
+            assert!(
+                !forbidden.contains(&dependency.as_str()),
+                "{} reaches {dependency} (through {})",
+                start.display(),
+                dir.display()
+            );
+            if let Some(path) = crates.get(&dependency)
+                && seen.insert(dependency.clone())
+            {
+                queue.push(path.clone());
             }
         }
+    }
+    seen
+}
+
+const HTTP_LAYER: &[&str] = &["axum", "api", "http-kit", "lambda_http"];
+
+#[test]
+fn no_worker_links_the_http_layer() {
+    for worker in ["publisher", "publish-sweeper", "maintenance", "db-migrate"] {
+        let seen = reachable_crates(&root().join("functions").join(worker), HTTP_LAYER);
         assert!(seen.contains("runtime"), "{worker}: {seen:?}");
     }
+}
+
+#[test]
+fn services_know_no_http_and_the_http_kit_knows_no_service() {
+    // Given the service crates, when their dependencies are walked, then none reaches the
+    // HTTP layer; and the HTTP kit reaches no service and no handler.
+    for service in [
+        "posting",
+        "social",
+        "upkeep",
+        "media",
+        "platforms",
+        "contracts",
+    ] {
+        reachable_crates(&root().join("shared").join(service), HTTP_LAYER);
+    }
+    reachable_crates(
+        &root().join("shared/http-kit"),
+        &["api", "posting", "social", "upkeep", "media"],
+    );
 }
 
 /// `crate::x` mentions of each top-level module of a crate: module → the modules it uses.

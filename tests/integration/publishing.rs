@@ -76,7 +76,7 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
 
     // One one-time schedule per target, carrying the target id for the publisher.
     let target = target_id(&scheduled.body);
-    let held = cloud::held_schedules(&app.state.aws.scheduler, "default")
+    let held = cloud::held_schedules(app.state.scheduler(), "default")
         .await
         .unwrap();
     let schedule = held
@@ -640,7 +640,7 @@ async fn roles_and_tenants_bound_who_changes_posts() {
             .body,
     );
     assert!(
-        cloud::held_schedules(&app.state.aws.scheduler, "default")
+        cloud::held_schedules(app.state.scheduler(), "default")
             .await
             .unwrap()
             .iter()
@@ -667,7 +667,7 @@ async fn roles_and_tenants_bound_who_changes_posts() {
         StatusCode::NO_CONTENT
     );
     assert!(
-        !cloud::held_schedules(&app.state.aws.scheduler, "default")
+        !cloud::held_schedules(app.state.scheduler(), "default")
             .await
             .unwrap()
             .iter()

@@ -233,7 +233,7 @@ async fn settings_sync_insights_and_disconnect() {
     .await
     .unwrap();
     let published = state
-        .platforms
+        .platforms()
         .publish(
             domain::Platform::X,
             &platforms::Acting {
@@ -331,7 +331,7 @@ async fn a_refused_refresh_marks_the_account_for_reconnection() {
     // Given a token about to expire, and a refresh token the platform no longer knows
     let dead_refresh = app
         .state
-        .token_cipher
+        .token_cipher()
         .encrypt("sbr-linkedin-revoked", id.as_bytes());
     db.execute(
         "UPDATE social_accounts SET token_expires_at = now() + interval '1 minute', refresh_token = $2 WHERE id = $1",
@@ -507,7 +507,7 @@ async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
         .get(0);
     let dead = app
         .state
-        .token_cipher
+        .token_cipher()
         .encrypt("sbr-tiktok-revoked", tiktok.as_bytes());
     db.execute(
         "UPDATE social_accounts SET refresh_token = $2 WHERE id = $1",

@@ -183,7 +183,7 @@ test('sign up, verify, connect X and LinkedIn, upload, compose with an override,
   await page.getByRole('link', { name: 'Calendar' }).first().click();
   const target = dayInZone(3, user.timezone);
   await showDay(page, day);
-  const event = page.locator('.fc-event', { hasText: /Scheduled post/ }).first();
+  const event = page.locator('.fc-event', { hasText: /We are launching our new product/ }).first();
   await event.waitFor();
   await shot(page, 'desktop-flow-calendar-scheduled');
   await showDay(page, target);

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_on_lambda(api::accounts::organizations::router).await
+    http_kit::run_on_lambda(api::accounts::organizations::router).await
 }

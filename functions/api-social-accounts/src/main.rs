@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    api::run_on_lambda(api::social_accounts::router).await
+    http_kit::run_on_lambda(api::social_accounts::router).await
 }

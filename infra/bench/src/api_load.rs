@@ -144,20 +144,17 @@ pub async fn run() {
             .expect("config");
     let sdk = cloud::load_sdk_config().await;
     let aws = cloud::AwsClients::new(&sdk);
-    let names = dev_server::local_stack::LocalResources {
-        table: config.table_name.clone(),
-        bucket: config.media_bucket.clone(),
-        secret_id: config.app_secret_id.clone(),
-        email_from: config.email_from.clone(),
-        ..Default::default()
-    };
+    let names = dev_server::local_stack::LocalResources::of(
+        &config,
+        &dev_server::local_stack::LocalResources::default().queue_prefix,
+    );
     dev_server::local_stack::provision(&aws, &names)
         .await
         .expect("local resources");
     let state = AppState::build(config, &sdk).await.expect("app state");
     store::run_migrations(&state.db).await.expect("migrations");
 
-    let app = api::serve(api::all_routes(state));
+    let app = http_kit::serve(api::all_routes(state));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .expect("bind");

@@ -6,8 +6,11 @@
 //!   with 5% faults; zero duplicates and zero lost targets are checked and printed.
 //! * `media`: optimising a 12-megapixel JPEG (decode once, render the five platform variants),
 //!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
+//! * `init`: every function's release binary, size, cold start and warm latency, beside a bare
+//!   `lambda_runtime` hello-world (the binaries are in `$BENCH_BINARIES`, built by xtask).
 
 mod api_load;
+mod init_load;
 mod publish_load;
 
 use std::io::Cursor;
@@ -24,6 +27,13 @@ fn main() {
             .expect("a runtime")
             .block_on(publish_load::run());
     }
+    if all || which.iter().any(|w| w == "init") {
+        let binaries = std::env::var_os("BENCH_BINARIES")
+            .expect("BENCH_BINARIES names the release binaries: run `cargo xtask bench init`");
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(init_load::run(binaries.into()));
+    }
     if all || which.iter().any(|w| w == "api") {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
@@ -33,7 +43,12 @@ fn main() {
 
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_mib_of("self")
+}
+
+/// Peak resident memory of process `pid` (or `self`) so far (VmHWM), in MiB.
+fn peak_rss_mib_of(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status

@@ -32,7 +32,7 @@ async fn connect(state: &AppState, platform: Platform, organization: Uuid, user:
     let pkce = Pkce::generate();
     let authorize = OAuthApp {
         client_id: app.client_id.clone(),
-        authorize_url: state.platforms.endpoints().of(platform).authorize.clone(),
+        authorize_url: state.platforms().endpoints().of(platform).authorize.clone(),
     };
     let redirect = "https://bench.example.test/callback";
     let url = authorization_url(
@@ -59,12 +59,12 @@ async fn connect(state: &AppState, platform: Platform, organization: Uuid, user:
         .1
         .into_owned();
     let tokens = state
-        .platforms
+        .platforms()
         .exchange_code(platform, &app, &code, redirect, &pkce.verifier)
         .await
         .expect("tokens");
     let account = state
-        .platforms
+        .platforms()
         .accounts(platform, &tokens.access_token)
         .await
         .expect("accounts")
@@ -88,10 +88,10 @@ async fn connect(state: &AppState, platform: Platform, organization: Uuid, user:
     .await
     .expect("account");
     let access = account.access_token.unwrap_or(tokens.access_token);
-    let sealed = state.token_cipher.encrypt(&access, id.as_bytes());
+    let sealed = state.token_cipher().encrypt(&access, id.as_bytes());
     let refresh = tokens
         .refresh_token
-        .map(|r| state.token_cipher.encrypt(&r, id.as_bytes()));
+        .map(|r| state.token_cipher().encrypt(&r, id.as_bytes()));
     store::social_accounts::set_tokens(
         pg,
         organization,
@@ -113,10 +113,9 @@ fn environment(state: &AppState) -> AppState {
         }
         runtime::DatabaseConfig::RdsProxy { .. } => unreachable!("the benchmark runs locally"),
     };
-    AppState {
-        db: store::Db::new(settings).expect("pool"),
-        ..state.clone()
-    }
+    let mut environment = state.clone();
+    environment.db = store::Db::new(settings).expect("pool");
+    environment
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -380,13 +379,7 @@ pub async fn run() {
             .expect("config");
     let sdk = cloud::load_sdk_config().await;
     let aws = cloud::AwsClients::new(&sdk);
-    let names = dev_server::local_stack::LocalResources {
-        table: config.table_name.clone(),
-        bucket: config.media_bucket.clone(),
-        secret_id: config.app_secret_id.clone(),
-        email_from: config.email_from.clone(),
-        queue_prefix: format!("bench-{suffix}-"),
-    };
+    let names = dev_server::local_stack::LocalResources::of(&config, &format!("bench-{suffix}-"));
     let queues = dev_server::local_stack::provision(&aws, &names)
         .await
         .expect("local resources");

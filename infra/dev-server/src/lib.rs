@@ -15,7 +15,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// served on the same origin (as CloudFront serves both in AWS).
 pub fn app(state: AppState, cors: cors::CorsPolicy) -> axum::Router {
     let root = web_app::dist_dir();
-    api::serve_with_fallback(
+    http_kit::serve_with_fallback(
         api::all_routes(state),
         move |request: axum::extract::Request| web_app::serve(root.clone(), request),
     )
@@ -42,13 +42,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     config.platform_sandbox_url = Some(sandbox_url);
     let sdk = cloud::load_sdk_config().await;
     let aws = cloud::AwsClients::new(&sdk);
-    let names = LocalResources {
-        table: config.table_name.clone(),
-        bucket: config.media_bucket.clone(),
-        secret_id: config.app_secret_id.clone(),
-        email_from: config.email_from.clone(),
-        ..LocalResources::default()
-    };
+    let names = LocalResources::of(&config, &LocalResources::default().queue_prefix);
     let queues = provision(&aws, &names).await?;
     config.queue_urls = queues.urls;
     config.queue_arns = queues.arns;

@@ -84,6 +84,19 @@ pub struct ProvisionedQueues {
 }
 
 /// Provisions everything and returns the queues.
+impl LocalResources {
+    /// The resources a function configuration names, with its queues under `queue_prefix`.
+    pub fn of(config: &runtime::Config, queue_prefix: &str) -> Self {
+        LocalResources {
+            table: config.table_name.clone(),
+            bucket: config.media_bucket.clone(),
+            secret_id: config.app_secret_id.clone(),
+            email_from: config.email_from.clone(),
+            queue_prefix: queue_prefix.to_owned(),
+        }
+    }
+}
+
 pub async fn provision(
     aws: &AwsClients,
     names: &LocalResources,

@@ -54,7 +54,8 @@ fn file_for(root: &Path, request_path: &str) -> Option<PathBuf> {
 pub async fn serve(root: PathBuf, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if path.starts_with("/api/") || !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return api::ApiError::new(api::ErrorCode::RouteNotFound, "no such route").into_response();
+        return http_kit::ApiError::new(http_kit::ErrorCode::RouteNotFound, "no such route")
+            .into_response();
     }
     let index = root.join("index.html");
     let (file, immutable) = match file_for(&root, &path) {

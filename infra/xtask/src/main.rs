@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
-                 bench [NAME]        run the benchmarks (api, media, publish); release build, numbers printed\n  \
+                 bench [NAME]        run the benchmarks (api, media, publish, init); release build, numbers printed\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);
@@ -259,13 +259,23 @@ fn scan_test_logs(file: &Path) -> Result<usize, String> {
 /// Benchmarks print numbers; they never assert timings. They run against the local stack.
 fn bench(names: &[&str]) -> Result<(), String> {
     let paths = paths();
+    let binaries = if names.is_empty() || names.contains(&"init") {
+        Some(build_release_functions(&paths)?)
+    } else {
+        None
+    };
     let stack = Stack::up(&paths)?;
     process::ignore_interrupts();
-    let status = Command::new(cargo())
+    let mut command = Command::new(cargo());
+    command
         .current_dir(&paths.root)
         .args(["run", "--release", "--quiet", "--package", "bench", "--"])
         .args(names)
-        .envs(stack.env())
+        .envs(stack.env());
+    if let Some(binaries) = binaries {
+        command.env("BENCH_BINARIES", binaries);
+    }
+    let status = command
         .status()
         .map_err(|e| format!("cannot run the benchmarks: {e}"))?;
     drop(stack);
@@ -274,6 +284,38 @@ fn bench(names: &[&str]) -> Result<(), String> {
     } else {
         Err(format!("the benchmarks exited with {status}"))
     }
+}
+
+/// Builds every function (and the hello-world yardstick) with the release profile, printing
+/// how long it took; returns where the binaries are.
+fn build_release_functions(paths: &Paths) -> Result<PathBuf, String> {
+    let functions = std::fs::read_dir(paths.root.join("functions"))
+        .map_err(|e| format!("cannot list functions/: {e}"))?
+        .filter_map(|entry| Some(entry.ok()?.file_name().to_str()?.to_owned()))
+        .collect::<Vec<_>>();
+    let mut command = Command::new(cargo());
+    command
+        .current_dir(&paths.root)
+        .args(["build", "--release", "--bins", "--package", "bench"]);
+    for function in &functions {
+        command.args(["--package", function]);
+    }
+    let started = std::time::Instant::now();
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
+    if !status.success() {
+        return Err(format!("the release build exited with {status}"));
+    }
+    println!(
+        "release build of {} functions + bench: {:.0} s (incremental: only what changed)",
+        functions.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| paths.root.join("target"));
+    Ok(target.join("release"))
 }
 
 fn cargo() -> String {

@@ -6,12 +6,11 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use runtime::AppState;
 use serde::Serialize;
 
-use crate::routes::{Routes, op};
+use http_kit::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("health").route(
@@ -23,7 +22,7 @@ pub fn routes() -> Routes {
         .public()
         .returns::<HealthReport>(200)
         .errors(&[503]),
-        get(health),
+        health,
     )
 }
 

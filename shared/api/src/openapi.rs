@@ -1,16 +1,25 @@
-//! The composition root: every resource group, and the OpenAPI 3.1 document built from them
-//! (served at `/api/openapi.json`). No resource module imports this one.
+//! The composition root: every resource group, and the OpenAPI 3.1 document built from them.
+//! No resource module imports this one.
+//!
+//! `/api/openapi.json` serves `openapi.json`, the document as generated and committed: the
+//! `api-health` function then links no handler of any other group. A test regenerates the
+//! document from [`all_groups`] and fails when the committed one differs
+//! (`UPDATE_OPENAPI=1 cargo xtask test -- openapi` rewrites it).
 
-use std::sync::OnceLock;
-
-use axum::http::Method;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::Value;
 
-use crate::routes::{Routes, document, op};
+use http_kit::routes::{Routes, op};
 
-/// Every resource group, for the document: the same lists the routers are built from.
+/// The committed document, served as is.
+pub const COMMITTED_DOCUMENT: &str = include_str!("../openapi.json");
+
+/// Where the committed document lives, for the test that keeps it current.
+pub const COMMITTED_DOCUMENT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+/// Every resource group: what the dev server serves and the document describes.
 pub fn all_groups() -> Vec<Routes> {
     vec![
         crate::health::routes(),
@@ -24,6 +33,18 @@ pub fn all_groups() -> Vec<Routes> {
     ]
 }
 
+/// The document as the code declares it today.
+pub fn document() -> Value {
+    http_kit::routes::document(&all_groups())
+}
+
+/// The document in its committed form: pretty-printed, one trailing newline.
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
 /// `GET /api/openapi.json`.
 pub fn routes() -> Routes {
     Routes::new("meta").route(
@@ -33,11 +54,14 @@ pub fn routes() -> Routes {
             "This document (OpenAPI 3.1)",
         )
         .public(),
-        get(serve_document),
+        serve_document,
     )
 }
 
 async fn serve_document() -> Response {
-    static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    axum::Json(DOCUMENT.get_or_init(|| document(&all_groups()))).into_response()
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        COMMITTED_DOCUMENT,
+    )
+        .into_response()
 }

@@ -6,7 +6,6 @@ use auth::OpaqueToken;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
 use axum::{Json as JsonResponse, Router};
 use chrono::{Duration, Utc};
 use domain::{AuditAction, Permission, Platform, bounded_text, hashtags};
@@ -23,59 +22,61 @@ use store::social_accounts::{self, HourlyEngagement, MetricSample, NewAccount, S
 use store::tokio_postgres;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
-use crate::extract::{Json, Path, Query};
-use crate::identity::CurrentUser;
-use crate::routes::{Routes, op};
+use http_kit::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
+use http_kit::extract::{Json, Path, Query};
+use http_kit::identity::CurrentUser;
+use http_kit::routes::{Routes, op};
+
+use crate::service_errors;
 
 pub fn routes() -> Routes {
     Routes::new("social-accounts")
-        .route(op(Method::GET, "/api/social-accounts", "Connected accounts with their health").returns::<AccountList>(200), get(list_accounts))
+        .route(op(Method::GET, "/api/social-accounts", "Connected accounts with their health").returns::<AccountList>(200), list_accounts)
         .route(
             op(Method::POST, "/api/social-accounts/connect", "Start connecting (returns the platform's authorization URL), or pick Pages after consent")
                 .body::<ConnectRequest>()
                 .returns::<ConnectAnswer>(200)
                 .errors(&[402, 403]),
-            post(connect),
+            connect,
         )
         .route(
             op(Method::GET, "/api/social-accounts/callback", "Where the platform sends the browser back after consent: forwards the answer to the web app, which completes it")
                 .public()
                 .query::<CallbackQuery>()
                 .returns_nothing(303),
-            get(callback),
+            callback,
         )
         .route(
             op(Method::POST, "/api/social-accounts/callback", "Complete a connection as the user who started it: exchange the code, store the accounts (or offer Pages to pick)")
                 .body::<CallbackCompletion>()
                 .returns::<ConnectAnswer>(200)
                 .errors(&[400, 402, 403, 409]),
-            post(complete),
+            complete,
         )
         .route(
             op(Method::PUT, "/api/social-accounts/{id}", "Display name, default hashtags, posting time slots, active flag")
                 .body::<SettingsUpdate>()
                 .returns::<SocialAccount>(200)
                 .errors(&[403, 404]),
-            put(update_settings),
+            update_settings,
         )
         .route(
             op(Method::DELETE, "/api/social-accounts/{id}", "Disconnect: revoke at the platform where possible, delete the tokens")
                 .returns_nothing(204)
                 .errors(&[403, 404]),
-            delete(disconnect),
+            disconnect,
         )
         .route(
             op(Method::POST, "/api/social-accounts/{id}/sync", "Refresh profile and followers, and pull recent post metrics into analytics")
                 .returns::<SyncReport>(200)
                 .errors(&[403, 404, 409]),
-            post(sync),
+            sync,
         )
         .route(
             op(Method::GET, "/api/social-accounts/{id}/insights", "Audience insights and best posting hours from stored analytics")
                 .returns::<Insights>(200)
                 .errors(&[404]),
-            get(insights),
+            insights,
         )
 }
 
@@ -91,7 +92,7 @@ fn redirect_uri(state: &AppState) -> String {
 
 /// The platform's app, or a clear error when the platform is not configured.
 fn app_of(state: &AppState, platform: Platform) -> Result<AppCredentials, ApiError> {
-    Ok(social::app_credentials(state, platform)?)
+    social::app_credentials(state, platform).map_err(service_errors::token)
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
@@ -253,7 +254,7 @@ async fn start_connect(
         .await?;
     let authorize = OAuthApp {
         client_id: app.client_id,
-        authorize_url: state.platforms.endpoints().of(platform).authorize.clone(),
+        authorize_url: state.platforms().endpoints().of(platform).authorize.clone(),
     };
     let redirect = redirect_uri(state);
     let url = authorization_url(
@@ -376,7 +377,7 @@ async fn complete(
     let platform: Platform = field("platform")?.parse().map_err(|_| invalid())?;
     let app = app_of(&state, platform)?;
     let tokens = state
-        .platforms
+        .platforms()
         .exchange_code(
             platform,
             &app,
@@ -385,12 +386,12 @@ async fn complete(
             &field("verifier")?,
         )
         .await
-        .map_err(|failure| platform_failure(platform, &failure))?;
+        .map_err(|failure| service_errors::platform_failure(platform, &failure))?;
     let candidates = state
-        .platforms
+        .platforms()
         .accounts(platform, &tokens.access_token)
         .await
-        .map_err(|f| platform_failure(platform, &f))?;
+        .map_err(|f| service_errors::platform_failure(platform, &f))?;
     if candidates.is_empty() {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -402,7 +403,7 @@ async fn complete(
     if candidates.len() > 1 {
         // Meta: several Pages. The user picks; tokens wait, encrypted, for 10 minutes.
         let selection = OpaqueToken::generate();
-        let sealed = state.token_cipher.encrypt(
+        let sealed = state.token_cipher().encrypt(
             &serde_json::to_string(&CandidatesSealed::from(&candidates, &tokens))
                 .map_err(|e| ApiError::internal(&e))?,
             selection.hash().as_bytes(),
@@ -513,7 +514,7 @@ async fn finish_selection(
         .and_then(|p| p.parse().ok())
         .ok_or_else(invalid)?;
     let sealed = state
-        .token_cipher
+        .token_cipher()
         .decrypt(
             pending.string("sealed").ok_or_else(invalid)?,
             presented.hash().as_bytes(),
@@ -602,11 +603,11 @@ async fn store_accounts(
             .as_deref()
             .unwrap_or(&tokens.access_token);
         let bound = row.id.as_bytes().to_vec();
-        let sealed_access = state.token_cipher.encrypt(access, &bound);
+        let sealed_access = state.token_cipher().encrypt(access, &bound);
         let sealed_refresh = tokens
             .refresh_token
             .as_deref()
-            .map(|r| state.token_cipher.encrypt(r, &bound));
+            .map(|r| state.token_cipher().encrypt(r, &bound));
         // A Facebook Page acts with its own token, which does not expire (see
         // `PlatformClient::refresh_account`); the user token's expiry is not the Page's.
         let expires_at = if platform == Platform::Facebook && account.access_token.is_some() {
@@ -635,47 +636,6 @@ async fn store_accounts(
     }
     tx.commit().await?;
     Ok(stored)
-}
-
-/// A platform failure during a user's request, as an API error.
-fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
-    tracing::warn!(%platform, ?failure, "platform call failed");
-    match failure {
-        Failure::RateLimited { .. } => ApiError::rate_limited(60),
-        Failure::AuthExpired { reason } => ApiError::new(
-            ErrorCode::NeedsReconnect,
-            format!("{platform} refused our access ({reason}); reconnect the account"),
-        ),
-        Failure::RejectedContent { reason } => {
-            ApiError::new(ErrorCode::Conflict, format!("{platform} refused: {reason}"))
-        }
-        Failure::Retryable { .. } | Failure::UnknownOutcome { .. } => ApiError {
-            retry_after: Some(30),
-            ..ApiError::new(
-                ErrorCode::ServiceUnavailable,
-                format!("{platform} is not answering; try again shortly"),
-            )
-        },
-    }
-}
-
-/// Token errors as API answers: a refused refresh asks for a reconnection, a platform that
-/// does not answer is a 503 to retry.
-impl From<social::TokenError> for ApiError {
-    fn from(error: social::TokenError) -> Self {
-        match error {
-            social::TokenError::NeedsReconnect(message) => {
-                ApiError::new(ErrorCode::NeedsReconnect, message)
-            }
-            social::TokenError::NotConfigured(_) => {
-                ApiError::new(ErrorCode::PlatformNotConfigured, error.to_string())
-            }
-            social::TokenError::Platform { platform, failure } => {
-                platform_failure(platform, &failure)
-            }
-            social::TokenError::Store(error) => error.into(),
-        }
-    }
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -815,8 +775,11 @@ async fn disconnect(
     if let (Some(sealed), Ok(app)) = (
         account.access_token.as_deref(),
         app_of(&state, account.platform),
-    ) && let Ok(token) = state.token_cipher.decrypt(sealed, account.id.as_bytes())
-        && let Err(failure) = state.platforms.revoke(account.platform, &app, &token).await
+    ) && let Ok(token) = state.token_cipher().decrypt(sealed, account.id.as_bytes())
+        && let Err(failure) = state
+            .platforms()
+            .revoke(account.platform, &app, &token)
+            .await
     {
         tracing::warn!(platform = %account.platform, ?failure, "revocation at the platform failed");
     }
@@ -853,14 +816,18 @@ async fn sync(
     let account = social_accounts::get(&*db, current.organization_id, id, false)
         .await?
         .ok_or_else(|| ApiError::not_found("social account"))?;
-    let mut token = social::fresh_access_token(&state, db, &account, false).await?;
+    let mut token = social::fresh_access_token(&state, db, &account, false)
+        .await
+        .map_err(service_errors::token)?;
     // For Meta, the account's own (Page) token lists the Page; other platforms list the user.
-    let mut profile = state.platforms.accounts(account.platform, &token).await;
+    let mut profile = state.platforms().accounts(account.platform, &token).await;
     if matches!(profile, Err(Failure::AuthExpired { .. })) {
-        token = social::fresh_access_token(&state, db, &account, true).await?;
-        profile = state.platforms.accounts(account.platform, &token).await;
+        token = social::fresh_access_token(&state, db, &account, true)
+            .await
+            .map_err(service_errors::token)?;
+        profile = state.platforms().accounts(account.platform, &token).await;
     }
-    let profile = profile.map_err(|f| platform_failure(account.platform, &f))?;
+    let profile = profile.map_err(|f| service_errors::platform_failure(account.platform, &f))?;
     let own = profile
         .iter()
         .find(|p| p.account_id == account.account_id)
@@ -887,7 +854,7 @@ async fn sync(
         social_accounts::recent_publications(pg, current.organization_id, id, 30).await?
     {
         match state
-            .platforms
+            .platforms()
             .metrics(account.platform, &acting, &platform_post_id)
             .await
         {

@@ -8,7 +8,7 @@ mod queues;
 mod schedules;
 mod secrets;
 
-pub use clients::{AwsClients, load_sdk_config};
+pub use clients::{AwsClients, load_sdk_config, s3_client};
 pub use email::{EmailError, Mailer, OutgoingEmail};
 pub use objects::{
     ObjectError, abort_multipart, complete_multipart, copy_object, delete_object, delete_prefix,

@@ -1,6 +1,8 @@
-//! Media files, without I/O: what a file really is (from its first bytes, never its name or
-//! declared type), its dimensions or duration, and the variants each platform needs.
+//! Media: the library service ([`library`]: uploads, confirmation, edits, variants, usage),
+//! and its pure parts, without I/O: what a file really is (from its first bytes, never its name
+//! or declared type), its dimensions or duration, and the variants each platform needs.
 
+pub mod library;
 mod probe;
 mod sniff;
 mod variants;

@@ -135,17 +135,12 @@ async fn media_items(
                 u64::try_from(asset.bytes).unwrap_or(0),
             ));
         let is_video = MediaType::from_mime(&mime).is_some_and(MediaType::is_video);
-        let url = cloud::presigned_get(
-            &state.aws.s3,
-            &state.config.media_bucket,
-            &key,
-            MEDIA_URL_TTL,
-        )
-        .await?;
+        let url = cloud::presigned_get(state.s3(), &state.config.media_bucket, &key, MEDIA_URL_TTL)
+            .await?;
         // X and LinkedIn take uploads of images; the others fetch the URL. Videos are never
         // held in memory whole: clients that upload them stream from the URL.
         let bytes = if !is_video && matches!(platform, Platform::X | Platform::LinkedIn) {
-            cloud::read_object(&state.aws.s3, &state.config.media_bucket, &key, None).await?
+            cloud::read_object(state.s3(), &state.config.media_bucket, &key, None).await?
         } else {
             Vec::new()
         };
@@ -337,7 +332,7 @@ async fn dispatch(
             access_token: &token,
         };
         let result = state
-            .platforms
+            .platforms()
             .publish(account.platform, &acting, content)
             .await;
         return match result {
@@ -643,7 +638,7 @@ pub async fn enqueue(
             continue;
         }
         let url = lane_url(state, lane)?;
-        cloud::send_messages(&state.aws.sqs, url, &messages).await?;
+        cloud::send_messages(state.sqs(), url, &messages).await?;
     }
     Ok(())
 }
@@ -675,7 +670,7 @@ pub async fn schedule_targets(state: &AppState, targets: &[(Uuid, Platform, Date
         .expect("serializable");
         // A failure here is not lost: the sweeper queues due targets without a schedule.
         if let Err(error) = cloud::put_one_time_schedule(
-            &state.aws.scheduler,
+            state.scheduler(),
             &state.config.publish_trigger,
             queue_arn,
             &name,
@@ -693,7 +688,7 @@ pub async fn cancel_schedules(state: &AppState, targets: &[Uuid]) {
     for target_id in targets {
         let name = cloud::schedule_name(&target_id.to_string());
         if let Err(error) = cloud::delete_schedule(
-            &state.aws.scheduler,
+            state.scheduler(),
             &state.config.publish_trigger.group,
             &name,
         )
@@ -735,7 +730,7 @@ pub async fn handle_lane_batch(state: &AppState, messages: Vec<(String, String)>
 /// delivers the due ones to their targets (the lanes), as Scheduler would.
 pub async fn fire_due_schedules(state: &AppState) -> Result<usize, PublishError> {
     let group = &state.config.publish_trigger.group;
-    let held = cloud::held_schedules(&state.aws.scheduler, group).await?;
+    let held = cloud::held_schedules(state.scheduler(), group).await?;
     let mut fired = 0;
     for schedule in held.into_iter().filter(|s| s.due_at <= Utc::now()) {
         let lane = cloud::PUBLISH_LANES
@@ -747,11 +742,11 @@ pub async fn fire_due_schedules(state: &AppState) -> Result<usize, PublishError>
                 body: schedule.input.clone(),
                 delay_secs: 0,
             };
-            cloud::send_messages(&state.aws.sqs, url, &[message]).await?;
+            cloud::send_messages(state.sqs(), url, &[message]).await?;
             fired += 1;
         }
         // ActionAfterCompletion: DELETE, as the service would.
-        let _ = cloud::delete_schedule(&state.aws.scheduler, group, &schedule.name).await;
+        let _ = cloud::delete_schedule(state.scheduler(), group, &schedule.name).await;
     }
     Ok(fired)
 }
@@ -774,7 +769,7 @@ pub async fn drain_lanes(state: &AppState) -> Result<usize, PublishError> {
 async fn drain_lane(state: &AppState, url: &str) -> Result<usize, PublishError> {
     let mut handled = 0;
     loop {
-        let batch = cloud::receive_messages(&state.aws.sqs, url, 0).await?;
+        let batch = cloud::receive_messages(state.sqs(), url, 0).await?;
         if batch.is_empty() {
             return Ok(handled);
         }
@@ -789,6 +784,6 @@ async fn drain_lane(state: &AppState, url: &str) -> Result<usize, PublishError> 
             .filter(|m| !failures.message_ids.contains(&m.message_id))
             .map(|m| m.receipt_handle.clone())
             .collect();
-        cloud::delete_messages(&state.aws.sqs, url, &done).await?;
+        cloud::delete_messages(state.sqs(), url, &done).await?;
     }
 }

@@ -1,7 +1,8 @@
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use auth::{AccessTokens, PasswordHasher};
-use cloud::{AwsClients, Mailer, SdkConfig, read_secret_string};
+use cloud::{Mailer, SdkConfig, aws_sdk_s3, aws_sdk_scheduler, aws_sdk_sqs, read_secret_string};
 use kv::Kv;
 use store::{Db, DbSettings, RdsIamAuth};
 
@@ -19,23 +20,33 @@ pub enum StartupError {
     NoAwsIdentity,
 }
 
-/// What every handler shares: built once per execution environment (cold start) in `main`.
+/// What every handler shares, built once per execution environment (cold start) in `main`: the
+/// core (configuration, secrets, Postgres, DynamoDB) at start-up, every other client on its
+/// first use. A function therefore builds, and its binary links, only the clients its handlers
+/// reach: the publisher never builds a mailer, the posts API never an S3 client.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub secrets: Arc<AppSecrets>,
     pub db: Db,
     pub kv: Kv,
-    pub aws: AwsClients,
-    pub mailer: Mailer,
-    pub access_tokens: AccessTokens,
-    pub passwords: PasswordHasher,
-    pub platforms: platforms::PlatformClient,
-    pub token_cipher: platforms::TokenCipher,
+    clients: Arc<LazyClients>,
+}
+
+struct LazyClients {
+    sdk: SdkConfig,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
+    scheduler: OnceLock<aws_sdk_scheduler::Client>,
+    mailer: OnceLock<Mailer>,
+    access_tokens: OnceLock<AccessTokens>,
+    passwords: OnceLock<PasswordHasher>,
+    platforms: OnceLock<platforms::PlatformClient>,
+    token_cipher: platforms::TokenCipher,
 }
 
 impl AppState {
-    /// Reads the environment and the application secret, and builds pools and clients.
+    /// Reads the environment and the application secret, and builds the core.
     pub async fn from_env() -> Result<Self, StartupError> {
         let config = Config::from_env()?;
         let sdk = cloud::load_sdk_config().await;
@@ -43,41 +54,104 @@ impl AppState {
     }
 
     pub async fn build(config: Config, sdk: &SdkConfig) -> Result<Self, StartupError> {
-        let aws = AwsClients::new(sdk);
-        let secret = read_secret_string(&aws.secrets, &config.app_secret_id).await?;
+        let started = Instant::now();
+        let secret = read_secret_string(
+            &cloud::aws_sdk_secretsmanager::Client::new(sdk),
+            &config.app_secret_id,
+        )
+        .await?;
+        // Logged as a number so `cargo xtask bench init` can report its share of a cold start.
+        tracing::info!(
+            secret_read_ms = started.elapsed().as_secs_f64() * 1e3,
+            "application secret read"
+        );
         let secrets = AppSecrets::parse(&secret)?;
-        let db = Db::new(db_settings(&config, sdk)?)?;
-        let kv = Kv::new(aws.dynamodb.clone(), config.table_name.clone());
-        let mailer = Mailer::new(aws.ses.clone(), config.email_from.clone());
-        let access_tokens = AccessTokens::new(secrets.jwt_signing_key.expose());
+        // Built now, not on first use: a bad key is a deploy error, reported at start-up.
         let token_cipher = platforms::TokenCipher::new(secrets.token_encryption_key.expose())
             .map_err(|e| ConfigError {
                 problems: vec![e.to_string()],
             })?;
-        let platforms = match &config.platform_sandbox_url {
-            Some(base) => platforms::PlatformClient::new(
-                platforms::Endpoints::sandbox(base),
-                std::time::Duration::from_secs(2),
-                std::time::Duration::from_millis(20),
-            ),
-            None => platforms::PlatformClient::new(
-                platforms::Endpoints::production(),
-                std::time::Duration::from_secs(15),
-                std::time::Duration::from_secs(2),
-            ),
-        };
+        let db = Db::new(db_settings(&config, sdk)?)?;
+        let kv = Kv::new(
+            cloud::aws_sdk_dynamodb::Client::new(sdk),
+            config.table_name.clone(),
+        );
         Ok(AppState {
-            mailer,
-            access_tokens,
-            passwords: PasswordHasher::default(),
-            platforms,
-            token_cipher,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             db,
             kv,
-            aws,
+            clients: Arc::new(LazyClients {
+                sdk: sdk.clone(),
+                s3: OnceLock::new(),
+                sqs: OnceLock::new(),
+                scheduler: OnceLock::new(),
+                mailer: OnceLock::new(),
+                access_tokens: OnceLock::new(),
+                passwords: OnceLock::new(),
+                platforms: OnceLock::new(),
+                token_cipher,
+            }),
         })
+    }
+
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.clients
+            .s3
+            .get_or_init(|| cloud::s3_client(&self.clients.sdk))
+    }
+
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.clients
+            .sqs
+            .get_or_init(|| aws_sdk_sqs::Client::new(&self.clients.sdk))
+    }
+
+    pub fn scheduler(&self) -> &aws_sdk_scheduler::Client {
+        self.clients
+            .scheduler
+            .get_or_init(|| aws_sdk_scheduler::Client::new(&self.clients.sdk))
+    }
+
+    pub fn mailer(&self) -> &Mailer {
+        self.clients.mailer.get_or_init(|| {
+            Mailer::new(
+                cloud::aws_sdk_sesv2::Client::new(&self.clients.sdk),
+                self.config.email_from.clone(),
+            )
+        })
+    }
+
+    pub fn access_tokens(&self) -> &AccessTokens {
+        self.clients
+            .access_tokens
+            .get_or_init(|| AccessTokens::new(self.secrets.jwt_signing_key.expose()))
+    }
+
+    pub fn passwords(&self) -> &PasswordHasher {
+        self.clients.passwords.get_or_init(PasswordHasher::default)
+    }
+
+    /// The social networks' APIs (the platform sandbox locally).
+    pub fn platforms(&self) -> &platforms::PlatformClient {
+        self.clients
+            .platforms
+            .get_or_init(|| match &self.config.platform_sandbox_url {
+                Some(base) => platforms::PlatformClient::new(
+                    platforms::Endpoints::sandbox(base),
+                    Duration::from_secs(2),
+                    Duration::from_millis(20),
+                ),
+                None => platforms::PlatformClient::new(
+                    platforms::Endpoints::production(),
+                    Duration::from_secs(15),
+                    Duration::from_secs(2),
+                ),
+            })
+    }
+
+    pub fn token_cipher(&self) -> &platforms::TokenCipher {
+        &self.clients.token_cipher
     }
 }
 

@@ -76,7 +76,7 @@ pub async fn fresh_access_token(
     force: bool,
 ) -> Result<String, TokenError> {
     let bound = account.id.as_bytes().to_vec();
-    let decrypt = |sealed: &str| state.token_cipher.decrypt(sealed, &bound).ok();
+    let decrypt = |sealed: &str| state.token_cipher().decrypt(sealed, &bound).ok();
     let no_token =
         || TokenError::NeedsReconnect("the account has no token; reconnect it".to_owned());
     let sealed_access = account.access_token.as_deref().ok_or_else(no_token)?;
@@ -110,16 +110,16 @@ pub async fn fresh_access_token(
     };
     let app = app_credentials(state, account.platform)?;
     let refreshed = state
-        .platforms
+        .platforms()
         .refresh_account(account.platform, &app, &refresh_plain, &account.account_id)
         .await;
     match refreshed {
         Ok(tokens) => {
-            let sealed_access = state.token_cipher.encrypt(&tokens.access_token, &bound);
+            let sealed_access = state.token_cipher().encrypt(&tokens.access_token, &bound);
             let sealed_refresh = tokens
                 .refresh_token
                 .as_deref()
-                .map(|r| state.token_cipher.encrypt(r, &bound));
+                .map(|r| state.token_cipher().encrypt(r, &bound));
             social_accounts::set_tokens(
                 &tx,
                 account.organization_id,

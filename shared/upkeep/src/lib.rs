@@ -37,7 +37,7 @@ pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
 pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, UpkeepError> {
     let client = state.db.client().await?;
     let abandoned = media::take_abandoned_uploads(&**client, Duration::hours(24), 500).await?;
-    let (s3, bucket) = (&state.aws.s3, &state.config.media_bucket);
+    let (s3, bucket) = (state.s3(), &state.config.media_bucket);
     for asset in &abandoned {
         if let Some(upload_id) = &asset.multipart_upload_id {
             let _ = cloud::abort_multipart(s3, bucket, &asset.s3_key, upload_id).await;

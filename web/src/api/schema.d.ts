@@ -829,6 +829,8 @@ export interface components {
             timezone: string;
         };
         CalendarEntry: {
+            /** @description The text's first line, at most 80 characters (for untitled posts). */
+            excerpt: string;
             /** Format: uuid */
             id: string;
             local_time: string;
@@ -1053,7 +1055,11 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            refresh_token: string;
+            /**
+             * @description For API clients. A browser (`X-Client: web`) gets it in an HttpOnly cookie instead, and
+             *     not here, so no script can read it.
+             */
+            refresh_token?: string | null;
             /** Format: date-time */
             refresh_token_expires_at: string;
             /** Format: uuid */
@@ -1061,6 +1067,7 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        /** @description A member as others in the organization see them. */
         Member: {
             email: string;
             email_verified: boolean;
@@ -1255,7 +1262,11 @@ export interface components {
             timezone?: string | null;
         };
         RefreshRequest: {
-            refresh_token: string;
+            /**
+             * @description API clients send it here; the web app (`X-Client: web`) sends `{}` and its cookie.
+             * @default null
+             */
+            refresh_token: string | null;
         };
         RegisterRequest: {
             /**
@@ -1294,7 +1305,11 @@ export interface components {
              */
             expires_in: number;
             organization: components["schemas"]["Organization"];
-            refresh_token: string;
+            /**
+             * @description For API clients. A browser (`X-Client: web`) gets it in an HttpOnly cookie instead, and
+             *     not here, so no script can read it.
+             */
+            refresh_token?: string | null;
             /** Format: date-time */
             refresh_token_expires_at: string;
             /** Format: uuid */
@@ -1355,7 +1370,11 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
-            refresh_token: string;
+            /**
+             * @description For API clients. A browser (`X-Client: web`) gets it in an HttpOnly cookie instead, and
+             *     not here, so no script can read it.
+             */
+            refresh_token?: string | null;
             /** Format: date-time */
             refresh_token_expires_at: string;
             /** Format: uuid */
@@ -1514,6 +1533,7 @@ export interface components {
              */
             size_bytes: number;
         };
+        /** @description What a client needs to upload a file: where to PUT it (one URL, or one per part). */
         UploadTicket: {
             confirm_path: string;
             /** Format: date-time */
@@ -1602,7 +1622,10 @@ export interface operations {
     post_api_auth_forgot_password: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1633,7 +1656,10 @@ export interface operations {
     post_api_auth_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1665,7 +1691,10 @@ export interface operations {
     post_api_auth_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1688,7 +1717,10 @@ export interface operations {
     post_api_auth_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1720,7 +1752,10 @@ export interface operations {
     post_api_auth_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1752,7 +1787,10 @@ export interface operations {
     post_api_auth_resend_verification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1783,7 +1821,10 @@ export interface operations {
     post_api_auth_reset_password: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1812,7 +1853,10 @@ export interface operations {
     post_api_auth_verify_email: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `web` from the browser app: the refresh token is then set in an HttpOnly, SameSite=Strict cookie scoped to /api/auth (and left out of the body), and `POST /api/auth/refresh` with `{}` uses that cookie. A cookie is honoured only with this header. */
+                "X-Client"?: "web";
+            };
             path?: never;
             cookie?: never;
         };

@@ -51,7 +51,7 @@ export function toEvents(calendar: Calendar): CalendarEvent[] {
       const platforms = entry.platforms.map((p) => PLATFORM_LABEL[p]).join(', ');
       events.push({
         id: entry.id,
-        title: entry.title?.trim() || `${STATUS_LABEL[entry.status]} post${platforms ? ` · ${platforms}` : ''}`,
+        title: entry.title?.trim() || entry.excerpt.trim() || `${STATUS_LABEL[entry.status]} post${platforms ? ` · ${platforms}` : ''}`,
         start: `${day}T${time}:00Z`,
         allDay: false,
         editable: isMovable(entry.status),

@@ -5,10 +5,11 @@ const cal: Calendar = {
   timezone: 'Europe/Paris',
   days: {
     '2026-12-12': [
-      { id: 'b', title: null, status: 'scheduled', local_time: '10:30', platforms: ['x', 'linkedin'] },
-      { id: 'a', title: 'Launch', status: 'published', local_time: '08:00', platforms: ['facebook'] },
+      { id: 'b', title: null, excerpt: 'Doors open at nine', status: 'scheduled', local_time: '10:30', platforms: ['x', 'linkedin'] },
+      { id: 'a', title: 'Launch', excerpt: 'Launch day', status: 'published', local_time: '08:00', platforms: ['facebook'] },
     ],
-    '2026-12-13': [{ id: 'c', title: '  ', status: 'failed', local_time: '23:59:00', platforms: [] }],
+    '2026-12-13': [{ id: 'c', title: '  ', excerpt: ' ', status: 'failed', local_time: '23:59:00', platforms: [] }],
+    '2026-12-14': [{ id: 'd', title: null, excerpt: '', status: 'scheduled', local_time: '11:00', platforms: ['x', 'linkedin'] }],
   },
 };
 
@@ -19,9 +20,12 @@ describe('calendar mapping', () => {
       ['a', '2026-12-12T08:00:00Z'],
       ['b', '2026-12-12T10:30:00Z'],
       ['c', '2026-12-13T23:59:00Z'],
+      ['d', '2026-12-14T11:00:00Z'],
     ]);
     const b = events.find((e) => e.id === 'b')!;
-    expect(b.title).toBe('Scheduled post · X, LinkedIn');
+    // Untitled posts show the start of their text; with no text either, their status.
+    expect(b.title).toBe('Doors open at nine');
+    expect(events.find((e) => e.id === 'd')!.title).toBe('Scheduled post · X, LinkedIn');
     expect(b.classNames).toEqual(['ev-status-scheduled', 'ev-platform-x', 'ev-platform-linkedin']);
     expect(b.editable).toBe(true);
     expect(events.find((e) => e.id === 'a')!.editable).toBe(false);

@@ -1,30 +1,25 @@
 //! `/api/auth/*`: register, login, logout, refresh, password reset, email verification.
 
+use accounts::sessions::{self, SessionTokens};
+use accounts::signup::{self, Joining, Registration};
 use auth::OpaqueToken;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
-use chrono::{Duration, Utc};
-use domain::{AuditAction, EmailAddress, NewPassword, Role, Slug, bounded_text};
+use domain::{EmailAddress, NewPassword, bounded_text};
 use runtime::AppState;
 use serde::{Deserialize, Serialize};
-use store::accounts::audit::{self, Actor, AuditEntry};
-use store::accounts::organizations::{self, Organization};
-use store::accounts::sessions::{self, RefreshLookup};
-use store::accounts::tokens::{self, NewToken, Purpose};
-use store::accounts::users::{self, NewUser, User};
-use store::tokio_postgres;
-use uuid::Uuid;
+use store::accounts::organizations::Organization;
+use store::accounts::users::User;
 
-use super::emails;
-use super::session_tokens::{self, SessionTokens};
-use crate::error::{ApiError, ErrorCode, FieldChecks};
-use crate::extract::Json;
-use crate::identity::{ClientInfo, CurrentUser};
-use crate::rate_limit::{EMAILS_PER_ADDRESS, LoginGuard};
-use crate::routes::{Routes, op};
+use super::refresh_cookie;
+use crate::service_errors;
+use http_kit::error::{ApiError, ErrorCode, FieldChecks};
+use http_kit::extract::Json;
+use http_kit::identity::{ClientInfo, CurrentUser};
+use http_kit::rate_limit::{EMAILS_PER_ADDRESS, LoginGuard};
+use http_kit::routes::{Routes, op};
 
 pub fn routes() -> Routes {
     Routes::new("auth")
@@ -38,7 +33,7 @@ pub fn routes() -> Routes {
             .body::<RegisterRequest>()
             .returns::<RegisterResponse>(201)
             .errors(&[409]),
-            post(register),
+            register,
         )
         .route(
             op(
@@ -50,11 +45,11 @@ pub fn routes() -> Routes {
             .body::<LoginRequest>()
             .returns::<LoginResponse>(200)
             .errors(&[401]),
-            post(login),
+            login,
         )
         .route(
             op(Method::POST, "/api/auth/logout", "End the current session").returns_nothing(204),
-            post(logout),
+            logout,
         )
         .route(
             op(
@@ -66,7 +61,7 @@ pub fn routes() -> Routes {
             .body::<RefreshRequest>()
             .returns::<SessionTokens>(200)
             .errors(&[401]),
-            post(refresh),
+            refresh,
         )
         .route(
             op(
@@ -77,7 +72,7 @@ pub fn routes() -> Routes {
             .public()
             .body::<EmailRequest>()
             .returns::<Accepted>(202),
-            post(forgot_password),
+            forgot_password,
         )
         .route(
             op(
@@ -88,7 +83,7 @@ pub fn routes() -> Routes {
             .public()
             .body::<ResetPasswordRequest>()
             .returns_nothing(204),
-            post(reset_password),
+            reset_password,
         )
         .route(
             op(
@@ -99,7 +94,7 @@ pub fn routes() -> Routes {
             .public()
             .body::<VerifyEmailRequest>()
             .returns::<VerifiedResponse>(200),
-            post(verify_email),
+            verify_email,
         )
         .route(
             op(
@@ -110,7 +105,7 @@ pub fn routes() -> Routes {
             .public()
             .body::<EmailRequest>()
             .returns::<Accepted>(202),
-            post(resend_verification),
+            resend_verification,
         )
 }
 
@@ -118,13 +113,9 @@ pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }
 
-const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
-const RESET_PASSWORD_TTL: Duration = Duration::hours(1);
-
-fn actor_of(client: &ClientInfo, user: Option<&User>) -> Actor {
-    Actor {
-        organization_id: user.and_then(|u| u.organization_id),
-        user_id: user.map(|u| u.id),
+/// Where the request came from, as the accounts service records it.
+fn origin(client: &ClientInfo) -> accounts::RequestOrigin {
+    accounts::RequestOrigin {
         ip: client.ip,
         user_agent: client.user_agent.clone(),
     }
@@ -201,129 +192,34 @@ async fn register(
         );
     }
     checks.finish()?;
-    let (email, password) = (email.expect("checked"), password.expect("checked"));
-
-    // Hash before the transaction: it is the slow part and needs no lock.
-    let password_hash = state.passwords.hash(&password);
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-
-    if users::find_by_email(&tx, email.as_str()).await?.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::EmailTaken,
-            "an account with this email already exists",
-        ));
-    }
-
-    let (organization, role, verified) = match invite.flatten() {
-        Some(token) => {
-            let invitation = tokens::consume(&tx, Purpose::Invite, &token.hash())
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidToken,
-                        "the invitation is invalid, used or expired",
-                    )
-                })?;
-            if invitation.email != email.as_str() {
-                return Err(ApiError::validation(vec![crate::FieldIssue::new(
-                    "email",
-                    "must be the address the invitation was sent to",
-                )]));
-            }
-            let organization_id = invitation
-                .organization_id
-                .expect("invitations name an organization");
-            let organization = organizations::get(&tx, organization_id, true)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidToken,
-                        "the inviting organization no longer exists",
-                    )
-                })?;
-            // Receiving the invitation proved the address.
-            (organization, invitation.role.unwrap_or(Role::User), true)
-        }
-        None => {
-            let name = organization_name.expect("checked");
-            let slug = unique_slug(&tx, &Slug::from_name(&name)).await?;
-            (
-                // The founder's consent is the organization's acceptance, dated now.
-                organizations::create(&tx, &name, &slug, true).await?,
-                Role::Admin,
-                false,
-            )
-        }
+    let joining = match invite.flatten() {
+        Some(token) => Joining::Invitation(token),
+        None => Joining::NewOrganization(organization_name.expect("checked")),
+    };
+    let registration = Registration {
+        email: email.expect("checked"),
+        password: password.expect("checked"),
+        first_name,
+        last_name,
+        joining,
+        gdpr_consent: body.gdpr_consent,
     };
 
-    let user = users::create(
-        &tx,
-        &NewUser {
-            organization_id: organization.id,
-            email: email.as_str(),
-            password_hash: &password_hash,
-            first_name: first_name.as_deref(),
-            last_name: last_name.as_deref(),
-            role,
-            email_verified: verified,
-            gdpr_consent: body.gdpr_consent,
-        },
-    )
-    .await?;
-    let verification = if verified {
-        None
-    } else {
-        Some(replace_user_token(&tx, Purpose::VerifyEmail, &user, VERIFY_EMAIL_TTL).await?)
-    };
-    let actor = actor_of(&client, Some(&user));
-    audit::record(&tx, &actor, AuditEntry {
-        action: AuditAction::Create,
-        resource_type: "user",
-        resource_id: Some(user.id),
-        old_values: None,
-        new_values: Some(serde_json::json!({ "email": user.email, "role": user.role, "via_invitation": verified })),
-    })
-    .await?;
-    let mut tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
-    tx.commit().await?;
-
-    if let Some(token) = verification {
-        emails::verification(&state, email.as_str(), token.expose()).await;
-    }
-    let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
+    let registered = signup::register(&state, registration, &origin(&client))
+        .await
+        .map_err(service_errors::accounts)?;
+    let mut tokens = registered.tokens;
+    let cookie = refresh_cookie::for_browser(&state, &headers, &mut tokens);
     let response = (
         StatusCode::CREATED,
         JsonResponse(RegisterResponse {
-            user,
-            organization,
+            user: registered.user,
+            organization: registered.organization,
             tokens,
         }),
     )
         .into_response();
-    Ok(session_tokens::with_cookie(response, cookie))
-}
-
-/// The slug itself if free, else the slug with a short random suffix.
-async fn unique_slug(
-    db: &impl tokio_postgres::GenericClient,
-    base: &Slug,
-) -> Result<String, ApiError> {
-    if !organizations::slug_taken(db, base.as_str()).await? {
-        return Ok(base.as_str().to_owned());
-    }
-    for _ in 0..5 {
-        let suffix = &Uuid::new_v4().simple().to_string()[..6];
-        let candidate = format!("{}-{suffix}", base.as_str());
-        if !organizations::slug_taken(db, &candidate).await? {
-            return Ok(candidate);
-        }
-    }
-    Err(ApiError::new(
-        ErrorCode::Conflict,
-        "could not find a free organization slug, try another name",
-    ))
+    Ok(refresh_cookie::with_cookie(response, cookie))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -342,13 +238,6 @@ struct LoginResponse {
     tokens: SessionTokens,
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidCredentials,
-        "the email or password is not correct",
-    )
-}
-
 async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -365,45 +254,23 @@ async fn login(
         .unwrap_or_else(|| "unknown".to_owned());
     // Counted before the (deliberately slow) hash, so parallel guesses cannot all pass.
     let guard = LoginGuard::admit(&state.kv, &email, &ip).await?;
-
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let user = users::find_by_email(&*pg, &email).await?;
-    let password_ok = match &user {
-        Some(user) => state.passwords.verify(&body.password, &user.password_hash),
-        None => {
-            auth::verify_against_nothing(&state.passwords, &body.password);
-            false
-        }
-    };
-    let user = match user {
-        Some(user) if password_ok && user.is_active && user.organization_id.is_some() => user,
-        _ => {
-            guard.failed().await?;
-            return Err(invalid_credentials());
-        }
+    let checked = sessions::check_credentials(&state, &email, &body.password)
+        .await
+        .map_err(service_errors::accounts)?;
+    let Some(user) = checked else {
+        guard.failed().await?;
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "the email or password is not correct",
+        ));
     };
     guard.succeeded().await?;
-
-    let tx = pg.transaction().await?;
-    users::record_login(&tx, user.id).await?;
-    let mut tokens = session_tokens::issue(&tx, &state, &user, &client, None).await?;
-    audit::record(
-        &tx,
-        &actor_of(&client, Some(&user)),
-        AuditEntry {
-            action: AuditAction::Login,
-            resource_type: "session",
-            resource_id: Some(tokens.session_id),
-            old_values: None,
-            new_values: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
+    let mut tokens = sessions::sign_in(&state, &user, &origin(&client))
+        .await
+        .map_err(service_errors::accounts)?;
+    let cookie = refresh_cookie::for_browser(&state, &headers, &mut tokens);
     let response = JsonResponse(LoginResponse { user, tokens }).into_response();
-    Ok(session_tokens::with_cookie(response, cookie))
+    Ok(refresh_cookie::with_cookie(response, cookie))
 }
 
 async fn logout(
@@ -411,25 +278,11 @@ async fn logout(
     current: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    sessions::revoke_family(&tx, current.session_id, "logout").await?;
-    audit::record(
-        &tx,
-        &current.actor(),
-        AuditEntry {
-            action: AuditAction::Logout,
-            resource_type: "session",
-            resource_id: Some(current.session_id),
-            old_values: None,
-            new_values: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    let cookie = session_tokens::is_browser(&headers).then(|| session_tokens::cleared(&state));
-    Ok(session_tokens::with_cookie(
+    sessions::sign_out(&state, current.session_id, &current.actor())
+        .await
+        .map_err(service_errors::accounts)?;
+    let cookie = refresh_cookie::is_browser(&headers).then(|| refresh_cookie::cleared(&state));
+    Ok(refresh_cookie::with_cookie(
         StatusCode::NO_CONTENT.into_response(),
         cookie,
     ))
@@ -450,88 +303,20 @@ async fn refresh(
     headers: HeaderMap,
     Json(body): Json<RefreshRequest>,
 ) -> Result<Response, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::Unauthenticated,
-            "the refresh token is not valid; sign in again",
-        )
-    };
-    let presented_token = body
+    let presented = body
         .refresh_token
-        .or_else(|| session_tokens::refresh_cookie(&headers))
-        .ok_or_else(invalid)?;
-    let presented = OpaqueToken::presented(&presented_token).ok_or_else(invalid)?;
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    match sessions::lookup_for_refresh(&tx, &presented.hash()).await? {
-        RefreshLookup::Unknown => Err(invalid()),
-        RefreshLookup::Spent {
-            expired_only: true, ..
-        } => Err(invalid()),
-        RefreshLookup::Spent {
-            user_id, family_id, ..
-        } => {
-            // A spent token came back: whoever holds the family's tokens, it is not safe anymore.
-            let revoked = sessions::revoke_family(&tx, family_id, "reuse_detected").await?;
-            let user = users::get(&tx, user_id).await?;
-            audit::record(&tx, &actor_of(&client, user.as_ref()), AuditEntry {
-                action: AuditAction::Logout,
-                resource_type: "session",
-                resource_id: Some(family_id),
-                old_values: None,
-                new_values: Some(serde_json::json!({ "reason": "refresh_token_reused", "revoked_tokens": revoked })),
-            })
-            .await?;
-            tx.commit().await?;
-            tracing::warn!(%family_id, "refresh token reuse detected; session family revoked");
-            Err(ApiError::new(
-                ErrorCode::RefreshTokenReused,
-                "this refresh token was already used; the session has been revoked, sign in again",
-            ))
-        }
-        RefreshLookup::Live { user_id, family_id } => {
-            let user = users::get(&tx, user_id)
-                .await?
-                .filter(|u| u.is_active)
-                .ok_or_else(invalid)?;
-            sessions::mark_rotated(&tx, &presented.hash()).await?;
-            let mut tokens =
-                session_tokens::issue(&tx, &state, &user, &client, Some(family_id)).await?;
-            tx.commit().await?;
-            let cookie = session_tokens::for_browser(&state, &headers, &mut tokens);
-            Ok(session_tokens::with_cookie(
-                JsonResponse(tokens).into_response(),
-                cookie,
-            ))
-        }
-    }
-}
-
-/// Replaces any unused token of this purpose with a new one for the user.
-async fn replace_user_token(
-    db: &impl tokio_postgres::GenericClient,
-    purpose: Purpose,
-    user: &User,
-    ttl: Duration,
-) -> Result<OpaqueToken, ApiError> {
-    tokens::void_for_user(db, user.id, purpose).await?;
-    let token = OpaqueToken::generate();
-    tokens::insert(
-        db,
-        &NewToken {
-            purpose,
-            token_hash: &token.hash(),
-            user_id: Some(user.id),
-            organization_id: user.organization_id,
-            email: &user.email,
-            role: None,
-            created_by: None,
-            expires_at: Utc::now() + ttl,
-        },
-    )
-    .await?;
-    Ok(token)
+        .or_else(|| refresh_cookie::refresh_cookie(&headers))
+        .and_then(|token| OpaqueToken::presented(&token))
+        .ok_or(accounts::AccountsError::InvalidRefreshToken)
+        .map_err(service_errors::accounts)?;
+    let mut tokens = sessions::rotate(&state, &presented, &origin(&client))
+        .await
+        .map_err(service_errors::accounts)?;
+    let cookie = refresh_cookie::for_browser(&state, &headers, &mut tokens);
+    Ok(refresh_cookie::with_cookie(
+        JsonResponse(tokens).into_response(),
+        cookie,
+    ))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -558,20 +343,9 @@ async fn forgot_password(
     EMAILS_PER_ADDRESS
         .consume(&state.kv, email.as_str())
         .await?;
-
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    let token = match users::find_by_email(&tx, email.as_str()).await? {
-        Some(user) if user.is_active => {
-            Some(replace_user_token(&tx, Purpose::ResetPassword, &user, RESET_PASSWORD_TTL).await?)
-        }
-        _ => None,
-    };
-    tx.commit().await?;
-    if let Some(token) = token {
-        emails::password_reset(&state, email.as_str(), token.expose()).await;
-    }
+    accounts::tokens::request_password_reset(&state, &email)
+        .await
+        .map_err(service_errors::accounts)?;
     Ok((
         StatusCode::ACCEPTED,
         JsonResponse(Accepted {
@@ -599,40 +373,19 @@ async fn reset_password(
     let mut checks = FieldChecks::new();
     let password = checks.check("password", NewPassword::parse(&body.password));
     checks.finish()?;
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidToken,
+    let token = OpaqueToken::presented(&body.token)
+        .ok_or(accounts::AccountsError::InvalidToken(
             "the reset link is invalid, used or expired",
-        )
-    };
-    let token = OpaqueToken::presented(&body.token).ok_or_else(invalid)?;
-    let password_hash = state.passwords.hash(&password.expect("checked"));
-
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    let consumed = tokens::consume(&tx, Purpose::ResetPassword, &token.hash())
-        .await?
-        .ok_or_else(invalid)?;
-    let user_id = consumed.user_id.expect("reset tokens name a user");
-    let user = users::get(&tx, user_id).await?.ok_or_else(invalid)?;
-    users::set_password(&tx, user_id, &password_hash).await?;
-    let revoked = sessions::revoke_all_for_user(&tx, user_id, "password_reset").await?;
-    audit::record(
-        &tx,
-        &actor_of(&client, Some(&user)),
-        AuditEntry {
-            action: AuditAction::Update,
-            resource_type: "user",
-            resource_id: Some(user_id),
-            old_values: None,
-            new_values: Some(
-                serde_json::json!({ "password": "reset", "revoked_sessions": revoked }),
-            ),
-        },
+        ))
+        .map_err(service_errors::accounts)?;
+    accounts::tokens::reset_password(
+        &state,
+        &token,
+        &password.expect("checked"),
+        &origin(&client),
     )
-    .await?;
-    tx.commit().await?;
+    .await
+    .map_err(service_errors::accounts)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -655,40 +408,14 @@ async fn verify_email(
     client: ClientInfo,
     Json(body): Json<VerifyEmailRequest>,
 ) -> Result<Response, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidToken,
+    let token = OpaqueToken::presented(&body.token)
+        .ok_or(accounts::AccountsError::InvalidToken(
             "the verification link is invalid, used or expired",
-        )
-    };
-    let token = OpaqueToken::presented(&body.token).ok_or_else(invalid)?;
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    let consumed = tokens::consume(&tx, Purpose::VerifyEmail, &token.hash())
-        .await?
-        .ok_or_else(invalid)?;
-    let user = users::get(
-        &tx,
-        consumed.user_id.expect("verification tokens name a user"),
-    )
-    .await?
-    .filter(|u| u.email == consumed.email)
-    .ok_or_else(invalid)?;
-    users::mark_email_verified(&tx, user.id).await?;
-    audit::record(
-        &tx,
-        &actor_of(&client, Some(&user)),
-        AuditEntry {
-            action: AuditAction::Update,
-            resource_type: "user",
-            resource_id: Some(user.id),
-            old_values: Some(serde_json::json!({ "email_verified": user.email_verified })),
-            new_values: Some(serde_json::json!({ "email_verified": true })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        ))
+        .map_err(service_errors::accounts)?;
+    let user = accounts::tokens::verify_email(&state, &token, &origin(&client))
+        .await
+        .map_err(service_errors::accounts)?;
     Ok(JsonResponse(VerifiedResponse {
         email: user.email,
         email_verified: true,
@@ -708,20 +435,9 @@ async fn resend_verification(
     EMAILS_PER_ADDRESS
         .consume(&state.kv, email.as_str())
         .await?;
-
-    let mut client_db = state.db.client().await?;
-    let pg: &mut tokio_postgres::Client = &mut client_db;
-    let tx = pg.transaction().await?;
-    let token = match users::find_by_email(&tx, email.as_str()).await? {
-        Some(user) if user.is_active && !user.email_verified => {
-            Some(replace_user_token(&tx, Purpose::VerifyEmail, &user, VERIFY_EMAIL_TTL).await?)
-        }
-        _ => None,
-    };
-    tx.commit().await?;
-    if let Some(token) = token {
-        emails::verification(&state, email.as_str(), token.expose()).await;
-    }
+    accounts::tokens::resend_verification(&state, &email)
+        .await
+        .map_err(service_errors::accounts)?;
     Ok((
         StatusCode::ACCEPTED,
         JsonResponse(Accepted {

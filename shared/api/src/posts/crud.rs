@@ -72,7 +72,7 @@ pub(super) async fn get_post(
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PostUpdate {
-    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[serde(default, deserialize_with = "http_kit::extract::present")]
     #[schemars(length(min = 1, max = 500))]
     pub(super) title: Option<Option<String>>,
     #[schemars(length(min = 1, max = 63_206))]

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json as JsonResponse, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,10 +23,10 @@ use store::social_accounts;
 use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
-use crate::extract::{Json, Path, Query, RawBody, parse_json};
-use crate::identity::CurrentUser;
-use crate::routes::{Routes, op};
+use http_kit::error::{ApiError, ErrorCode, FieldChecks, FieldIssue};
+use http_kit::extract::{Json, Path, Query, RawBody, parse_json};
+use http_kit::identity::CurrentUser;
+use http_kit::routes::{Routes, op};
 
 mod bulk;
 mod calendar;
@@ -51,7 +50,7 @@ pub fn routes() -> Routes {
             )
             .query::<ListQuery>()
             .returns::<PostPage>(200),
-            get(list),
+            list,
         )
         .route(
             op(
@@ -63,7 +62,7 @@ pub fn routes() -> Routes {
             .returns::<Post>(201)
             .errors(&[403])
             .idempotent(),
-            post(create),
+            create,
         )
         .route(
             op(
@@ -73,7 +72,7 @@ pub fn routes() -> Routes {
             )
             .query::<CalendarQuery>()
             .returns::<Calendar>(200),
-            get(calendar),
+            calendar,
         )
         .route(
             op(
@@ -86,13 +85,13 @@ pub fn routes() -> Routes {
             .returns::<BulkReport>(200)
             .errors(&[403])
             .idempotent(),
-            post(bulk_schedule),
+            bulk_schedule,
         )
         .route(
             op(Method::GET, "/api/posts/{id}", "One post with its targets")
                 .returns::<Post>(200)
                 .errors(&[404]),
-            get(get_post),
+            get_post,
         )
         .route(
             op(
@@ -103,7 +102,7 @@ pub fn routes() -> Routes {
             .body::<PostUpdate>()
             .returns::<Post>(200)
             .errors(&[403, 404, 409]),
-            axum::routing::put(update),
+            update,
         )
         .route(
             op(
@@ -114,7 +113,7 @@ pub fn routes() -> Routes {
             .returns::<Archived>(200)
             .also_returns_nothing(204)
             .errors(&[403, 404, 409]),
-            axum::routing::delete(delete),
+            delete,
         )
         .route(
             op(
@@ -124,7 +123,7 @@ pub fn routes() -> Routes {
             )
             .returns::<Post>(201)
             .errors(&[403, 404]),
-            post(duplicate),
+            duplicate,
         )
         .route(
             op(
@@ -134,7 +133,7 @@ pub fn routes() -> Routes {
             )
             .returns::<Preview>(200)
             .errors(&[404]),
-            get(preview),
+            preview,
         )
         .route(
             op(
@@ -146,7 +145,7 @@ pub fn routes() -> Routes {
             .returns::<Post>(200)
             .errors(&[403, 404, 409])
             .idempotent(),
-            post(schedule),
+            schedule,
         )
         .route(
             op(
@@ -157,7 +156,7 @@ pub fn routes() -> Routes {
             .returns::<Post>(202)
             .errors(&[403, 404, 409, 422])
             .idempotent(),
-            post(publish_now),
+            publish_now,
         )
 }
 

@@ -16,6 +16,29 @@ pub struct Actor {
     pub user_agent: Option<String>,
 }
 
+/// Who acts in a service call: a member of one organization with their current role, and
+/// where the request came from (for the audit trail).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub organization_id: Uuid,
+    pub user_id: Uuid,
+    pub role: domain::Role,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl Caller {
+    /// The actor recorded in audit rows.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            organization_id: Some(self.organization_id),
+            user_id: Some(self.user_id),
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
 /// One audit row. Values must already be free of secrets (no hashes, no tokens).
 pub struct AuditEntry<'a> {
     pub action: AuditAction,

@@ -1,5 +1,6 @@
 //! The route + documentation builder: each resource module declares its routes through
-//! [`Routes::route`], which registers the handler and its documentation together, and
+//! [`Routes::route`], which registers the handler and its documentation together (the method and
+//! path are stated once, in [`op`]), and
 //! request/response schemas are derived from the Rust types (JSON Schema 2020-12, as OpenAPI 3.1
 //! uses). A route cannot be served without being documented. This module knows no resource
 //! module; the composition root (`openapi.rs`) lists them.
@@ -9,7 +10,8 @@ use std::collections::BTreeMap;
 use axum::Router;
 use axum::http::Method;
 
-use axum::routing::MethodRouter;
+use axum::handler::Handler;
+use axum::routing::MethodFilter;
 use runtime::AppState;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
@@ -138,7 +140,17 @@ impl Routes {
         }
     }
 
-    pub fn route(mut self, operation: Operation, handler: MethodRouter<AppState>) -> Self {
+    /// Serves `handler` at the operation's method and path: each is stated once, in `op`.
+    pub fn route<H, T>(mut self, operation: Operation, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(operation.method.clone()).unwrap_or_else(|_| {
+            // Router construction, not a request: every test builds every router.
+            panic!("{} cannot be routed", operation.method)
+        });
+        let handler = axum::routing::on(filter, handler);
         let handler = if operation.idempotent {
             handler.layer(axum::middleware::from_fn(crate::idempotency::honour))
         } else {

@@ -279,11 +279,11 @@ impl From<kv::KvError> for ApiError {
     }
 }
 
-pub(crate) async fn route_not_found() -> ApiError {
+pub async fn route_not_found() -> ApiError {
     ApiError::new(ErrorCode::RouteNotFound, "no such route")
 }
 
-pub(crate) async fn method_not_allowed() -> ApiError {
+pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
         "this route does not accept that method",

@@ -231,7 +231,7 @@ pub async fn enforce(limit: &'static EndpointLimit, request: Request, next: Next
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .and_then(|token| state.access_tokens.verify(token.trim()).ok())
+            .and_then(|token| state.access_tokens().verify(token.trim()).ok())
             .map(|claims| format!("user:{}", claims.sub)),
         Per::Address => None,
     };

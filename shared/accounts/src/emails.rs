@@ -5,12 +5,12 @@ use cloud::OutgoingEmail;
 use runtime::AppState;
 
 async fn send(state: &AppState, email: OutgoingEmail) {
-    if let Err(error) = state.mailer.send(&email).await {
+    if let Err(error) = state.mailer().send(&email).await {
         tracing::error!(%error, "transactional email not sent");
     }
 }
 
-pub(crate) async fn verification(state: &AppState, to: &str, token: &str) {
+pub async fn verification(state: &AppState, to: &str, token: &str) {
     let link = format!("{}/verify-email?token={token}", state.config.app_base_url);
     send(
         state,
@@ -27,7 +27,7 @@ pub(crate) async fn verification(state: &AppState, to: &str, token: &str) {
     .await;
 }
 
-pub(crate) async fn password_reset(state: &AppState, to: &str, token: &str) {
+pub async fn password_reset(state: &AppState, to: &str, token: &str) {
     let link = format!("{}/reset-password?token={token}", state.config.app_base_url);
     send(
         state,
@@ -48,7 +48,7 @@ pub(crate) async fn password_reset(state: &AppState, to: &str, token: &str) {
 /// Text a stranger chose (an organization's name) as it may appear in an email we send: quoted,
 /// on one line, and with anything a mail client would turn into a link defanged, so an
 /// invitation cannot carry a phishing link in our name.
-pub(crate) fn untrusted(text: &str) -> String {
+pub fn untrusted(text: &str) -> String {
     let one_line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -61,13 +61,7 @@ pub(crate) fn untrusted(text: &str) -> String {
     format!("\u{201c}{defanged}\u{201d}")
 }
 
-pub(crate) async fn invitation(
-    state: &AppState,
-    to: &str,
-    organization: &str,
-    role: &str,
-    token: &str,
-) {
+pub async fn invitation(state: &AppState, to: &str, organization: &str, role: &str, token: &str) {
     let link = format!("{}/accept-invite?token={token}", state.config.app_base_url);
     let organization = untrusted(organization);
     send(

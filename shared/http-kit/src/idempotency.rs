@@ -59,7 +59,7 @@ pub async fn honour(request: Request, next: Next) -> Response {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| state.access_tokens.verify(token.trim()).ok())
+        .and_then(|token| state.access_tokens().verify(token.trim()).ok())
         .map(|claims| claims.sub)
     else {
         return next.run(request).await;

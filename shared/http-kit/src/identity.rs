@@ -10,7 +10,7 @@ use domain::{Permission, Role};
 use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 use runtime::{AppState, Environment};
-use store::accounts::audit::Actor;
+use store::accounts::audit::{Actor, Caller};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode};
@@ -105,14 +105,20 @@ impl CurrentUser {
         }
     }
 
-    /// The actor recorded in audit rows.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            organization_id: Some(self.organization_id),
-            user_id: Some(self.user_id),
+    /// The caller as services know them.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            organization_id: self.organization_id,
+            user_id: self.user_id,
+            role: self.role,
             ip: self.client.ip,
             user_agent: self.client.user_agent.clone(),
         }
+    }
+
+    /// The actor recorded in audit rows.
+    pub fn actor(&self) -> Actor {
+        self.caller().actor()
     }
 }
 
@@ -139,7 +145,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 unauthenticated("sign in: send `Authorization: Bearer <access token>`")
             })?;
         let claims = state
-            .access_tokens
+            .access_tokens()
             .verify(token.trim())
             .map_err(|error| match error {
                 auth::AccessTokenError::Expired => {

@@ -1,0 +1,174 @@
+//! Single-use emailed tokens: password reset (1 hour) and email verification (24 hours). Only
+//! their hashes are stored; asking again voids the previous one; requests for unknown
+//! addresses do nothing, and callers answer them the same way.
+
+use auth::OpaqueToken;
+use chrono::{Duration, Utc};
+use domain::{AuditAction, EmailAddress, NewPassword};
+use runtime::AppState;
+use store::accounts::audit::{self, AuditEntry};
+use store::accounts::sessions;
+use store::accounts::tokens::{self as stored_tokens, NewToken, Purpose};
+use store::accounts::users::{self, User};
+use store::tokio_postgres::{self, GenericClient};
+
+use crate::{AccountsError, RequestOrigin, emails};
+
+pub(crate) const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
+const RESET_PASSWORD_TTL: Duration = Duration::hours(1);
+
+const INVALID_RESET: AccountsError =
+    AccountsError::InvalidToken("the reset link is invalid, used or expired");
+const INVALID_VERIFICATION: AccountsError =
+    AccountsError::InvalidToken("the verification link is invalid, used or expired");
+
+/// Replaces any unused token of this purpose with a new one for the user.
+pub(crate) async fn replace_user_token(
+    db: &impl GenericClient,
+    purpose: Purpose,
+    user: &User,
+    ttl: Duration,
+) -> Result<OpaqueToken, AccountsError> {
+    stored_tokens::void_for_user(db, user.id, purpose).await?;
+    let token = OpaqueToken::generate();
+    stored_tokens::insert(
+        db,
+        &NewToken {
+            purpose,
+            token_hash: &token.hash(),
+            user_id: Some(user.id),
+            organization_id: user.organization_id,
+            email: &user.email,
+            role: None,
+            created_by: None,
+            expires_at: Utc::now() + ttl,
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// A new token of `purpose` for the address's user when `wanted` says the user should get one,
+/// committed before it is mailed.
+async fn token_for_address(
+    state: &AppState,
+    email: &EmailAddress,
+    purpose: Purpose,
+    ttl: Duration,
+    wanted: impl Fn(&User) -> bool,
+) -> Result<Option<OpaqueToken>, AccountsError> {
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let token = match users::find_by_email(&tx, email.as_str()).await? {
+        Some(user) if wanted(&user) => Some(replace_user_token(&tx, purpose, &user, ttl).await?),
+        _ => None,
+    };
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Emails a reset link if an active account uses the address.
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &EmailAddress,
+) -> Result<(), AccountsError> {
+    let token = token_for_address(
+        state,
+        email,
+        Purpose::ResetPassword,
+        RESET_PASSWORD_TTL,
+        |u| u.is_active,
+    )
+    .await?;
+    if let Some(token) = token {
+        emails::password_reset(state, email.as_str(), token.expose()).await;
+    }
+    Ok(())
+}
+
+/// Emails a new verification link if the address has an active, unverified account.
+pub async fn resend_verification(
+    state: &AppState,
+    email: &EmailAddress,
+) -> Result<(), AccountsError> {
+    let token = token_for_address(state, email, Purpose::VerifyEmail, VERIFY_EMAIL_TTL, |u| {
+        u.is_active && !u.email_verified
+    })
+    .await?;
+    if let Some(token) = token {
+        emails::verification(state, email.as_str(), token.expose()).await;
+    }
+    Ok(())
+}
+
+/// Sets a new password with a reset token, and signs out every session of the user.
+pub async fn reset_password(
+    state: &AppState,
+    token: &OpaqueToken,
+    password: &NewPassword,
+    origin: &RequestOrigin,
+) -> Result<(), AccountsError> {
+    let password_hash = state.passwords().hash(password);
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let consumed = stored_tokens::consume(&tx, Purpose::ResetPassword, &token.hash())
+        .await?
+        .ok_or(INVALID_RESET)?;
+    let user_id = consumed.user_id.ok_or(INVALID_RESET)?;
+    let user = users::get(&tx, user_id).await?.ok_or(INVALID_RESET)?;
+    users::set_password(&tx, user_id, &password_hash).await?;
+    let revoked = sessions::revoke_all_for_user(&tx, user_id, "password_reset").await?;
+    audit::record(
+        &tx,
+        &origin.actor(Some(&user)),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "user",
+            resource_id: Some(user_id),
+            old_values: None,
+            new_values: Some(
+                serde_json::json!({ "password": "reset", "revoked_sessions": revoked }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Confirms the address a verification token was sent to; returns the user as they were.
+pub async fn verify_email(
+    state: &AppState,
+    token: &OpaqueToken,
+    origin: &RequestOrigin,
+) -> Result<User, AccountsError> {
+    let mut client = state.db.client().await?;
+    let pg: &mut tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    let consumed = stored_tokens::consume(&tx, Purpose::VerifyEmail, &token.hash())
+        .await?
+        .ok_or(INVALID_VERIFICATION)?;
+    let user_id = consumed.user_id.ok_or(INVALID_VERIFICATION)?;
+    // A token for an address the user has since changed proves nothing about the new one.
+    let user = users::get(&tx, user_id)
+        .await?
+        .filter(|u| u.email == consumed.email)
+        .ok_or(INVALID_VERIFICATION)?;
+    users::mark_email_verified(&tx, user.id).await?;
+    audit::record(
+        &tx,
+        &origin.actor(Some(&user)),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "user",
+            resource_id: Some(user.id),
+            old_values: Some(serde_json::json!({ "email_verified": user.email_verified })),
+            new_values: Some(serde_json::json!({ "email_verified": true })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}

@@ -1,0 +1,125 @@
+//! The one place where a service's error becomes an answer in the error format. (The error type
+//! lives in `http_kit` and the service errors in their crates, so these are functions rather
+//! than `From` impls, which Rust's orphan rule forbids here.)
+
+use domain::Platform;
+use http_kit::{ApiError, ErrorCode, FieldIssue};
+use platforms::Failure;
+
+/// A platform failure during a user's request.
+pub(crate) fn platform_failure(platform: Platform, failure: &Failure) -> ApiError {
+    tracing::warn!(%platform, ?failure, "platform call failed");
+    match failure {
+        Failure::RateLimited { .. } => ApiError::rate_limited(60),
+        Failure::AuthExpired { reason } => ApiError::new(
+            ErrorCode::NeedsReconnect,
+            format!("{platform} refused our access ({reason}); reconnect the account"),
+        ),
+        Failure::RejectedContent { reason } => {
+            ApiError::new(ErrorCode::Conflict, format!("{platform} refused: {reason}"))
+        }
+        Failure::Retryable { .. } | Failure::UnknownOutcome { .. } => ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                format!("{platform} is not answering; try again shortly"),
+            )
+        },
+    }
+}
+
+/// Token errors: a refused refresh asks for a reconnection, a platform that does not answer is
+/// a 503 to retry.
+pub(crate) fn token(error: social::TokenError) -> ApiError {
+    match error {
+        social::TokenError::NeedsReconnect(message) => {
+            ApiError::new(ErrorCode::NeedsReconnect, message)
+        }
+        social::TokenError::NotConfigured(_) => {
+            ApiError::new(ErrorCode::PlatformNotConfigured, error.to_string())
+        }
+        social::TokenError::Platform { platform, failure } => platform_failure(platform, &failure),
+        social::TokenError::Store(error) => error.into(),
+    }
+}
+
+/// Media library errors.
+pub(crate) fn media(error: media::library::MediaError) -> ApiError {
+    use media::library::MediaError;
+    if let MediaError::RenderingFailed(_) | MediaError::Storage(_) = &error {
+        return ApiError::internal(&error);
+    }
+    let message = error.to_string();
+    match error {
+        MediaError::NotFound(what) => ApiError::not_found(what),
+        MediaError::NotYours => ApiError::new(ErrorCode::Forbidden, message),
+        MediaError::QuotaExceeded { .. } => ApiError::new(ErrorCode::PlanLimitReached, message),
+        MediaError::PartsMissing => ApiError::validation(vec![FieldIssue::new("parts", message)]),
+        MediaError::PartsNotAssembled | MediaError::NothingUploaded => {
+            ApiError::new(ErrorCode::Conflict, message)
+        }
+        MediaError::Rejected(issue) => ApiError {
+            details: vec![FieldIssue::new("file", issue)],
+            ..ApiError::new(
+                ErrorCode::UploadRejected,
+                "the uploaded file was rejected and deleted",
+            )
+        },
+        MediaError::InUse(posts) => ApiError {
+            details: posts
+                .into_iter()
+                .enumerate()
+                .map(|(i, post)| FieldIssue::new(format!("posts[{i}]"), post))
+                .collect(),
+            ..ApiError::new(ErrorCode::AssetInUse, message)
+        },
+        MediaError::NotAnImage | MediaError::DimensionsUnknown => {
+            ApiError::validation(vec![FieldIssue::new("id", message)])
+        }
+        MediaError::Unrenderable(reason) => {
+            ApiError::validation(vec![FieldIssue::new("file", reason)])
+        }
+        MediaError::Store(error) => error.into(),
+        MediaError::Storage(_) | MediaError::RenderingFailed(_) => {
+            ApiError::new(ErrorCode::Internal, "an internal error occurred")
+        }
+    }
+}
+
+/// Accounts errors.
+pub(crate) fn accounts(error: accounts::AccountsError) -> ApiError {
+    use accounts::AccountsError;
+    if let AccountsError::Storage(_) = &error {
+        return ApiError::internal(&error);
+    }
+    let message = error.to_string();
+    match error {
+        AccountsError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, message),
+        AccountsError::InvalidInvitation(_) | AccountsError::InvalidToken(_) => {
+            ApiError::new(ErrorCode::InvalidToken, message)
+        }
+        AccountsError::NotTheInvitedAddress => {
+            ApiError::validation(vec![FieldIssue::new("email", message)])
+        }
+        AccountsError::NoFreeSlug => ApiError::new(ErrorCode::Conflict, message),
+        AccountsError::NotAMember | AccountsError::InvalidRefreshToken => {
+            ApiError::new(ErrorCode::Unauthenticated, message)
+        }
+        AccountsError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
+        AccountsError::NotFound(what) => ApiError::not_found(what),
+        AccountsError::SlugTaken | AccountsError::InvitationPending => {
+            ApiError::new(ErrorCode::Conflict, message)
+        }
+        AccountsError::AddressHasAccount => ApiError::new(ErrorCode::EmailTaken, message),
+        AccountsError::PlanLimit { .. } => ApiError::new(ErrorCode::PlanLimitReached, message),
+        AccountsError::LastAdmin => ApiError::new(ErrorCode::LastAdmin, message),
+        AccountsError::UpgradeNotSelfService => ApiError::new(ErrorCode::Forbidden, message),
+        AccountsError::AccountGone => ApiError::new(ErrorCode::Unauthenticated, message),
+        AccountsError::WrongPassword => ApiError::new(ErrorCode::InvalidCredentials, message),
+        AccountsError::LastAdminLeaving => ApiError::new(ErrorCode::LastAdmin, message),
+        AccountsError::Storage(_) => {
+            ApiError::new(ErrorCode::Internal, "an internal error occurred")
+        }
+        AccountsError::Store(error) => error.into(),
+    }
+}
