@@ -107,7 +107,7 @@ pub fn unique(prefix: &str) -> String {
 /// The AWS SDK configuration of the local endpoint (from the environment, as in production).
 pub async fn sdk() -> cloud::SdkConfig {
     env("AWS_ENDPOINT_URL");
-    cloud::load_sdk_config().await
+    cloud::load_sdk_config()
 }
 
 const SENDER: &str = "no-reply@itest.local";

@@ -142,7 +142,7 @@ pub async fn run() {
     let config =
         Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
             .expect("config");
-    let sdk = cloud::load_sdk_config().await;
+    let sdk = cloud::load_sdk_config();
     let aws = cloud::AwsClients::new(&sdk);
     let names = dev_server::local_stack::LocalResources::of(
         &config,

@@ -403,7 +403,7 @@ async fn function_environment() -> HashMap<String, String> {
     );
     let lookup = |name: &str| env.get(name).cloned();
     let config = runtime::Config::from_lookup(lookup).expect("the bench configuration");
-    let sdk = cloud::load_sdk_config().await;
+    let sdk = cloud::load_sdk_config();
     let aws = cloud::AwsClients::new(&sdk);
     let names =
         dev_server::local_stack::LocalResources::of(&config, &format!("bench-init-{suffix}-"));

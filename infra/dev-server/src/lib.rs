@@ -40,7 +40,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     let (sandbox_url, _sandbox) = platform_sandbox::spawn(sandbox_port).await?;
     tracing::info!("platform sandbox on {sandbox_url}");
     config.platform_sandbox_url = Some(sandbox_url);
-    let sdk = cloud::load_sdk_config().await;
+    let sdk = cloud::load_sdk_config();
     let aws = cloud::AwsClients::new(&sdk);
     let names = LocalResources::of(&config, &LocalResources::default().queue_prefix);
     let queues = provision(&aws, &names).await?;

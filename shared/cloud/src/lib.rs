@@ -25,10 +25,10 @@ pub use schedules::{
 };
 pub use secrets::{SecretError, read_secret_string};
 
-pub use aws_config::SdkConfig;
 pub use aws_sdk_dynamodb;
 pub use aws_sdk_s3;
 pub use aws_sdk_scheduler;
 pub use aws_sdk_secretsmanager;
 pub use aws_sdk_sesv2;
 pub use aws_sdk_sqs;
+pub use aws_types::SdkConfig;

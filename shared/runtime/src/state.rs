@@ -49,7 +49,7 @@ impl AppState {
     /// Reads the environment and the application secret, and builds the core.
     pub async fn from_env() -> Result<Self, StartupError> {
         let config = Config::from_env()?;
-        let sdk = cloud::load_sdk_config().await;
+        let sdk = cloud::load_sdk_config();
         Self::build(config, &sdk).await
     }
 
