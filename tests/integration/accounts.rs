@@ -5,9 +5,7 @@ use http::{Method, StatusCode};
 use integration_tests::{PASSWORD, TestApp, connect, emails_to, http_get, token_in, unique};
 use serde_json::{Value, json};
 
-fn auth(member: &integration_tests::Member) -> Option<&str> {
-    Some(member.access_token.as_str())
-}
+use integration_tests::auth;
 
 #[tokio::test]
 async fn the_whole_account_lifecycle() {
@@ -16,10 +14,11 @@ async fn the_whole_account_lifecycle() {
 
     // Given a new founder registers their organization
     let registered = app
-        .call(Method::POST, "/api/auth/register", Some(json!({
+        .api(None)
+        .register(json!({
             "email": email.to_uppercase(), "password": PASSWORD, "organization_name": "Acme Social",
             "first_name": "Grace", "last_name": "Hopper", "gdpr_consent": true,
-        })))
+        }))
         .await;
     assert_eq!(
         registered.status,
@@ -45,19 +44,13 @@ async fn the_whole_account_lifecycle() {
     assert_eq!(subject, "Confirm your email address");
     assert!(body.contains("https://app.example.test/verify-email?token="));
     let verified = app
-        .call(
-            Method::POST,
-            "/api/auth/verify-email",
-            Some(json!({ "token": token_in(&body) })),
-        )
+        .api(None)
+        .verify_email(json!({ "token": token_in(&body) }))
         .await;
     assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
     let again = app
-        .call(
-            Method::POST,
-            "/api/auth/verify-email",
-            Some(json!({ "token": token_in(&body) })),
-        )
+        .api(None)
+        .verify_email(json!({ "token": token_in(&body) }))
         .await;
     assert_eq!(
         again.status,
@@ -68,75 +61,47 @@ async fn the_whole_account_lifecycle() {
 
     // Then they can sign in, and their profile says verified
     let login = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": email, "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": email, "password": PASSWORD }))
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     assert_eq!(login.body["expires_in"], 900);
     let access = login.body["access_token"].as_str().unwrap().to_owned();
     let first_refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
-    let profile = app
-        .call_as(Some(&access), Method::GET, "/api/users/profile", None)
-        .await;
+    let profile = app.api(Some(&access)).profile().await;
     assert_eq!(profile.body["email_verified"], true);
 
     // Refresh rotates the refresh token
     let refreshed = app
-        .call(
-            Method::POST,
-            "/api/auth/refresh",
-            Some(json!({ "refresh_token": first_refresh })),
-        )
+        .api(None)
+        .refresh(json!({ "refresh_token": first_refresh }))
         .await;
     assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
     let second_refresh = refreshed.body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second_refresh, first_refresh);
     let rotated_access = refreshed.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.call_as(
-            Some(&rotated_access),
-            Method::GET,
-            "/api/users/profile",
-            None
-        )
-        .await
-        .status,
+        app.api(Some(&rotated_access)).profile().await.status,
         StatusCode::OK
     );
 
     // Re-using the old refresh token is refused and revokes the whole family
     let reused = app
-        .call(
-            Method::POST,
-            "/api/auth/refresh",
-            Some(json!({ "refresh_token": first_refresh })),
-        )
+        .api(None)
+        .refresh(json!({ "refresh_token": first_refresh }))
         .await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reused.error_code(), "refresh_token_reused");
     let after_reuse = app
-        .call(
-            Method::POST,
-            "/api/auth/refresh",
-            Some(json!({ "refresh_token": second_refresh })),
-        )
+        .api(None)
+        .refresh(json!({ "refresh_token": second_refresh }))
         .await;
     assert_eq!(
         after_reuse.status,
         StatusCode::UNAUTHORIZED,
         "the newest token of the family is revoked too"
     );
-    let revoked_access = app
-        .call_as(
-            Some(&rotated_access),
-            Method::GET,
-            "/api/users/profile",
-            None,
-        )
-        .await;
+    let revoked_access = app.api(Some(&rotated_access)).profile().await;
     assert_eq!(
         revoked_access.status,
         StatusCode::UNAUTHORIZED,
@@ -145,21 +110,14 @@ async fn the_whole_account_lifecycle() {
 
     // Sign in again and invite a member
     let login = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": email, "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": email, "password": PASSWORD }))
         .await;
     let admin_token = login.body["access_token"].as_str().unwrap().to_owned();
     let invitee = format!("{}@example.test", unique("invitee"));
     let invited = app
-        .call_as(
-            Some(&admin_token),
-            Method::POST,
-            "/api/organizations/members/invite",
-            Some(json!({ "email": invitee, "role": "user" })),
-        )
+        .api(Some(&admin_token))
+        .invite(json!({ "email": invitee, "role": "user" }))
         .await;
     assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
     let (subject, invitation) = emails_to(&invitee)
@@ -173,10 +131,10 @@ async fn the_whole_account_lifecycle() {
 
     // The member accepts with the emailed token
     let joined = app
-        .call(Method::POST, "/api/auth/register", Some(json!({
+        .api(None).register(json!({
             "email": invitee, "password": "another strong passphrase", "invite_token": token_in(&invitation),
             "gdpr_consent": true,
-        })))
+        }))
         .await;
     assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
     assert_eq!(
@@ -193,23 +151,12 @@ async fn the_whole_account_lifecycle() {
 
     // The admin promotes them; the change applies to their current token at once
     let promoted = app
-        .call_as(
-            Some(&admin_token),
-            Method::PUT,
-            &format!("/api/organizations/members/{member_id}"),
-            Some(json!({ "role": "manager" })),
-        )
+        .api(Some(&admin_token))
+        .change_role(&member_id, json!({ "role": "manager" }))
         .await;
     assert_eq!(promoted.status, StatusCode::OK, "{}", promoted.body);
     assert_eq!(promoted.body["role"], "manager");
-    let members = app
-        .call_as(
-            Some(&member_token),
-            Method::GET,
-            "/api/organizations/members",
-            None,
-        )
-        .await;
+    let members = app.api(Some(&member_token)).members().await;
     let roles: Vec<&str> = members.body["members"]
         .as_array()
         .unwrap()
@@ -219,24 +166,10 @@ async fn the_whole_account_lifecycle() {
     assert_eq!(roles, ["admin", "manager"]);
 
     // The member exports their data and downloads the archive
-    let export = app
-        .call_as(
-            Some(&member_token),
-            Method::POST,
-            "/api/users/export-data",
-            None,
-        )
-        .await;
+    let export = app.api(Some(&member_token)).export_data().await;
     assert_eq!(export.status, StatusCode::CREATED, "{}", export.body);
     let export_id = export.body["id"].as_str().unwrap();
-    let status = app
-        .call_as(
-            Some(&member_token),
-            Method::GET,
-            &format!("/api/users/export-data/{export_id}"),
-            None,
-        )
-        .await;
+    let status = app.api(Some(&member_token)).export(&export_id).await;
     assert_eq!(status.body["status"], "completed");
     let archive: Value =
         serde_json::from_slice(&http_get(status.body["download_url"].as_str().unwrap()).await)
@@ -253,20 +186,13 @@ async fn the_whole_account_lifecycle() {
 
     // The member deletes their account: erased, and unable to sign in
     let deleted = app
-        .call_as(
-            Some(&member_token),
-            Method::DELETE,
-            "/api/users/profile",
-            Some(json!({ "password": "another strong passphrase" })),
-        )
+        .api(Some(&member_token))
+        .delete_account(json!({ "password": "another strong passphrase" }))
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     let gone = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": invitee, "password": "another strong passphrase" })),
-        )
+        .api(None)
+        .login(json!({ "email": invitee, "password": "another strong passphrase" }))
         .await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
     let db = connect(&app.env.database).await;
@@ -287,18 +213,12 @@ async fn login_failures_are_limited_and_do_not_reveal_whether_an_account_exists(
     let admin = app.register_admin("Limits").await;
 
     let unknown = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": "nobody@example.test", "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": "nobody@example.test", "password": PASSWORD }))
         .await;
     let wrong = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": "wrong password!" })),
-        )
+        .api(None)
+        .login(json!({ "email": admin.email, "password": "wrong password!" }))
         .await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -307,19 +227,13 @@ async fn login_failures_are_limited_and_do_not_reveal_whether_an_account_exists(
     );
 
     for _ in 0..4 {
-        app.call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": "wrong password!" })),
-        )
-        .await;
+        app.api(None)
+            .login(json!({ "email": admin.email, "password": "wrong password!" }))
+            .await;
     }
     let limited = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": admin.email, "password": PASSWORD }))
         .await;
     assert_eq!(
         limited.status,
@@ -342,19 +256,13 @@ async fn a_password_reset_is_single_use_and_signs_out_every_session() {
     let admin = app.register_admin("Resets").await;
 
     let asked = app
-        .call(
-            Method::POST,
-            "/api/auth/forgot-password",
-            Some(json!({ "email": admin.email })),
-        )
+        .api(None)
+        .forgot_password(json!({ "email": admin.email }))
         .await;
     assert_eq!(asked.status, StatusCode::ACCEPTED);
     let unknown = app
-        .call(
-            Method::POST,
-            "/api/auth/forgot-password",
-            Some(json!({ "email": "nobody@example.test" })),
-        )
+        .api(None)
+        .forgot_password(json!({ "email": "nobody@example.test" }))
         .await;
     assert_eq!(unknown.status, StatusCode::ACCEPTED);
     assert_eq!(
@@ -369,60 +277,40 @@ async fn a_password_reset_is_single_use_and_signs_out_every_session() {
         .unwrap();
     let token = token_in(&body);
     let short = app
-        .call(
-            Method::POST,
-            "/api/auth/reset-password",
-            Some(json!({ "token": token, "password": "short" })),
-        )
+        .api(None)
+        .reset_password(json!({ "token": token, "password": "short" }))
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short.body["error"]["details"][0]["field"], "password");
 
     let reset = app
-        .call(
-            Method::POST,
-            "/api/auth/reset-password",
-            Some(json!({ "token": token, "password": "a brand new passphrase" })),
-        )
+        .api(None)
+        .reset_password(json!({ "token": token, "password": "a brand new passphrase" }))
         .await;
     assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
     assert_eq!(
-        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
-            .await
-            .status,
+        app.api(auth(&admin)).profile().await.status,
         StatusCode::UNAUTHORIZED
     );
     let refresh = app
-        .call(
-            Method::POST,
-            "/api/auth/refresh",
-            Some(json!({ "refresh_token": admin.refresh_token })),
-        )
+        .api(None)
+        .refresh(json!({ "refresh_token": admin.refresh_token }))
         .await;
     assert_eq!(refresh.status, StatusCode::UNAUTHORIZED);
 
     let replay = app
-        .call(
-            Method::POST,
-            "/api/auth/reset-password",
-            Some(json!({ "token": token, "password": "yet another passphrase" })),
-        )
+        .api(None)
+        .reset_password(json!({ "token": token, "password": "yet another passphrase" }))
         .await;
     assert_eq!(replay.error_code(), "invalid_token");
     let old = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": admin.email, "password": PASSWORD }))
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     let new = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": "a brand new passphrase" })),
-        )
+        .api(None)
+        .login(json!({ "email": admin.email, "password": "a brand new passphrase" }))
         .await;
     assert_eq!(new.status, StatusCode::OK);
 }
@@ -432,11 +320,8 @@ async fn bad_input_gets_a_clear_client_error() {
     let app = TestApp::spawn().await;
 
     let invalid = app
-        .call(
-            Method::POST,
-            "/api/auth/register",
-            Some(json!({ "email": "not-an-email", "password": "short", "organization_name": "" })),
-        )
+        .api(None)
+        .register(json!({ "email": "not-an-email", "password": "short", "organization_name": "" }))
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = invalid.body["error"]["details"]
@@ -451,11 +336,8 @@ async fn bad_input_gets_a_clear_client_error() {
     );
 
     let unknown_field = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": "a@b.io", "password": "x", "remember": true })),
-        )
+        .api(None)
+        .login(json!({ "email": "a@b.io", "password": "x", "remember": true }))
         .await;
     assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -464,11 +346,8 @@ async fn bad_input_gets_a_clear_client_error() {
     );
 
     let wrong_type = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": 42, "password": "x" })),
-        )
+        .api(None)
+        .login(json!({ "email": 42, "password": "x" }))
         .await;
     assert_eq!(wrong_type.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -506,27 +385,16 @@ async fn bad_input_gets_a_clear_client_error() {
         .await;
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
 
-    let no_token = app.call(Method::GET, "/api/users/profile", None).await;
+    let no_token = app.api(None).profile().await;
     assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
     assert_eq!(no_token.error_code(), "unauthenticated");
-    let forged = app
-        .call_as(
-            Some("eyJhbGciOiJub25lIn0.e30."),
-            Method::GET,
-            "/api/users/profile",
-            None,
-        )
-        .await;
+    let forged = app.api(Some("eyJhbGciOiJub25lIn0.e30.")).profile().await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
 
     let bad_profile = app.register_admin("Inputs").await;
     let profile = app
-        .call_as(
-            auth(&bad_profile),
-            Method::PUT,
-            "/api/users/profile",
-            Some(json!({ "timezone": "Mars/Olympus", "avatar_url": "javascript:alert(1)" })),
-        )
+        .api(auth(&bad_profile))
+        .update_profile(json!({ "timezone": "Mars/Olympus", "avatar_url": "javascript:alert(1)" }))
         .await;
     assert_eq!(profile.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = profile.body["error"]["details"]
@@ -537,12 +405,8 @@ async fn bad_input_gets_a_clear_client_error() {
         .collect();
     assert_eq!(fields, ["avatar_url", "timezone"]);
     let good = app
-        .call_as(
-            auth(&bad_profile),
-            Method::PUT,
-            "/api/users/profile",
-            Some(json!({ "timezone": "Europe/Paris", "language": "fr", "avatar_url": null })),
-        )
+        .api(auth(&bad_profile))
+        .update_profile(json!({ "timezone": "Europe/Paris", "language": "fr", "avatar_url": null }))
         .await;
     assert_eq!(good.status, StatusCode::OK, "{}", good.body);
     assert_eq!(good.body["timezone"], "Europe/Paris");
@@ -658,23 +522,9 @@ async fn every_role_gets_exactly_its_permissions() {
     }
 
     // Pending invitations are shown to those who manage members only.
-    let as_viewer = app
-        .call_as(
-            auth(&viewer),
-            Method::GET,
-            "/api/organizations/members",
-            None,
-        )
-        .await;
+    let as_viewer = app.api(auth(&viewer)).members().await;
     assert_eq!(as_viewer.body["invitations"], json!([]));
-    let as_admin = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/organizations/members",
-            None,
-        )
-        .await;
+    let as_admin = app.api(auth(&admin)).members().await;
     assert!(!as_admin.body["invitations"].as_array().unwrap().is_empty());
 }
 
@@ -684,13 +534,9 @@ async fn another_organizations_ids_are_not_found() {
     let ours = app.register_admin("Ours").await;
     let theirs = app.register_admin("Theirs").await;
     let their_member = app.add_member(&theirs, "user").await;
-    let their_export = app
-        .call_as(auth(&theirs), Method::POST, "/api/users/export-data", None)
-        .await;
+    let their_export = app.api(auth(&theirs)).export_data().await;
     let their_export_id = their_export.body["id"].as_str().unwrap();
-    let their_sessions = app
-        .call_as(auth(&theirs), Method::GET, "/api/users/sessions", None)
-        .await;
+    let their_sessions = app.api(auth(&theirs)).sessions().await;
     let their_session = their_sessions.body["sessions"][0]["id"].as_str().unwrap();
 
     for (method, path, body) in [
@@ -735,19 +581,10 @@ async fn another_organizations_ids_are_not_found() {
         assert_eq!(response.error_code(), "not_found");
     }
     // And nothing changed on their side.
-    let members = app
-        .call_as(
-            auth(&theirs),
-            Method::GET,
-            "/api/organizations/members",
-            None,
-        )
-        .await;
+    let members = app.api(auth(&theirs)).members().await;
     assert_eq!(members.body["members"].as_array().unwrap().len(), 2);
     assert_eq!(
-        app.call_as(auth(&theirs), Method::GET, "/api/users/profile", None)
-            .await
-            .status,
+        app.api(auth(&theirs)).profile().await.status,
         StatusCode::OK
     );
 }
@@ -769,12 +606,8 @@ async fn an_organization_always_keeps_an_admin() {
     assert_eq!(demote.status, StatusCode::CONFLICT);
     assert_eq!(demote.error_code(), "last_admin");
     let leave = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            "/api/users/profile",
-            Some(json!({ "password": PASSWORD })),
-        )
+        .api(auth(&admin))
+        .delete_account(json!({ "password": PASSWORD }))
         .await;
     assert_eq!(leave.error_code(), "last_admin");
 
@@ -805,13 +638,9 @@ async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
         let app = &app;
         let token = admin.access_token.clone();
         async move {
-            app.call_as(
-                Some(&token),
-                Method::POST,
-                "/api/organizations/members/invite",
-                Some(json!({ "email": email, "role": "user" })),
-            )
-            .await
+            app.api(Some(&token))
+                .invite(json!({ "email": email, "role": "user" }))
+                .await
         }
     };
 
@@ -829,23 +658,15 @@ async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
     assert_eq!(over.error_code(), "plan_limit_reached");
 
     let duplicate_email = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/organizations/members/invite",
-            Some(json!({ "email": admin.email, "role": "user" })),
-        )
+        .api(auth(&admin))
+        .invite(json!({ "email": admin.email, "role": "user" }))
         .await;
     assert_eq!(duplicate_email.error_code(), "email_taken");
 
     // An organization admin cannot give themselves a bigger plan without paying.
     let self_service = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/organizations/subscription",
-            Some(json!({ "plan": "enterprise" })),
-        )
+        .api(auth(&admin))
+        .change_plan(json!({ "plan": "enterprise" }))
         .await;
     assert_eq!(self_service.status, StatusCode::FORBIDDEN);
     assert!(
@@ -855,14 +676,7 @@ async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
             .contains("platform administrator")
     );
     app.grant_plan(&admin, "pro").await;
-    let upgraded = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/organizations/subscription",
-            None,
-        )
-        .await;
+    let upgraded = app.api(auth(&admin)).subscription().await;
     assert_eq!(upgraded.body["max_users"], 10);
     assert!(upgraded.body["how_to_upgrade"].is_string());
     assert_eq!(
@@ -873,26 +687,15 @@ async fn plan_limits_are_enforced_on_invitations_and_downgrades() {
     );
 
     let downgrade = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/organizations/subscription",
-            Some(json!({ "plan": "free" })),
-        )
+        .api(auth(&admin))
+        .change_plan(json!({ "plan": "free" }))
         .await;
     assert_eq!(
         downgrade.status,
         StatusCode::PAYMENT_REQUIRED,
         "6 seats in use do not fit the free plan"
     );
-    let subscription = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/organizations/subscription",
-            None,
-        )
-        .await;
+    let subscription = app.api(auth(&admin)).subscription().await;
     assert_eq!(subscription.body["plan"], "pro");
     assert_eq!(subscription.body["usage"]["pending_invitations"], 5);
 }
@@ -909,13 +712,9 @@ async fn mutations_are_audited_with_who_what_and_where() {
         Some(json!({ "role": "viewer" })),
     )
     .await;
-    app.call_as(
-        auth(&admin),
-        Method::PUT,
-        "/api/organizations",
-        Some(json!({ "slug": "audit-trail" })),
-    )
-    .await;
+    app.api(auth(&admin))
+        .update_organization(json!({ "slug": "audit-trail" }))
+        .await;
 
     let db = connect(&app.env.database).await;
     let rows = db
@@ -970,53 +769,30 @@ async fn a_user_sees_and_revokes_only_their_own_sessions() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Sessions").await;
     let laptop = app
-        .call(
-            Method::POST,
-            "/api/auth/login",
-            Some(json!({ "email": admin.email, "password": PASSWORD })),
-        )
+        .api(None)
+        .login(json!({ "email": admin.email, "password": PASSWORD }))
         .await;
     let laptop_token = laptop.body["access_token"].as_str().unwrap();
     let laptop_session = laptop.body["session_id"].as_str().unwrap();
 
-    let listed = app
-        .call_as(auth(&admin), Method::GET, "/api/users/sessions", None)
-        .await;
+    let listed = app.api(auth(&admin)).sessions().await;
     let sessions = listed.body["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
     assert_eq!(sessions[0]["ip_address"], "198.51.100.7");
 
-    let revoked = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            &format!("/api/users/sessions/{laptop_session}"),
-            None,
-        )
-        .await;
+    let revoked = app.api(auth(&admin)).revoke_session(&laptop_session).await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        app.call_as(Some(laptop_token), Method::GET, "/api/users/profile", None)
-            .await
-            .status,
+        app.api(Some(laptop_token)).profile().await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(
-        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(app.api(auth(&admin)).profile().await.status, StatusCode::OK);
 
-    let logout = app
-        .call_as(auth(&admin), Method::POST, "/api/auth/logout", None)
-        .await;
+    let logout = app.api(auth(&admin)).logout().await;
     assert_eq!(logout.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        app.call_as(auth(&admin), Method::GET, "/api/users/profile", None)
-            .await
-            .status,
+        app.api(auth(&admin)).profile().await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -1028,20 +804,12 @@ async fn an_unconfirmed_admin_can_neither_invite_nor_connect_accounts() {
     let admin = app.register_unverified_admin("Unconfirmed").await;
     // When they try to email a stranger or connect a social account
     let invite = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/organizations/members/invite",
-            Some(json!({ "email": "stranger@example.test", "role": "user" })),
-        )
+        .api(auth(&admin))
+        .invite(json!({ "email": "stranger@example.test", "role": "user" }))
         .await;
     let connect = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "x" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "x" }))
         .await;
     // Then both are refused until the address is confirmed, and no email went out
     for refused in [&invite, &connect] {

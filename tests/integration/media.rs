@@ -5,9 +5,7 @@ use http::{Method, StatusCode};
 use integration_tests::{Member, TestApp, connect, http_get, http_put, jpeg, mp4, png};
 use serde_json::{Value, json};
 
-fn auth(member: &Member) -> Option<&str> {
-    Some(member.access_token.as_str())
-}
+use integration_tests::auth;
 
 /// Asks for an upload, PUTs the bytes (or the parts), and returns the confirmation's answer.
 async fn upload(
@@ -18,12 +16,8 @@ async fn upload(
     bytes: Vec<u8>,
 ) -> integration_tests::TestResponse {
     let ticket = app
-        .call_as(
-            auth(member),
-            Method::POST,
-            "/api/media/upload",
-            Some(json!({ "file_name": name, "content_type": declared, "size_bytes": bytes.len() })),
-        )
+        .api(auth(member))
+        .upload(json!({ "file_name": name, "content_type": declared, "size_bytes": bytes.len() }))
         .await;
     assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.body);
     let id = ticket.body["id"].as_str().unwrap().to_owned();
@@ -53,13 +47,7 @@ async fn upload(
         }
         other => panic!("unknown upload method {other}"),
     };
-    app.call_as(
-        auth(member),
-        Method::POST,
-        &format!("/api/media/{id}/confirm"),
-        Some(confirm_body),
-    )
-    .await
+    app.api(auth(member)).confirm(&id, confirm_body).await
 }
 
 #[tokio::test]
@@ -139,12 +127,8 @@ async fn mislabelled_or_resized_uploads_are_rejected_and_deleted() {
 
     // A file larger than declared.
     let ticket = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/media/upload",
-            Some(json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000 })),
-        )
+        .api(auth(&admin))
+        .upload(json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size_bytes": 1000 }))
         .await;
     let id = ticket.body["id"].as_str().unwrap();
     http_put(
@@ -153,25 +137,11 @@ async fn mislabelled_or_resized_uploads_are_rejected_and_deleted() {
         jpeg(200, 200),
     )
     .await;
-    let resized = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{id}/confirm"),
-            Some(json!({})),
-        )
-        .await;
+    let resized = app.api(auth(&admin)).confirm(&id, json!({})).await;
     assert_eq!(resized.error_code(), "upload_rejected");
 
     // Both are gone: rows, objects and their reservations.
-    let again = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{id}/confirm"),
-            Some(json!({})),
-        )
-        .await;
+    let again = app.api(auth(&admin)).confirm(&id, json!({})).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     let db = connect(&app.env.database).await;
     let rows: i64 = db
@@ -192,24 +162,11 @@ async fn mislabelled_or_resized_uploads_are_rejected_and_deleted() {
 
     // Confirming before uploading is a conflict, not a rejection.
     let early = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/media/upload",
-            Some(
-                json!({ "file_name": "later.jpg", "content_type": "image/jpeg", "size_bytes": 10 }),
-            ),
-        )
+        .api(auth(&admin))
+        .upload(json!({ "file_name": "later.jpg", "content_type": "image/jpeg", "size_bytes": 10 }))
         .await;
     let early_id = early.body["id"].as_str().unwrap();
-    let premature = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{early_id}/confirm"),
-            Some(json!({})),
-        )
-        .await;
+    let premature = app.api(auth(&admin)).confirm(&early_id, json!({})).await;
     assert_eq!(premature.status, StatusCode::CONFLICT);
 }
 
@@ -219,7 +176,7 @@ async fn sizes_types_and_the_storage_quota_are_enforced_before_anything_is_uploa
     let admin = app.register_admin("Quota").await;
     let ask = |name: &str, content_type: &str, size: i64| {
         let body = json!({ "file_name": name, "content_type": content_type, "size_bytes": size });
-        app.call_as(auth(&admin), Method::POST, "/api/media/upload", Some(body))
+        app.api(auth(&admin)).upload(body)
     };
 
     let too_big = ask("huge.mp4", "video/mp4", 100 * 1024 * 1024 + 1).await;
@@ -239,9 +196,7 @@ async fn sizes_types_and_the_storage_quota_are_enforced_before_anything_is_uploa
     assert_eq!(over.status, StatusCode::PAYMENT_REQUIRED, "{}", over.body);
     assert_eq!(over.error_code(), "plan_limit_reached");
 
-    let usage = app
-        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
-        .await;
+    let usage = app.api(auth(&admin)).storage_usage().await;
     assert_eq!(usage.body["quota_bytes"], 1024_i64 * 1024 * 1024);
     assert_eq!(usage.body["reserved_bytes"], 1000_i64 * 1024 * 1024);
     assert_eq!(usage.body["percent_used"], 97.66);
@@ -254,14 +209,7 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
     let banner = upload(&app, &admin, "banner.jpg", "image/jpeg", jpeg(3000, 1000)).await;
     let id = banner.body["id"].as_str().unwrap();
 
-    let optimized = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{id}/optimize"),
-            None,
-        )
-        .await;
+    let optimized = app.api(auth(&admin)).optimize(&id).await;
     assert_eq!(optimized.status, StatusCode::OK, "{}", optimized.body);
     let variants = optimized.body["variants"].as_array().unwrap();
     assert_eq!(variants.len(), 5);
@@ -309,9 +257,7 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
         .filter(|v| v["bytes"].as_u64() != Some(original_bytes))
         .map(|v| v["bytes"].as_u64().unwrap())
         .sum();
-    let usage = app
-        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
-        .await;
+    let usage = app.api(auth(&admin)).storage_usage().await;
     let images = &usage.body["by_type"][0];
     assert_eq!(images["kind"], "image");
     assert!(rendered > 0);
@@ -320,14 +266,7 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
         "only distinct renderings count against the quota"
     );
     // Optimizing again changes nothing and stores nothing more.
-    let again = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{id}/optimize"),
-            None,
-        )
-        .await;
+    let again = app.api(auth(&admin)).optimize(&id).await;
     let keys = |body: &serde_json::Value| -> Vec<(String, u64)> {
         body["variants"]
             .as_array()
@@ -342,9 +281,7 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
             .collect()
     };
     assert_eq!(keys(&again.body), keys(&optimized.body));
-    let usage_again = app
-        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
-        .await;
+    let usage_again = app.api(auth(&admin)).storage_usage().await;
     assert_eq!(usage_again.body["used_bytes"], usage.body["used_bytes"]);
     // A photo that already fits everywhere costs no storage at all.
     let fits = upload(&app, &admin, "fits.jpg", "image/jpeg", jpeg(1200, 1000)).await;
@@ -357,9 +294,7 @@ async fn optimize_renders_a_variant_that_fits_each_platform() {
         )
         .await;
     assert_eq!(fitted.status, StatusCode::OK);
-    let after = app
-        .call_as(auth(&admin), Method::GET, "/api/media/storage-usage", None)
-        .await;
+    let after = app.api(auth(&admin)).storage_usage().await;
     assert_eq!(
         after.body["by_type"][0]["variant_bytes"],
         usage.body["by_type"][0]["variant_bytes"]
@@ -421,26 +356,18 @@ async fn the_library_filters_and_paginates() {
             .map(|i| i["original_name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let videos = app
-        .call_as(auth(&admin), Method::GET, "/api/media?type=video", None)
-        .await;
+    let videos = app.api(auth(&admin)).media("type=video").await;
     assert_eq!(names(&videos.body), ["promo.mp4"]);
-    let sale = app
-        .call_as(auth(&admin), Method::GET, "/api/media?tag=sale", None)
-        .await;
+    let sale = app.api(auth(&admin)).media("tag=sale").await;
     assert_eq!(names(&sale.body), ["spring-sale.jpg"]);
-    let search = app
-        .call_as(auth(&admin), Method::GET, "/api/media?search=flowers", None)
-        .await;
+    let search = app.api(auth(&admin)).media("search=flowers").await;
     assert_eq!(
         names(&search.body),
         ["spring-sale.jpg"],
         "alt text is searched"
     );
 
-    let first = app
-        .call_as(auth(&admin), Method::GET, "/api/media?limit=3", None)
-        .await;
+    let first = app.api(auth(&admin)).media("limit=3").await;
     assert_eq!(
         names(&first.body),
         ["promo.mp4", "office.png", "team.jpg"],
@@ -459,12 +386,8 @@ async fn the_library_filters_and_paginates() {
     assert!(second.body["next_cursor"].is_null());
 
     let bad = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/media?cursor=garbage&limit=500",
-            None,
-        )
+        .api(auth(&admin))
+        .media("cursor=garbage&limit=500")
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["error"]["details"].as_array().unwrap().len(), 2);
@@ -488,14 +411,7 @@ async fn media_used_by_a_scheduled_post_cannot_be_deleted() {
         .unwrap()
         .get(0);
 
-    let refused = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            &format!("/api/media/{id}"),
-            None,
-        )
-        .await;
+    let refused = app.api(auth(&admin)).delete_media(&id).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(refused.error_code(), "asset_in_use");
     let issue = refused.body["error"]["details"][0]["issue"]
@@ -509,14 +425,7 @@ async fn media_used_by_a_scheduled_post_cannot_be_deleted() {
     db.execute("UPDATE posts SET status = 'draft' WHERE id = $1", &[&post])
         .await
         .unwrap();
-    let deleted = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            &format!("/api/media/{id}"),
-            None,
-        )
-        .await;
+    let deleted = app.api(auth(&admin)).delete_media(&id).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
     let objects = aws
@@ -543,39 +452,22 @@ async fn roles_and_organizations_bound_what_each_caller_may_do() {
     let their_id = theirs.body["id"].as_str().unwrap().to_owned();
 
     let viewer_upload = app
-        .call_as(
-            auth(&viewer),
-            Method::POST,
-            "/api/media/upload",
-            Some(json!({ "file_name": "v.jpg", "content_type": "image/jpeg", "size_bytes": 10 })),
-        )
+        .api(auth(&viewer))
+        .upload(json!({ "file_name": "v.jpg", "content_type": "image/jpeg", "size_bytes": 10 }))
         .await;
     assert_eq!(viewer_upload.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.call_as(
-            auth(&viewer),
-            Method::DELETE,
-            &format!("/api/media/{id}"),
-            None
-        )
-        .await
-        .status,
+        app.api(auth(&viewer)).delete_media(&id).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.call_as(auth(&viewer), Method::GET, "/api/media", None)
-            .await
-            .status,
+        app.api(auth(&viewer)).media("").await.status,
         StatusCode::OK
     );
 
     let other_users = app
-        .call_as(
-            auth(&user),
-            Method::PUT,
-            &format!("/api/media/{their_id}"),
-            Some(json!({ "tags": ["x"] })),
-        )
+        .api(auth(&user))
+        .update_media(&their_id, json!({ "tags": ["x"] }))
         .await;
     assert_eq!(
         other_users.status,
@@ -583,12 +475,8 @@ async fn roles_and_organizations_bound_what_each_caller_may_do() {
         "a user edits only their own uploads"
     );
     let managers = app
-        .call_as(
-            auth(&manager),
-            Method::PUT,
-            &format!("/api/media/{id}"),
-            Some(json!({ "tags": ["ok"] })),
-        )
+        .api(auth(&manager))
+        .update_media(&id, json!({ "tags": ["ok"] }))
         .await;
     assert_eq!(managers.status, StatusCode::OK);
 
@@ -611,9 +499,7 @@ async fn roles_and_organizations_bound_what_each_caller_may_do() {
             .await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{method} {path}");
     }
-    let listing = app
-        .call_as(auth(&stranger), Method::GET, "/api/media", None)
-        .await;
+    let listing = app.api(auth(&stranger)).media("").await;
     assert_eq!(listing.body["items"], json!([]));
 }
 
@@ -655,12 +541,8 @@ async fn a_sole_members_erasure_deletes_the_organizations_media_files() {
     assert!(integration_tests::try_http_get(&url).await.is_some());
     // When they erase their account (and with it the organization)
     let erased = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            "/api/users/profile",
-            Some(json!({ "password": integration_tests::PASSWORD })),
-        )
+        .api(auth(&admin))
+        .delete_account(json!({ "password": integration_tests::PASSWORD }))
         .await;
     assert_eq!(erased.status, StatusCode::NO_CONTENT, "{}", erased.body);
     // Then the file is gone from storage too
@@ -674,33 +556,19 @@ async fn an_upload_url_cannot_replace_a_confirmed_file() {
     let admin = app.register_admin("Swap").await;
     let original = jpeg(640, 480);
     let ticket = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/media/upload",
-            Some(json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size_bytes": original.len() })),
-        )
+        .api(auth(&admin)).upload(json!({ "file_name": "a.jpg", "content_type": "image/jpeg", "size_bytes": original.len() }))
         .await;
     let id = ticket.body["id"].as_str().unwrap().to_owned();
     let put_url = ticket.body["upload"]["url"].as_str().unwrap().to_owned();
     let (status, _) = http_put(&put_url, Some("image/jpeg"), original.clone()).await;
     assert_eq!(status, 200);
-    let confirmed = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/media/{id}/confirm"),
-            Some(json!({})),
-        )
-        .await;
+    let confirmed = app.api(auth(&admin)).confirm(&id, json!({})).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     // When the URL is used again with another file
     let (again, _) = http_put(&put_url, Some("image/jpeg"), jpeg(64, 48)).await;
     assert!(again == 200 || again == 403, "{again}");
     // Then the library still serves the checked file
-    let library = app
-        .call_as(auth(&admin), Method::GET, "/api/media", None)
-        .await;
+    let library = app.api(auth(&admin)).media("").await;
     assert_eq!(library.body["items"][0]["id"], id.as_str());
     let served = http_get(library.body["items"][0]["url"].as_str().unwrap()).await;
     assert_eq!(served, original);
@@ -712,12 +580,8 @@ async fn uploads_never_confirmed_are_deleted_by_maintenance() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Abandoned").await;
     let ticket = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/media/upload",
-            Some(json!({ "file_name": "b.jpg", "content_type": "image/jpeg", "size_bytes": 1000 })),
-        )
+        .api(auth(&admin))
+        .upload(json!({ "file_name": "b.jpg", "content_type": "image/jpeg", "size_bytes": 1000 }))
         .await;
     let id = ticket.body["id"].as_str().unwrap().to_owned();
     let db = connect(&app.env.database).await;

@@ -163,13 +163,11 @@ async fn the_served_api_keeps_its_documented_contract_under_schemathesis() {
     let admin = app.register_admin("Contract").await;
     app.grant_plan(&admin, "business").await;
     let x = app.connect_account(&admin, "x").await;
-    app.call_as(
-        Some(&admin.access_token),
-        Method::POST,
-        "/api/posts",
-        Some(serde_json::json!({ "content": "contract", "targets": [{ "social_account_id": x }] })),
-    )
-    .await;
+    app.api(Some(&admin.access_token))
+        .create_post(
+            serde_json::json!({ "content": "contract", "targets": [{ "social_account_id": x }] }),
+        )
+        .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let router = app.router.clone();

@@ -7,9 +7,7 @@ use integration_tests::{Member, TestApp, connect};
 use platform_sandbox::FaultKind;
 use serde_json::{Value, json};
 
-fn auth(member: &Member) -> Option<&str> {
-    Some(member.access_token.as_str())
-}
+use integration_tests::auth;
 
 async fn sandbox_posts(app: &TestApp, platform: &str) -> Vec<Value> {
     app.sandbox_posts(Some(platform)).await
@@ -49,14 +47,7 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
     let id = post["id"].as_str().unwrap();
     assert_eq!(post["status"], "draft");
 
-    let preview = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            &format!("/api/posts/{id}/preview"),
-            None,
-        )
-        .await;
+    let preview = app.api(auth(&admin)).preview(&id).await;
     assert_eq!(preview.body["valid"], true, "{}", preview.body);
     assert_eq!(
         preview.body["targets"][0]["text"],
@@ -67,8 +58,7 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
     let local =
         (chrono::Utc::now() + chrono::Duration::hours(2)).with_timezone(&chrono_tz::Europe::Paris);
     let scheduled = app
-        .call_as(auth(&admin), Method::POST, &format!("/api/posts/{id}/schedule"),
-            Some(json!({ "local_time": local.format("%Y-%m-%dT%H:%M").to_string(), "timezone": "Europe/Paris" })))
+        .api(auth(&admin)).schedule(&id, json!({ "local_time": local.format("%Y-%m-%dT%H:%M").to_string(), "timezone": "Europe/Paris" }))
         .await;
     assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
     assert_eq!(scheduled.body["status"], "scheduled");
@@ -118,9 +108,7 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
         "exactly one post at the platform"
     );
 
-    let after = app
-        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
-        .await;
+    let after = app.api(auth(&admin)).post(&id).await;
     assert_eq!(after.body["status"], "published");
     assert_eq!(after.body["targets"][0]["status"], "published");
     assert!(
@@ -131,12 +119,8 @@ async fn a_scheduled_post_reaches_the_platform_once_through_its_schedule() {
     );
     // Published posts no longer change.
     let edit = app
-        .call_as(
-            auth(&admin),
-            Method::PUT,
-            &format!("/api/posts/{id}"),
-            Some(json!({ "content": "changed" })),
-        )
+        .api(auth(&admin))
+        .update_post(&id, json!({ "content": "changed" }))
         .await;
     assert_eq!(edit.status, StatusCode::CONFLICT);
 }
@@ -260,13 +244,9 @@ async fn the_sweeper_recovers_lost_triggers_and_stuck_claims() {
     let soon = (chrono::Utc::now() + chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    app.call_as(
-        auth(&admin),
-        Method::POST,
-        &format!("/api/posts/{lost_id}/schedule"),
-        Some(json!({ "local_time": soon, "timezone": "UTC" })),
-    )
-    .await;
+    app.api(auth(&admin))
+        .schedule(&lost_id, json!({ "local_time": soon, "timezone": "UTC" }))
+        .await;
     // Its minute passed long enough ago that its trigger is known to be lost.
     db.execute(
         "UPDATE post_platforms SET scheduled_at = now() - interval '5 minutes' WHERE post_id::text = $1",
@@ -379,14 +359,7 @@ async fn invalid_targets_are_caught_before_anything_is_scheduled() {
     let post = draft(&app, &admin, &"日".repeat(150), &[&x, &instagram]).await;
     let id = post["id"].as_str().unwrap();
 
-    let preview = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            &format!("/api/posts/{id}/preview"),
-            None,
-        )
-        .await;
+    let preview = app.api(auth(&admin)).preview(&id).await;
     assert_eq!(preview.body["valid"], false);
     let x_preview = preview.body["targets"]
         .as_array()
@@ -413,11 +386,10 @@ async fn invalid_targets_are_caught_before_anything_is_scheduled() {
     );
 
     let refused = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/posts/{id}/schedule"),
-            Some(json!({ "local_time": "2030-01-01T09:00", "timezone": "UTC" })),
+        .api(auth(&admin))
+        .schedule(
+            &id,
+            json!({ "local_time": "2030-01-01T09:00", "timezone": "UTC" }),
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -425,9 +397,7 @@ async fn invalid_targets_are_caught_before_anything_is_scheduled() {
         refused.body["error"]["details"].as_array().unwrap().len(),
         2
     );
-    let still = app
-        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
-        .await;
+    let still = app.api(auth(&admin)).post(&id).await;
     assert_eq!(still.body["status"], "draft");
 }
 
@@ -473,9 +443,7 @@ async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
         fields.iter().any(|f| f.starts_with("rows[3].")),
         "{fields:?}"
     );
-    let listed = app
-        .call_as(auth(&admin), Method::GET, "/api/posts", None)
-        .await;
+    let listed = app.api(auth(&admin)).posts("").await;
     assert_eq!(listed.body["items"], json!([]), "nothing was created");
 
     let some = send(false).await;
@@ -501,14 +469,7 @@ async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
             .unwrap()
             .contains("not a connected account")
     );
-    let listed = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/posts?status=scheduled",
-            None,
-        )
-        .await;
+    let listed = app.api(auth(&admin)).posts("status=scheduled").await;
     let mut contents: Vec<&str> = listed.body["items"]
         .as_array()
         .unwrap()
@@ -519,12 +480,8 @@ async fn bulk_csv_reports_each_row_and_can_be_all_or_nothing() {
     assert_eq!(contents, ["Hello, world", "Quoted \"word\""]);
 
     let calendar = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            "/api/posts/calendar?from=2030-01-01&to=2030-01-03&timezone=Europe/Paris",
-            None,
-        )
+        .api(auth(&admin))
+        .calendar("from=2030-01-01&to=2030-01-03&timezone=Europe/Paris")
         .await;
     assert_eq!(calendar.status, StatusCode::OK, "{}", calendar.body);
     assert_eq!(
@@ -553,12 +510,8 @@ async fn roles_and_tenants_bound_who_changes_posts() {
     let stranger = app.register_admin("Stranger").await;
 
     let refused = app
-        .call_as(
-            auth(&viewer),
-            Method::POST,
-            "/api/posts",
-            Some(json!({ "content": "hi", "targets": [{ "social_account_id": x }] })),
-        )
+        .api(auth(&viewer))
+        .create_post(json!({ "content": "hi", "targets": [{ "social_account_id": x }] }))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let mine = draft(&app, &user, "mine", &[&x]).await;
@@ -589,14 +542,7 @@ async fn roles_and_tenants_bound_who_changes_posts() {
         "managers edit every post"
     );
     assert_eq!(
-        app.call_as(
-            auth(&viewer),
-            Method::GET,
-            &format!("/api/posts/{id}"),
-            None
-        )
-        .await
-        .status,
+        app.api(auth(&viewer)).post(&id).await.status,
         StatusCode::OK
     );
     for (method, path) in [
@@ -613,12 +559,8 @@ async fn roles_and_tenants_bound_who_changes_posts() {
         );
     }
     let foreign_account = app
-        .call_as(
-            auth(&stranger),
-            Method::POST,
-            "/api/posts",
-            Some(json!({ "content": "hi", "targets": [{ "social_account_id": x }] })),
-        )
+        .api(auth(&stranger))
+        .create_post(json!({ "content": "hi", "targets": [{ "social_account_id": x }] }))
         .await;
     assert_eq!(
         foreign_account.status,
@@ -627,18 +569,13 @@ async fn roles_and_tenants_bound_who_changes_posts() {
     );
 
     // Deleting a scheduled post cancels its schedule.
-    app.call_as(
-        auth(&user),
-        Method::POST,
-        &format!("/api/posts/{id}/schedule"),
-        Some(json!({ "local_time": "2030-05-01T10:00", "timezone": "UTC" })),
-    )
-    .await;
-    let target = target_id(
-        &app.call_as(auth(&user), Method::GET, &format!("/api/posts/{id}"), None)
-            .await
-            .body,
-    );
+    app.api(auth(&user))
+        .schedule(
+            &id,
+            json!({ "local_time": "2030-05-01T10:00", "timezone": "UTC" }),
+        )
+        .await;
+    let target = target_id(&app.api(auth(&user)).post(&id).await.body);
     assert!(
         cloud::held_schedules(app.state.scheduler(), "default")
             .await
@@ -646,24 +583,10 @@ async fn roles_and_tenants_bound_who_changes_posts() {
             .iter()
             .any(|s| s.name == format!("pp-{target}"))
     );
-    let duplicate = app
-        .call_as(
-            auth(&user),
-            Method::POST,
-            &format!("/api/posts/{id}/duplicate"),
-            None,
-        )
-        .await;
+    let duplicate = app.api(auth(&user)).duplicate(&id).await;
     assert_eq!(duplicate.body["status"], "draft");
     assert_eq!(
-        app.call_as(
-            auth(&user),
-            Method::DELETE,
-            &format!("/api/posts/{id}"),
-            None
-        )
-        .await
-        .status,
+        app.api(auth(&user)).delete_post(&id).await.status,
         StatusCode::NO_CONTENT
     );
     assert!(
@@ -682,16 +605,12 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
     let linkedin = app.connect_account(&admin, "linkedin").await;
     // Given a post written over several lines, with Windows line ends
     let created = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/posts",
-            Some(json!({
-                "content": "We ship today.\r\n\r\nThanks to the team (all of you)!",
-                "hashtags": ["launch"],
-                "targets": [{ "social_account_id": linkedin, "text": "Shipped!\nDetails soon" }],
-            })),
-        )
+        .api(auth(&admin))
+        .create_post(json!({
+            "content": "We ship today.\r\n\r\nThanks to the team (all of you)!",
+            "hashtags": ["launch"],
+            "targets": [{ "social_account_id": linkedin, "text": "Shipped!\nDetails soon" }],
+        }))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(
@@ -700,21 +619,13 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
     );
     let id = created.body["id"].as_str().unwrap();
     // The per-account text is what LinkedIn gets; the preview shows exactly those bytes
-    app.call_as(
-        auth(&admin),
-        Method::PUT,
-        &format!("/api/posts/{id}"),
-        Some(json!({ "targets": [{ "social_account_id": linkedin }] })),
-    )
-    .await;
-    let preview = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            &format!("/api/posts/{id}/preview"),
-            None,
+    app.api(auth(&admin))
+        .update_post(
+            &id,
+            json!({ "targets": [{ "social_account_id": linkedin }] }),
         )
         .await;
+    let preview = app.api(auth(&admin)).preview(&id).await;
     let sent = preview.body["targets"][0]["text"].as_str().unwrap();
     assert_eq!(
         sent,
@@ -733,16 +644,12 @@ async fn posts_keep_their_line_breaks_and_linkedin_gets_real_hashtags() {
 
     // Control characters other than line breaks are still refused, each field named
     let refused = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/posts",
-            Some(json!({
-                "content": "bell\u{7}",
-                "mentions": ["two words"],
-                "targets": [{ "social_account_id": linkedin, "text": "escape\u{1b}" }],
-            })),
-        )
+        .api(auth(&admin))
+        .create_post(json!({
+            "content": "bell\u{7}",
+            "mentions": ["two words"],
+            "targets": [{ "social_account_id": linkedin, "text": "escape\u{1b}" }],
+        }))
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = refused.body["error"]["details"]
@@ -779,9 +686,7 @@ async fn a_retried_request_with_the_same_idempotency_key_acts_once() {
     assert_eq!(retry.status, StatusCode::CREATED);
     assert_eq!(retry.body["id"], first.body["id"]);
     assert_eq!(retry.headers["idempotency-replayed"], "true");
-    let listed = app
-        .call_as(auth(&admin), Method::GET, "/api/posts", None)
-        .await;
+    let listed = app.api(auth(&admin)).posts("").await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
     // The same key for another request is refused; a new key creates a new post
     let reused = create(&key, "something else").await;
@@ -833,14 +738,7 @@ async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
     .await;
     app.publish_now(&admin, id).await;
     // When it is deleted
-    let deleted = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            &format!("/api/posts/{id}"),
-            None,
-        )
-        .await;
+    let deleted = app.api(auth(&admin)).delete_post(&id).await;
     // Then it is archived, not erased: X's post and its history stay, LinkedIn's is cancelled
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(deleted.body["outcome"], "archived");
@@ -864,13 +762,9 @@ async fn deleting_a_published_post_archives_it_and_keeps_its_history() {
     statuses.sort();
     assert_eq!(statuses, [("linkedin", "cancelled"), ("x", "published")]);
     assert!(deleted.body["post"]["archived_at"].is_string());
-    let live = app
-        .call_as(auth(&admin), Method::GET, "/api/posts", None)
-        .await;
+    let live = app.api(auth(&admin)).posts("").await;
     assert_eq!(live.body["items"], json!([]));
-    let archived = app
-        .call_as(auth(&admin), Method::GET, "/api/posts?archived=true", None)
-        .await;
+    let archived = app.api(auth(&admin)).posts("archived=true").await;
     assert_eq!(archived.body["items"][0]["id"], id);
     // A post that never reached a platform is really deleted
     let unsent = draft(&app, &admin, "never sent", &[&x]).await;
@@ -897,22 +791,14 @@ async fn erasing_one_member_keeps_the_organizations_accounts_posts_and_history()
     app.publish_now(&manager, id).await;
     // When the manager erases their account
     let erased = app
-        .call_as(
-            auth(&manager),
-            Method::DELETE,
-            "/api/users/profile",
-            Some(json!({ "password": integration_tests::PASSWORD })),
-        )
+        .api(auth(&manager))
+        .delete_account(json!({ "password": integration_tests::PASSWORD }))
         .await;
     assert_eq!(erased.status, StatusCode::NO_CONTENT, "{}", erased.body);
     // Then the organization keeps the account, the post and its publishing history
-    let accounts = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let accounts = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(accounts.body["accounts"][0]["id"], x.as_str());
-    let kept = app
-        .call_as(auth(&admin), Method::GET, &format!("/api/posts/{id}"), None)
-        .await;
+    let kept = app.api(auth(&admin)).post(&id).await;
     assert_eq!(kept.status, StatusCode::OK);
     assert_eq!(kept.body["status"], "published");
     assert_eq!(kept.body["author_id"], Value::Null, "authorship is erased");

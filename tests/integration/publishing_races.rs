@@ -7,9 +7,7 @@ use platform_sandbox::{Fault, FaultKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-fn auth(member: &Member) -> Option<&str> {
-    Some(member.access_token.as_str())
-}
+use integration_tests::auth;
 
 async fn sandbox_texts(app: &TestApp) -> Vec<String> {
     app.sandbox_posts(None)
@@ -46,12 +44,8 @@ async fn due_post(
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let scheduled = app
-        .call_as(
-            auth(member),
-            Method::POST,
-            &format!("/api/posts/{id}/schedule"),
-            Some(json!({ "local_time": later, "timezone": "UTC" })),
-        )
+        .api(auth(member))
+        .schedule(&id, json!({ "local_time": later, "timezone": "UTC" }))
         .await;
     assert_eq!(scheduled.status, StatusCode::OK, "{}", scheduled.body);
     let db = connect(&app.env.database).await;
@@ -71,9 +65,7 @@ async fn due_post(
 }
 
 async fn post(app: &TestApp, member: &Member, id: &str) -> Value {
-    app.call_as(auth(member), Method::GET, &format!("/api/posts/{id}"), None)
-        .await
-        .body
+    app.api(auth(member)).post(&id).await.body
 }
 
 #[tokio::test]
@@ -211,9 +203,7 @@ async fn concurrent_token_refreshes_keep_the_account_healthy() {
     for token in &tokens {
         assert!(token.is_ok(), "{tokens:?}");
     }
-    let accounts = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let accounts = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(accounts.body["accounts"][0]["status"], "active");
     assert_eq!(accounts.body["accounts"][0]["needs_reconnect"], false);
 }
@@ -253,9 +243,7 @@ async fn a_transient_failure_before_the_platform_call_retries_and_a_refused_refr
     let current = post(&app, &admin, &id).await;
     assert_eq!(current["targets"][0]["status"], "pending");
     assert_eq!(current["status"], "publishing");
-    let accounts = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let accounts = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(accounts.body["accounts"][0]["needs_reconnect"], false);
 
     // Given a token endpoint that refuses the refresh
@@ -272,9 +260,7 @@ async fn a_transient_failure_before_the_platform_call_retries_and_a_refused_refr
     );
     let current = post(&app, &admin, &id).await;
     assert_eq!(current["targets"][0]["failure_class"], "auth_expired");
-    let accounts = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let accounts = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(accounts.body["accounts"][0]["needs_reconnect"], true);
 }
 

@@ -5,9 +5,7 @@ use http::{Method, StatusCode};
 use integration_tests::{Member, TestApp, connect};
 use serde_json::json;
 
-fn auth(member: &Member) -> Option<&str> {
-    Some(member.access_token.as_str())
-}
+use integration_tests::auth;
 
 async fn connect_platform(app: &TestApp, member: &Member, platform: &str) -> StatusCode {
     app.connect_flow(member, platform).await.status
@@ -29,9 +27,7 @@ async fn every_platform_connects_through_oauth_with_encrypted_tokens() {
         );
         assert_eq!(connected.body["accounts"][0]["platform"], platform);
     }
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     let accounts = list.body["accounts"].as_array().unwrap();
     let platforms: Vec<&str> = accounts
         .iter()
@@ -78,12 +74,8 @@ async fn a_replayed_or_forged_callback_connects_nothing() {
     assert_eq!(forged.error_code(), "invalid_token");
     // A real completion, replayed, finds nothing the second time.
     let started = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "x" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "x" }))
         .await;
     let forwarded = app
         .consent(started.body["authorization_url"].as_str().unwrap())
@@ -92,9 +84,7 @@ async fn a_replayed_or_forged_callback_connects_nothing() {
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
     let replayed = app.complete_connection(&admin, &forwarded).await;
     assert_eq!(replayed.error_code(), "invalid_token");
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(list.body["accounts"].as_array().unwrap().len(), 1);
 }
 
@@ -105,12 +95,8 @@ async fn a_consent_link_sent_to_someone_else_connects_nothing_to_the_sender() {
     let attacker = app.register_admin("Attacker").await;
     let victim = app.register_admin("Victim").await;
     let started = app
-        .call_as(
-            auth(&attacker),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "linkedin" })),
-        )
+        .api(auth(&attacker))
+        .connect(json!({ "platform": "linkedin" }))
         .await;
     // When the victim consents, and their web app completes the connection
     let forwarded = app
@@ -125,9 +111,7 @@ async fn a_consent_link_sent_to_someone_else_connects_nothing_to_the_sender() {
         completed.body
     );
     for member in [&attacker, &victim] {
-        let list = app
-            .call_as(auth(member), Method::GET, "/api/social-accounts", None)
-            .await;
+        let list = app.api(auth(member)).social_accounts().await;
         assert_eq!(list.body["accounts"], json!([]));
     }
     // And the attempt cannot be finished by the attacker afterwards either
@@ -146,40 +130,26 @@ async fn the_plan_limits_connected_accounts_and_roles_limit_who_connects() {
         );
     }
     let fourth = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "facebook" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "facebook" }))
         .await;
     assert_eq!(fourth.status, StatusCode::PAYMENT_REQUIRED);
     assert_eq!(fourth.error_code(), "plan_limit_reached");
 
     let user = app.add_member(&admin, "user").await;
     let refused = app
-        .call_as(
-            auth(&user),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "x" })),
-        )
+        .api(auth(&user))
+        .connect(json!({ "platform": "x" }))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.call_as(auth(&user), Method::GET, "/api/social-accounts", None)
-            .await
-            .status,
+        app.api(auth(&user)).social_accounts().await.status,
         StatusCode::OK
     );
 
     let unknown = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "myspace" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "myspace" }))
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -189,21 +159,17 @@ async fn settings_sync_insights_and_disconnect() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Lifecycle").await;
     connect_platform(&app, &admin, "x").await;
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     let account = list.body["accounts"][0].clone();
     let id = account["id"].as_str().unwrap();
 
     let bad = app
-        .call_as(auth(&admin), Method::PUT, &format!("/api/social-accounts/{id}"),
-            Some(json!({ "posting_slots": [{ "weekday": 9, "time": "25:00" }], "default_hashtags": ["ok", "not ok"] })))
+        .api(auth(&admin)).update_social_account(&id, json!({ "posting_slots": [{ "weekday": 9, "time": "25:00" }], "default_hashtags": ["ok", "not ok"] }))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["error"]["details"].as_array().unwrap().len(), 2);
     let updated = app
-        .call_as(auth(&admin), Method::PUT, &format!("/api/social-accounts/{id}"),
-            Some(json!({ "display_name": "Brand X", "default_hashtags": ["#launch", "rust"], "posting_slots": [{ "weekday": 1, "time": "09:30" }] })))
+        .api(auth(&admin)).update_social_account(&id, json!({ "display_name": "Brand X", "default_hashtags": ["#launch", "rust"], "posting_slots": [{ "weekday": 1, "time": "09:30" }] }))
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
     assert_eq!(updated.body["account_name"], "Brand X");
@@ -254,14 +220,7 @@ async fn settings_sync_insights_and_disconnect() {
     .await
     .unwrap();
 
-    let synced = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/social-accounts/{id}/sync"),
-            None,
-        )
-        .await;
+    let synced = app.api(auth(&admin)).sync(&id).await;
     assert_eq!(synced.status, StatusCode::OK, "{}", synced.body);
     assert_eq!(synced.body["posts_synced"], 1);
     assert_eq!(synced.body["account"]["followers_count"], 1200);
@@ -276,14 +235,7 @@ async fn settings_sync_insights_and_disconnect() {
         .get(0);
     assert_eq!(analytics, 1);
 
-    let insights = app
-        .call_as(
-            auth(&admin),
-            Method::GET,
-            &format!("/api/social-accounts/{id}/insights"),
-            None,
-        )
-        .await;
+    let insights = app.api(auth(&admin)).insights(&id).await;
     assert_eq!(insights.status, StatusCode::OK);
     assert_eq!(
         insights.body["best_posting_hours"]
@@ -293,18 +245,9 @@ async fn settings_sync_insights_and_disconnect() {
         1
     );
 
-    let gone = app
-        .call_as(
-            auth(&admin),
-            Method::DELETE,
-            &format!("/api/social-accounts/{id}"),
-            None,
-        )
-        .await;
+    let gone = app.api(auth(&admin)).disconnect(&id).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(list.body["accounts"], json!([]));
     let audit: i64 = db
         .query_one(
@@ -341,21 +284,12 @@ async fn a_refused_refresh_marks_the_account_for_reconnection() {
     .unwrap();
 
     // When anything needs the token
-    let synced = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            &format!("/api/social-accounts/{id}/sync"),
-            None,
-        )
-        .await;
+    let synced = app.api(auth(&admin)).sync(&id).await;
 
     // Then the user is told to reconnect, and the account says why
     assert_eq!(synced.status, StatusCode::CONFLICT, "{}", synced.body);
     assert_eq!(synced.error_code(), "needs_reconnect");
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     let account = &list.body["accounts"][0];
     assert_eq!(account["needs_reconnect"], true);
     assert!(
@@ -367,9 +301,7 @@ async fn a_refused_refresh_marks_the_account_for_reconnection() {
 
     // Reconnecting restores it.
     connect_platform(&app, &admin, "linkedin").await;
-    let list = app
-        .call_as(auth(&admin), Method::GET, "/api/social-accounts", None)
-        .await;
+    let list = app.api(auth(&admin)).social_accounts().await;
     assert_eq!(list.body["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(list.body["accounts"][0]["status"], "active");
 }
@@ -380,10 +312,7 @@ async fn tenants_cannot_touch_each_others_accounts() {
     let ours = app.register_admin("Ours").await;
     let theirs = app.register_admin("Theirs").await;
     connect_platform(&app, &theirs, "x").await;
-    let their_id = app
-        .call_as(auth(&theirs), Method::GET, "/api/social-accounts", None)
-        .await
-        .body["accounts"][0]["id"]
+    let their_id = app.api(auth(&theirs)).social_accounts().await.body["accounts"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -424,12 +353,8 @@ async fn an_agency_picks_which_facebook_pages_to_connect() {
     let app = TestApp::spawn().await;
     let admin = app.register_admin("Agency").await;
     let started = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "facebook" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "facebook" }))
         .await;
     // The agency's login manages two Pages.
     let authorize = format!(
@@ -458,23 +383,15 @@ async fn an_agency_picks_which_facebook_pages_to_connect() {
     let selection = offered.body["selection"].as_str().unwrap().to_owned();
 
     let picked = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "selection": selection, "account_ids": ["page-agency-7-b"] })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "selection": selection, "account_ids": ["page-agency-7-b"] }))
         .await;
     assert_eq!(picked.status, StatusCode::OK, "{}", picked.body);
     assert_eq!(picked.body["accounts"].as_array().unwrap().len(), 1);
     assert_eq!(picked.body["accounts"][0]["account_id"], "page-agency-7-b");
     let again = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "selection": selection, "account_ids": ["page-agency-7"] })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "selection": selection, "account_ids": ["page-agency-7"] }))
         .await;
     assert_eq!(
         again.error_code(),
@@ -575,12 +492,8 @@ async fn a_platform_without_app_credentials_is_reported_as_not_configured() {
     let admin = app.register_admin("Unconfigured").await;
 
     let refused = app
-        .call_as(
-            auth(&admin),
-            Method::POST,
-            "/api/social-accounts/connect",
-            Some(json!({ "platform": "tiktok" })),
-        )
+        .api(auth(&admin))
+        .connect(json!({ "platform": "tiktok" }))
         .await;
 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -16,6 +16,9 @@ use tower::ServiceExt;
 
 pub use dev_server::local_stack;
 
+mod api;
+pub use api::{Api, auth};
+
 /// A required variable of the test environment; the message says how to get one.
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
@@ -471,11 +474,8 @@ impl TestApp {
             .pop()
             .expect("a verification email");
         let verified = self
-            .call(
-                Method::POST,
-                "/api/auth/verify-email",
-                Some(serde_json::json!({ "token": token_in(&body) })),
-            )
+            .api(None)
+            .verify_email(serde_json::json!({ "token": token_in(&body) }))
             .await;
         assert!(verified.status.is_success(), "{}", verified.body);
         admin
@@ -485,14 +485,11 @@ impl TestApp {
     pub async fn register_unverified_admin(&self, organization: &str) -> Member {
         let email = format!("{}@example.test", unique("admin"));
         let response = self
-            .call(
-                Method::POST,
-                "/api/auth/register",
-                Some(serde_json::json!({
-                    "email": email, "password": PASSWORD, "organization_name": organization,
-                    "first_name": "Ada", "gdpr_consent": true,
-                })),
-            )
+            .api(None)
+            .register(serde_json::json!({
+                "email": email, "password": PASSWORD, "organization_name": organization,
+                "first_name": "Ada", "gdpr_consent": true,
+            }))
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         member_from(&email, &response.body)
@@ -512,14 +509,11 @@ impl TestApp {
         assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
         let (_, body) = emails_to(&email).await.pop().expect("an invitation email");
         let joined = self
-            .call(
-                Method::POST,
-                "/api/auth/register",
-                Some(serde_json::json!({
-                    "email": email, "password": PASSWORD, "invite_token": token_in(&body),
-                    "gdpr_consent": true,
-                })),
-            )
+            .api(None)
+            .register(serde_json::json!({
+                "email": email, "password": PASSWORD, "invite_token": token_in(&body),
+                "gdpr_consent": true,
+            }))
             .await;
         assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
         member_from(&email, &joined.body)

@@ -331,11 +331,12 @@ struct Accepted {
     message: &'static str,
 }
 
-/// Answers the same whether or not the address has an account.
-async fn forgot_password(
-    State(state): State<AppState>,
-    Json(body): Json<EmailRequest>,
-) -> Result<Response, ApiError> {
+/// The address of a request that emails it, once its hourly email budget allows. Both such
+/// endpoints answer alike whether or not the address has an account.
+async fn emailable_address(
+    state: &AppState,
+    body: &EmailRequest,
+) -> Result<EmailAddress, ApiError> {
     let mut checks = FieldChecks::new();
     let email = checks.check("email", EmailAddress::parse(&body.email));
     checks.finish()?;
@@ -343,16 +344,24 @@ async fn forgot_password(
     EMAILS_PER_ADDRESS
         .consume(&state.kv, email.as_str())
         .await?;
+    Ok(email)
+}
+
+fn accepted(message: &'static str) -> Response {
+    (StatusCode::ACCEPTED, JsonResponse(Accepted { message })).into_response()
+}
+
+async fn forgot_password(
+    State(state): State<AppState>,
+    Json(body): Json<EmailRequest>,
+) -> Result<Response, ApiError> {
+    let email = emailable_address(&state, &body).await?;
     accounts::tokens::request_password_reset(&state, &email)
         .await
         .map_err(service_errors::accounts)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        JsonResponse(Accepted {
-            message: "if an account uses this address, a reset link is on its way",
-        }),
-    )
-        .into_response())
+    Ok(accepted(
+        "if an account uses this address, a reset link is on its way",
+    ))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -423,26 +432,15 @@ async fn verify_email(
     .into_response())
 }
 
-/// Answers the same whether or not the address has an unverified account.
 async fn resend_verification(
     State(state): State<AppState>,
     Json(body): Json<EmailRequest>,
 ) -> Result<Response, ApiError> {
-    let mut checks = FieldChecks::new();
-    let email = checks.check("email", EmailAddress::parse(&body.email));
-    checks.finish()?;
-    let email = email.expect("checked");
-    EMAILS_PER_ADDRESS
-        .consume(&state.kv, email.as_str())
-        .await?;
+    let email = emailable_address(&state, &body).await?;
     accounts::tokens::resend_verification(&state, &email)
         .await
         .map_err(service_errors::accounts)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        JsonResponse(Accepted {
-            message: "if this address has an unverified account, a new link is on its way",
-        }),
-    )
-        .into_response())
+    Ok(accepted(
+        "if this address has an unverified account, a new link is on its way",
+    ))
 }
