@@ -131,8 +131,9 @@ fn every_store_function_on_tenant_data_is_scoped_by_organization() {
         let functions = store_functions(file);
         assert!(!functions.is_empty(), "{file}");
         for (name, params) in functions {
-            // The organization comes as a parameter, or inside the new row (NewPost, NewAsset…).
-            let scoped = params.contains("organization_id") || params.contains(": &New");
+            // The organization comes as a typed parameter (an `OrgId`, never a bare UUID), or
+            // inside the new row (NewPost, NewAsset…).
+            let scoped = params.contains("organization_id: OrgId") || params.contains(": &New");
             if !scoped && !SYSTEM_WIDE.contains(&(file, name.as_str())) {
                 unscoped.push(format!("{file}: {name}"));
             }

@@ -24,7 +24,12 @@ const PLATFORMS: [Platform; 4] = [
     Platform::Facebook,
 ];
 
-async fn connect(state: &AppState, platform: Platform, organization: Uuid, user: Uuid) -> Uuid {
+async fn connect(
+    state: &AppState,
+    platform: Platform,
+    organization: store::OrgId,
+    user: Uuid,
+) -> Uuid {
     let app = AppCredentials {
         client_id: format!("bench-{platform}"),
         client_secret: "bench".into(),
@@ -138,7 +143,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     let suffix = Uuid::new_v4().simple().to_string();
     let client = state.db.client().await.expect("db");
     let pg: &store::tokio_postgres::Client = &client;
-    let organization: Uuid = pg
+    let organization: store::OrgId = pg
         .query_one("INSERT INTO organizations (name, slug, max_social_accounts) VALUES ($1, $1, 100) RETURNING id", &[&format!("bench-{suffix}")])
         .await
         .expect("org")

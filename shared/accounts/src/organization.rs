@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{AuditAction, EmailAddress, Role, SubscriptionPlan};
 use runtime::AppState;
 use serde::Serialize;
+use store::OrgId;
 use store::accounts::audit::{self, AuditEntry, Caller};
 use store::accounts::organizations::{self, Organization, OrganizationChanges, Usage};
 use store::accounts::sessions;
@@ -61,7 +62,7 @@ pub async fn update(
         AuditEntry {
             action: AuditAction::Update,
             resource_type: "organization",
-            resource_id: Some(after.id),
+            resource_id: Some(after.id.as_uuid()),
             old_values: serde_json::to_value(&before).ok(),
             new_values: serde_json::to_value(&after).ok(),
         },
@@ -196,7 +197,7 @@ pub async fn invite(
 /// Refuses a change that would leave the organization without an active admin.
 async fn ensure_admin_remains(
     tx: &tokio_postgres::Transaction<'_>,
-    organization_id: Uuid,
+    organization_id: OrgId,
     member: &User,
     new_role: Option<Role>,
 ) -> Result<(), AccountsError> {
@@ -365,7 +366,7 @@ pub async fn change_plan(
         AuditEntry {
             action: AuditAction::Update,
             resource_type: "subscription",
-            resource_id: Some(after.id),
+            resource_id: Some(after.id.as_uuid()),
             old_values: Some(serde_json::json!({ "plan": before.subscription_plan })),
             new_values: Some(serde_json::json!({ "plan": after.subscription_plan })),
         },

@@ -63,10 +63,13 @@ pub async fn issue(
         },
     )
     .await?;
-    let (access_token, _) =
-        state
-            .access_tokens()
-            .issue(user.id, organization_id, user.role, family_id, now);
+    let (access_token, _) = state.access_tokens().issue(
+        user.id,
+        organization_id.as_uuid(),
+        user.role,
+        family_id,
+        now,
+    );
     Ok(SessionTokens {
         access_token,
         token_type: "Bearer",

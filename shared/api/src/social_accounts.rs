@@ -205,7 +205,7 @@ async fn connect(
 
 async fn ensure_room(
     db: &impl tokio_postgres::GenericClient,
-    organization_id: Uuid,
+    organization_id: store::OrgId,
     adding: i64,
 ) -> Result<(), ApiError> {
     let organization = organizations::get(db, organization_id, true)
@@ -350,7 +350,8 @@ async fn complete(
         .await?
         .ok_or_else(invalid)?;
     let field = |name: &str| pending.string(name).map(str::to_owned).ok_or_else(invalid);
-    let organization_id: Uuid = field("organization_id")?.parse().map_err(|_| invalid())?;
+    let organization_id =
+        store::OrgId::new(field("organization_id")?.parse().map_err(|_| invalid())?);
     let user_id: Uuid = field("user_id")?.parse().map_err(|_| invalid())?;
     if (user_id, organization_id) != (current.user_id, current.organization_id) {
         tracing::warn!(started_by = %user_id, completed_by = %current.user_id, "a connection was completed by someone other than who started it; refused");

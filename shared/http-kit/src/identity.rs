@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for ClientInfo {
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub user_id: Uuid,
-    pub organization_id: Uuid,
+    pub organization_id: store::OrgId,
     pub role: Role,
     pub session_id: Uuid,
     pub is_super_admin: bool,

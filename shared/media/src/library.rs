@@ -12,6 +12,7 @@ use domain::{AuditAction, MediaType, Permission, Platform};
 use runtime::AppState;
 use serde::Serialize;
 use sha2::Digest;
+use store::OrgId;
 use store::accounts::audit::{self, AuditEntry, Caller};
 use store::accounts::organizations;
 use store::media::{
@@ -155,11 +156,11 @@ fn bucket(state: &AppState) -> &str {
 /// Uploads land under `uploads/`; confirmation moves the file to its final key, which no
 /// upload URL reaches, so a URL still valid after confirmation cannot replace a checked file
 /// (nor grow it past the quota). Unconfirmed objects expire there (bucket lifecycle).
-fn upload_key(organization: Uuid, id: Uuid, media_type: MediaType) -> String {
+fn upload_key(organization: OrgId, id: Uuid, media_type: MediaType) -> String {
     format!("uploads/{organization}/{id}.{}", media_type.extension())
 }
 
-fn final_key(organization: Uuid, id: Uuid, media_type: MediaType) -> String {
+fn final_key(organization: OrgId, id: Uuid, media_type: MediaType) -> String {
     format!(
         "media/{organization}/{id}/original.{}",
         media_type.extension()
@@ -689,7 +690,7 @@ mod tests {
 
     #[test]
     fn uploads_and_checked_files_live_under_different_prefixes() {
-        let (org, id) = (Uuid::now_v7(), Uuid::now_v7());
+        let (org, id) = (OrgId::new(Uuid::now_v7()), Uuid::now_v7());
         assert_eq!(
             upload_key(org, id, MediaType::Png),
             format!("uploads/{org}/{id}.png")

@@ -4,6 +4,7 @@
 pub mod accounts;
 mod error;
 mod iam;
+mod ids;
 pub mod media;
 mod migrate;
 mod pool;
@@ -12,6 +13,7 @@ pub mod social_accounts;
 
 pub use error::StoreError;
 pub use iam::{RdsAuthToken, RdsIamAuth};
+pub use ids::OrgId;
 pub use migrate::{AppliedMigration, MIGRATIONS, Migration, migrate, migrate_with, run_migrations};
 pub use pool::{Db, DbSettings, PooledClient, TlsMode};
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 /// A stored per-platform rendition of an image.
@@ -25,7 +26,7 @@ pub struct VariantRecord {
 pub struct MediaAsset {
     pub id: Uuid,
     #[serde(skip)]
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub uploaded_by: Option<Uuid>,
     #[serde(skip)]
     pub s3_key: String,
@@ -77,7 +78,7 @@ const PENDING_RESERVATION: &str = "interval '24 hours'";
 /// Bytes counted against the quota: ready assets with their variants, and recent reservations.
 pub async fn storage_in_use(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<i64, StoreError> {
     let row = db
         .query_one(
@@ -94,7 +95,7 @@ pub async fn storage_in_use(
 
 pub struct NewAsset<'a> {
     pub id: Uuid,
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub uploaded_by: Uuid,
     pub s3_key: &'a str,
     pub original_name: &'a str,
@@ -128,7 +129,7 @@ pub async fn create_pending(
 
 pub async fn set_multipart_upload(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     upload_id: &str,
 ) -> Result<(), StoreError> {
@@ -143,7 +144,7 @@ pub async fn set_multipart_upload(
 /// An asset of the organization, whatever its status; another organization's reads as absent.
 pub async fn get(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     for_update: bool,
 ) -> Result<Option<MediaAsset>, StoreError> {
@@ -169,7 +170,7 @@ pub struct Probed {
 /// A checked upload becomes part of the library, stored under `final_key`.
 pub async fn mark_ready(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     final_key: &str,
     probed: &Probed,
@@ -211,7 +212,7 @@ pub async fn take_abandoned_uploads(
 
 pub async fn delete(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<(), StoreError> {
     db.execute(
@@ -236,7 +237,7 @@ pub struct MediaFilter {
 /// Ready assets, newest first.
 pub async fn list(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     filter: &MediaFilter,
 ) -> Result<Vec<MediaAsset>, StoreError> {
     let kind_prefix = filter.kind.map(|k| format!("{k}/%"));
@@ -285,7 +286,7 @@ pub struct AssetChanges {
 
 pub async fn update_metadata(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     changes: &AssetChanges,
 ) -> Result<MediaAsset, StoreError> {
@@ -329,7 +330,7 @@ pub fn stored_variant_bytes(original_key: &str, variants: &[VariantRecord]) -> i
 
 pub async fn set_variants(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     original_key: &str,
     variants: &[VariantRecord],
@@ -356,7 +357,7 @@ pub struct KindUsage {
 
 pub async fn usage_by_kind(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<Vec<KindUsage>, StoreError> {
     let rows = db
         .query(
@@ -389,7 +390,7 @@ pub struct PostUsingAsset {
 
 pub async fn scheduled_posts_using(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     asset_id: Uuid,
 ) -> Result<Vec<PostUsingAsset>, StoreError> {
     let rows = db

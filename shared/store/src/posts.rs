@@ -8,6 +8,7 @@ use serde_json::Value;
 use tokio_postgres::{GenericClient, Row, Transaction};
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -33,7 +34,7 @@ pub struct Target {
 pub struct Post {
     pub id: Uuid,
     #[serde(skip)]
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub author_id: Option<Uuid>,
     pub title: Option<String>,
     pub content: String,
@@ -151,7 +152,7 @@ async fn attach_targets(db: &impl GenericClient, posts: &mut [Post]) -> Result<(
 }
 
 pub struct NewPost<'a> {
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub author_id: Uuid,
     pub title: Option<&'a str>,
     pub content: &'a str,
@@ -192,7 +193,7 @@ pub async fn insert(db: &impl GenericClient, post: &NewPost<'_>) -> Result<Uuid,
 /// may only name an account of that same organization.
 pub async fn set_targets(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     post_id: Uuid,
     targets: &[(Uuid, Option<String>)],
 ) -> Result<(), StoreError> {
@@ -225,7 +226,7 @@ pub struct PostChanges<'a> {
 
 pub async fn update(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     changes: &PostChanges<'_>,
 ) -> Result<(), StoreError> {
@@ -254,7 +255,7 @@ pub async fn update(
 
 pub async fn get(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     for_update: bool,
 ) -> Result<Option<Post>, StoreError> {
@@ -302,7 +303,7 @@ pub struct PostFilter {
 
 pub async fn list(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     filter: &PostFilter,
 ) -> Result<Vec<Post>, StoreError> {
     let search = filter.search.as_ref().map(|s| {
@@ -356,7 +357,7 @@ pub async fn list(
 
 pub async fn delete(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<(), StoreError> {
     db.execute(
@@ -371,7 +372,7 @@ pub async fn delete(
 /// stays. Returns the cancelled targets (their schedules are to be deleted).
 pub async fn archive(
     tx: &Transaction<'_>,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<Vec<Uuid>, StoreError> {
     let cancelled = tx
@@ -395,7 +396,7 @@ pub async fn archive(
 /// Schedules every target that has not been published at `at`.
 pub async fn schedule(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     at: DateTime<Utc>,
     timezone: &str,
@@ -425,7 +426,7 @@ pub async fn schedule(
 pub struct Claimed {
     pub target_id: Uuid,
     pub post_id: Uuid,
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub author_id: Option<Uuid>,
     pub social_account_id: Uuid,
     pub platform: Platform,

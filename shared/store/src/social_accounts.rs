@@ -8,13 +8,14 @@ use serde_json::Value;
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SocialAccount {
     pub id: Uuid,
     #[serde(skip)]
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub connected_by: Option<Uuid>,
     pub platform: Platform,
     pub account_name: Option<String>,
@@ -66,7 +67,7 @@ fn from_row(row: &Row) -> SocialAccount {
     }
 }
 
-pub async fn count(db: &impl GenericClient, organization_id: Uuid) -> Result<i64, StoreError> {
+pub async fn count(db: &impl GenericClient, organization_id: OrgId) -> Result<i64, StoreError> {
     Ok(db
         .query_one(
             "SELECT count(*) FROM social_accounts WHERE organization_id = $1",
@@ -78,7 +79,7 @@ pub async fn count(db: &impl GenericClient, organization_id: Uuid) -> Result<i64
 
 pub async fn list(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<Vec<SocialAccount>, StoreError> {
     let rows = db
         .query(
@@ -91,7 +92,7 @@ pub async fn list(
 
 pub async fn get(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     for_update: bool,
 ) -> Result<Option<SocialAccount>, StoreError> {
@@ -109,7 +110,7 @@ pub async fn get(
 
 pub async fn find(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     platform: Platform,
     account_id: &str,
 ) -> Result<Option<SocialAccount>, StoreError> {
@@ -124,7 +125,7 @@ pub async fn find(
 
 pub struct NewAccount<'a> {
     pub id: Uuid,
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub connected_by: Uuid,
     pub platform: Platform,
     pub account_id: &'a str,
@@ -162,7 +163,7 @@ pub async fn insert(
 /// Stores new (encrypted) tokens and marks the connection healthy again.
 pub async fn set_tokens(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     access_token: &str,
     refresh_token: Option<&str>,
@@ -183,7 +184,7 @@ pub async fn set_tokens(
 
 pub async fn mark_needs_reconnect(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     reason: &str,
 ) -> Result<(), StoreError> {
@@ -198,7 +199,7 @@ pub async fn mark_needs_reconnect(
 
 pub async fn update_settings(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     name: Option<&str>,
     settings: &Value,
@@ -219,7 +220,7 @@ pub async fn update_settings(
 
 pub async fn record_sync(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     name: &str,
     handle: Option<&str>,
@@ -241,7 +242,7 @@ pub async fn record_sync(
 
 pub async fn delete(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<(), StoreError> {
     db.execute(
@@ -255,7 +256,7 @@ pub async fn delete(
 /// Published posts of an account in the last `days`, for metric syncs: (post id, platform post id).
 pub async fn recent_publications(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     days: i32,
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
@@ -284,7 +285,7 @@ pub struct MetricSample {
 
 pub async fn record_metrics(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     account_id: Uuid,
     sample: &MetricSample,
 ) -> Result<(), StoreError> {
@@ -326,7 +327,7 @@ pub struct HourlyEngagement {
 
 pub async fn engagement_by_publish_hour(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<Vec<HourlyEngagement>, StoreError> {
     let rows = db
@@ -357,7 +358,7 @@ pub async fn engagement_by_publish_hour(
 /// Stored audience insights of the account, newest first.
 pub async fn audience_insights(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<Vec<Value>, StoreError> {
     let rows = db

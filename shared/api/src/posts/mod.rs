@@ -210,7 +210,7 @@ struct ValidPost {
 /// Checks a post's fields and that every account and asset belongs to the organization.
 async fn validate_input(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: store::OrgId,
     input: PostInput,
     field_prefix: &str,
 ) -> Result<ValidPost, Vec<FieldIssue>> {

@@ -5,12 +5,13 @@ use serde_json::Value;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 /// Who did something, from where: recorded with every change.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrgId>,
     pub user_id: Option<Uuid>,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
@@ -20,7 +21,7 @@ pub struct Actor {
 /// where the request came from (for the audit trail).
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub user_id: Uuid,
     pub role: domain::Role,
     pub ip: Option<IpAddr>,

@@ -2,13 +2,13 @@ use chrono::{DateTime, Utc};
 use domain::{PlanLimits, SubscriptionPlan, SubscriptionStatus};
 use serde::Serialize;
 use tokio_postgres::{GenericClient, Row};
-use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Organization {
-    pub id: Uuid,
+    pub id: OrgId,
     pub name: String,
     pub slug: String,
     pub subscription_plan: SubscriptionPlan,
@@ -83,7 +83,7 @@ pub async fn slug_taken(db: &impl GenericClient, slug: &str) -> Result<bool, Sto
 /// the resource (asset, post, then its targets), then the audit row.
 pub async fn get(
     db: &impl GenericClient,
-    id: Uuid,
+    id: OrgId,
     for_update: bool,
 ) -> Result<Option<Organization>, StoreError> {
     let lock = if for_update { " FOR NO KEY UPDATE" } else { "" };
@@ -109,7 +109,7 @@ pub struct OrganizationChanges {
 
 pub async fn update(
     db: &impl GenericClient,
-    id: Uuid,
+    id: OrgId,
     changes: &OrganizationChanges,
 ) -> Result<Organization, StoreError> {
     let row = db
@@ -138,7 +138,7 @@ pub async fn update(
 
 pub async fn set_plan(
     db: &impl GenericClient,
-    id: Uuid,
+    id: OrgId,
     plan: SubscriptionPlan,
     limits: PlanLimits,
 ) -> Result<Organization, StoreError> {
@@ -162,7 +162,7 @@ pub struct Usage {
     pub social_accounts: i64,
 }
 
-pub async fn usage(db: &impl GenericClient, id: Uuid) -> Result<Usage, StoreError> {
+pub async fn usage(db: &impl GenericClient, id: OrgId) -> Result<Usage, StoreError> {
     let row = db
         .query_one(
             "SELECT
@@ -181,7 +181,7 @@ pub async fn usage(db: &impl GenericClient, id: Uuid) -> Result<Usage, StoreErro
 }
 
 /// Deletes the organization and, by cascade, everything it owns.
-pub async fn delete(db: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
+pub async fn delete(db: &impl GenericClient, id: OrgId) -> Result<(), StoreError> {
     db.execute("DELETE FROM organizations WHERE id = $1", &[&id])
         .await?;
     Ok(())

@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 pub struct NewSession<'a> {
@@ -144,7 +145,7 @@ pub async fn revoke_all_for_user(
 #[derive(Debug, Clone)]
 pub struct LiveIdentity {
     pub user_id: Uuid,
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub role: Role,
     pub is_super_admin: bool,
     pub email: String,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub struct NewToken<'a> {
     pub purpose: Purpose,
     pub token_hash: &'a str,
     pub user_id: Option<Uuid>,
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrgId>,
     pub email: &'a str,
     pub role: Option<Role>,
     pub created_by: Option<Uuid>,
@@ -62,7 +63,7 @@ pub async fn insert(db: &impl GenericClient, token: &NewToken<'_>) -> Result<Uui
 pub struct ConsumedToken {
     pub id: Uuid,
     pub user_id: Option<Uuid>,
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrgId>,
     pub email: String,
     pub role: Option<Role>,
 }
@@ -117,7 +118,7 @@ pub struct PendingInvitation {
 
 pub async fn pending_invitation_for(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     email: &str,
 ) -> Result<bool, StoreError> {
     Ok(db
@@ -132,7 +133,7 @@ pub async fn pending_invitation_for(
 
 pub async fn pending_invitations(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<Vec<PendingInvitation>, StoreError> {
     let rows = db
         .query(

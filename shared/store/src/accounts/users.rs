@@ -4,12 +4,13 @@ use serde::Serialize;
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
+use crate::OrgId;
 use crate::StoreError;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct User {
     pub id: Uuid,
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrgId>,
     pub email: String,
     #[serde(skip)]
     pub password_hash: String,
@@ -54,7 +55,7 @@ fn from_row(row: &Row) -> User {
 }
 
 pub struct NewUser<'a> {
-    pub organization_id: Uuid,
+    pub organization_id: OrgId,
     pub email: &'a str,
     pub password_hash: &'a str,
     pub first_name: Option<&'a str>,
@@ -115,7 +116,7 @@ pub async fn get(db: &impl GenericClient, id: Uuid) -> Result<Option<User>, Stor
 /// A member of one organization; another organization's user reads as absent.
 pub async fn get_member(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     for_update: bool,
 ) -> Result<Option<User>, StoreError> {
@@ -131,7 +132,7 @@ pub async fn get_member(
 
 pub async fn list_members(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<Vec<User>, StoreError> {
     let rows = db
         .query(
@@ -148,7 +149,7 @@ pub async fn list_members(
 /// Active admins, locked: demotions and removals check "not the last admin" under this lock.
 pub async fn lock_active_admins(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
 ) -> Result<Vec<Uuid>, StoreError> {
     let rows = db
         .query(
@@ -208,7 +209,7 @@ pub async fn update_profile(
 
 pub async fn set_role(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
     role: Role,
 ) -> Result<(), StoreError> {
@@ -222,7 +223,7 @@ pub async fn set_role(
 
 pub async fn deactivate(
     db: &impl GenericClient,
-    organization_id: Uuid,
+    organization_id: OrgId,
     id: Uuid,
 ) -> Result<(), StoreError> {
     db.execute(
