@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use domain::{
-    AgentType, ContentType, Platform, PostPlatformStatus, PostStatus, Role, SubscriptionPlan,
+    AccountStatus, AgentType, ContentType, MediaStatus, Platform, PostPlatformStatus, PostStatus,
+    Role, SubscriptionPlan,
 };
 use integration_tests::{connect, fresh_database};
 use store::tokio_postgres::Client;
@@ -453,6 +454,14 @@ async fn enumerated_columns_accept_exactly_the_domain_values() {
             "INSERT INTO post_platforms (post_id, social_account_id, status, platform_post_id)
              VALUES ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004', $1, 'p1')".to_owned(),
             PostPlatformStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        (
+            format!("INSERT INTO social_accounts (organization_id, platform, account_id, status) VALUES ({ORG}, 'x', gen_random_uuid()::text, $1)"),
+            AccountStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        ),
+        (
+            format!("INSERT INTO media_assets (organization_id, s3_key, original_name, mime_type, bytes, status, confirmed_at) VALUES ({ORG}, gen_random_uuid()::text, 'a.png', 'image/png', 1, $1, now())"),
+            MediaStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
             "INSERT INTO organizations (name, slug, subscription_plan) VALUES ('n', 's' || md5(random()::text), $1)".to_owned(),

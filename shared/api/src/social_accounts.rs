@@ -108,7 +108,7 @@ fn view(account: SocialAccount) -> AccountView {
         .token_expires_at
         .is_some_and(|at| at < Utc::now() + Duration::days(3));
     AccountView {
-        needs_reconnect: account.status == "needs_reconnect",
+        needs_reconnect: account.status == domain::AccountStatus::NeedsReconnect,
         token_expires_soon,
         account,
     }

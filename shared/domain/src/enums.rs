@@ -114,6 +114,22 @@ text_enum! {
 }
 
 text_enum! {
+    /// A media asset: reserved by an upload URL until its confirmation checked the file.
+    MediaStatus, "media status" {
+        Pending => "pending",
+        Ready => "ready",
+    }
+}
+
+text_enum! {
+    /// A connected social account: usable, or refused by its platform until it is reconnected.
+    AccountStatus, "account status" {
+        Active => "active",
+        NeedsReconnect => "needs_reconnect",
+    }
+}
+
+text_enum! {
     /// The state of one post on one social account. `Unconfirmed` means the platform may have
     /// applied the request but we never saw its answer, so it is never retried blindly.
     PostPlatformStatus, "post platform status" {

@@ -9,9 +9,9 @@ mod text_rules;
 mod validated;
 
 pub use enums::{
-    AgentTaskStatus, AgentType, AuditAction, ContentType, DataExportStatus, ExportRequestType,
-    InsightSource, IntegrationSyncStatus, MemoryType, Platform, PostPlatformStatus, PostStatus,
-    Role, SubscriptionPlan, SubscriptionStatus, UnknownVariant,
+    AccountStatus, AgentTaskStatus, AgentType, AuditAction, ContentType, DataExportStatus,
+    ExportRequestType, InsightSource, IntegrationSyncStatus, MediaStatus, MemoryType, Platform,
+    PostPlatformStatus, PostStatus, Role, SubscriptionPlan, SubscriptionStatus, UnknownVariant,
 };
 pub use media_rules::{ImageRules, MAX_UPLOAD_BYTES, MediaType};
 pub use permissions::Permission;

@@ -8,7 +8,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use domain::{AuditAction, MediaType, Permission, Platform};
+use domain::{AuditAction, MediaStatus, MediaType, Permission, Platform};
 use runtime::AppState;
 use serde::Serialize;
 use sha2::Digest;
@@ -251,7 +251,7 @@ pub async fn view(state: &AppState, asset: MediaAsset) -> Result<AssetView, Medi
     let sign = |key: String| async move {
         cloud::presigned_get(state.s3(), bucket(state), &key, VIEW_URL_TTL).await
     };
-    let url = if asset.status == "ready" {
+    let url = if asset.status == MediaStatus::Ready {
         Some(sign(asset.s3_key.clone()).await?)
     } else {
         None
@@ -311,7 +311,7 @@ pub async fn confirm_upload(
     let asset = media::get(&tx, caller.organization_id, id, true)
         .await?
         .ok_or(MediaError::NotFound("upload"))?;
-    if asset.status == "ready" {
+    if asset.status == MediaStatus::Ready {
         tx.commit().await?;
         return view(state, asset).await;
     }
@@ -543,7 +543,7 @@ pub async fn optimize(
         let client = state.db.client().await?;
         let pg: &tokio_postgres::Client = &client;
         let asset = asset_the_caller_may_change(pg, caller, id, false).await?;
-        if asset.status != "ready" {
+        if asset.status != MediaStatus::Ready {
             return Err(MediaError::NotFound("media"));
         }
         asset

@@ -14,7 +14,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use cloud::{OutgoingMessage, PublishLane};
-use domain::{AuditAction, MediaType, Platform, PostPlatformStatus};
+use domain::{AccountStatus, AuditAction, MediaType, Platform, PostPlatformStatus};
 use kv::{Item, ItemKey};
 use platforms::{Acting, Content, Failure, MediaItem};
 use runtime::AppState;
@@ -263,7 +263,7 @@ async fn prepare(
         let outcome = fail(state, db, claimed, reason, "rejected_content").await?;
         return Ok(Preparation::Settled(outcome));
     };
-    if account.status == "needs_reconnect" || !account.is_active {
+    if account.status == AccountStatus::NeedsReconnect || !account.is_active {
         let reason = format!(
             "{} needs to be reconnected before it can publish",
             account.platform

@@ -1,7 +1,7 @@
 //! The media library: assets and their per-platform variants, scoped to an organization.
 
 use chrono::{DateTime, Utc};
-use domain::Platform;
+use domain::{MediaStatus, Platform, PostStatus};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
@@ -40,7 +40,7 @@ pub struct MediaAsset {
     pub tags: Vec<String>,
     #[serde(skip)]
     pub variants: Vec<VariantRecord>,
-    pub status: String,
+    pub status: MediaStatus,
     #[serde(skip)]
     pub multipart_upload_id: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -65,7 +65,10 @@ fn from_row(row: &Row) -> MediaAsset {
         alt_text: row.get("alt_text"),
         tags: row.get("tags"),
         variants: serde_json::from_value(row.get("variants")).unwrap_or_default(),
-        status: row.get("status"),
+        status: row
+            .get::<_, String>("status")
+            .parse()
+            .expect("checked media status"),
         multipart_upload_id: row.get("multipart_upload_id"),
         created_at: row.get("created_at"),
         confirmed_at: row.get("confirmed_at"),
@@ -384,7 +387,7 @@ pub async fn usage_by_kind(
 pub struct PostUsingAsset {
     pub id: Uuid,
     pub title: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 
@@ -407,7 +410,7 @@ pub async fn scheduled_posts_using(
         .map(|r| PostUsingAsset {
             id: r.get(0),
             title: r.get(1),
-            status: r.get(2),
+            status: r.get::<_, String>(2).parse().expect("checked post status"),
             scheduled_at: r.get(3),
         })
         .collect())

@@ -2,7 +2,7 @@
 //! caller encrypts them, bound to the row id).
 
 use chrono::{DateTime, Utc};
-use domain::Platform;
+use domain::{AccountStatus, Platform};
 use serde::Serialize;
 use serde_json::Value;
 use tokio_postgres::{GenericClient, Row};
@@ -28,8 +28,8 @@ pub struct SocialAccount {
     pub refresh_token: Option<String>,
     pub token_expires_at: Option<DateTime<Utc>>,
     pub is_active: bool,
-    /// `active`, or `needs_reconnect` when the platform no longer accepts our tokens.
-    pub status: String,
+    /// `needs_reconnect` when the platform no longer accepts our tokens.
+    pub status: AccountStatus,
     pub status_reason: Option<String>,
     pub settings: Value,
     pub followers_count: Option<i64>,
@@ -58,7 +58,10 @@ fn from_row(row: &Row) -> SocialAccount {
         refresh_token: row.get("refresh_token"),
         token_expires_at: row.get("token_expires_at"),
         is_active: row.get("is_active"),
-        status: row.get("status"),
+        status: row
+            .get::<_, String>("status")
+            .parse()
+            .expect("checked account status"),
         status_reason: row.get("status_reason"),
         settings: row.get("settings"),
         followers_count: row.get("followers_count"),

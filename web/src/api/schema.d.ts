@@ -707,6 +707,8 @@ export interface components {
             /** Format: int32 */
             max_social_accounts: number;
         };
+        /** @enum {string} */
+        AccountStatus: "active" | "needs_reconnect";
         AccountView: {
             account_handle?: string | null;
             /** @description The platform's id of the account. */
@@ -726,8 +728,8 @@ export interface components {
             needs_reconnect: boolean;
             platform: components["schemas"]["Platform"];
             settings: unknown;
-            /** @description `active`, or `needs_reconnect` when the platform no longer accepts our tokens. */
-            status: string;
+            /** @description `needs_reconnect` when the platform no longer accepts our tokens. */
+            status: components["schemas"]["AccountStatus"];
             status_reason?: string | null;
             /** Format: date-time */
             token_expires_at?: string | null;
@@ -772,7 +774,7 @@ export interface components {
             kind: string;
             mime_type: string;
             original_name: string;
-            status: string;
+            status: components["schemas"]["MediaStatus"];
             tags: string[];
             /** Format: uuid */
             uploaded_by?: string | null;
@@ -1067,6 +1069,8 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        /** @enum {string} */
+        MediaStatus: "pending" | "ready";
         /** @description A member as others in the organization see them. */
         Member: {
             email: string;
@@ -1405,8 +1409,8 @@ export interface components {
             last_sync?: string | null;
             platform: components["schemas"]["Platform"];
             settings: unknown;
-            /** @description `active`, or `needs_reconnect` when the platform no longer accepts our tokens. */
-            status: string;
+            /** @description `needs_reconnect` when the platform no longer accepts our tokens. */
+            status: components["schemas"]["AccountStatus"];
             status_reason?: string | null;
             /** Format: date-time */
             token_expires_at?: string | null;

@@ -292,7 +292,7 @@ async fn validate_input(
             .ok()
             .flatten()
         {
-            Some(asset) if asset.status == "ready" => {
+            Some(asset) if asset.status == domain::MediaStatus::Ready => {
                 kinds.push(MediaType::from_mime(&asset.mime_type))
             }
             _ => issues.push(FieldIssue::new(
