@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{AuditAction, EmailAddress, Role, SubscriptionPlan};
 use runtime::AppState;
 use serde::Serialize;
-use store::OrgId;
 use store::accounts::audit::{self, AuditEntry, Caller};
 use store::accounts::organizations::{self, Organization, OrganizationChanges, Usage};
 use store::accounts::sessions;
@@ -194,19 +193,23 @@ pub async fn invite(
     })
 }
 
-/// Refuses a change that would leave the organization without an active admin.
-async fn ensure_admin_remains(
+/// Locks a member of the caller's organization for a change of role (`None`: removal), refusing
+/// one that would leave the organization without an active admin.
+async fn member_to_change(
     tx: &tokio_postgres::Transaction<'_>,
-    organization_id: OrgId,
-    member: &User,
+    caller: &Caller,
+    member_id: Uuid,
     new_role: Option<Role>,
-) -> Result<(), AccountsError> {
-    let admins = users::lock_active_admins(tx, organization_id).await?;
+) -> Result<User, AccountsError> {
+    let member = users::get_member(tx, caller.organization_id, member_id, true)
+        .await?
+        .ok_or(AccountsError::NotFound("member"))?;
+    let admins = users::lock_active_admins(tx, caller.organization_id).await?;
     let loses_admin = member.role == Role::Admin && new_role != Some(Role::Admin);
     if loses_admin && admins == [member.id] {
         return Err(AccountsError::LastAdmin);
     }
-    Ok(())
+    Ok(member)
 }
 
 pub async fn change_role(
@@ -218,10 +221,7 @@ pub async fn change_role(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let member = users::get_member(&tx, caller.organization_id, member_id, true)
-        .await?
-        .ok_or(AccountsError::NotFound("member"))?;
-    ensure_admin_remains(&tx, caller.organization_id, &member, Some(role)).await?;
+    let member = member_to_change(&tx, caller, member_id, Some(role)).await?;
     users::set_role(&tx, caller.organization_id, member.id, role).await?;
     audit::record(
         &tx,
@@ -252,10 +252,7 @@ pub async fn remove_member(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let member = users::get_member(&tx, caller.organization_id, member_id, true)
-        .await?
-        .ok_or(AccountsError::NotFound("member"))?;
-    ensure_admin_remains(&tx, caller.organization_id, &member, None).await?;
+    let member = member_to_change(&tx, caller, member_id, None).await?;
     users::deactivate(&tx, caller.organization_id, member.id).await?;
     sessions::revoke_all_for_user(&tx, member.id, "member_removed").await?;
     audit::record(

@@ -48,24 +48,65 @@ pub(crate) async fn replace_user_token(
     Ok(token)
 }
 
-/// A new token of `purpose` for the address's user when `wanted` says the user should get one,
-/// committed before it is mailed.
-async fn token_for_address(
+/// The two tokens a stranger may ask to be emailed; asking for an address without an account
+/// (or one that needs no such token) sends nothing, and callers answer alike.
+#[derive(Clone, Copy)]
+enum EmailedToken {
+    PasswordReset,
+    Verification,
+}
+
+impl EmailedToken {
+    fn purpose(self) -> Purpose {
+        match self {
+            EmailedToken::PasswordReset => Purpose::ResetPassword,
+            EmailedToken::Verification => Purpose::VerifyEmail,
+        }
+    }
+
+    fn ttl(self) -> Duration {
+        match self {
+            EmailedToken::PasswordReset => RESET_PASSWORD_TTL,
+            EmailedToken::Verification => VERIFY_EMAIL_TTL,
+        }
+    }
+
+    /// Whether this user should get one.
+    fn wanted(self, user: &User) -> bool {
+        match self {
+            EmailedToken::PasswordReset => user.is_active,
+            EmailedToken::Verification => user.is_active && !user.email_verified,
+        }
+    }
+}
+
+/// Replaces the address's token of this kind and emails it, committed before it is mailed.
+async fn email_token(
     state: &AppState,
     email: &EmailAddress,
-    purpose: Purpose,
-    ttl: Duration,
-    wanted: impl Fn(&User) -> bool,
-) -> Result<Option<OpaqueToken>, AccountsError> {
+    kind: EmailedToken,
+) -> Result<(), AccountsError> {
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
     let token = match users::find_by_email(&tx, email.as_str()).await? {
-        Some(user) if wanted(&user) => Some(replace_user_token(&tx, purpose, &user, ttl).await?),
+        Some(user) if kind.wanted(&user) => {
+            Some(replace_user_token(&tx, kind.purpose(), &user, kind.ttl()).await?)
+        }
         _ => None,
     };
     tx.commit().await?;
-    Ok(token)
+    if let Some(token) = token {
+        match kind {
+            EmailedToken::PasswordReset => {
+                emails::password_reset(state, email.as_str(), token.expose()).await
+            }
+            EmailedToken::Verification => {
+                emails::verification(state, email.as_str(), token.expose()).await
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Emails a reset link if an active account uses the address.
@@ -73,18 +114,7 @@ pub async fn request_password_reset(
     state: &AppState,
     email: &EmailAddress,
 ) -> Result<(), AccountsError> {
-    let token = token_for_address(
-        state,
-        email,
-        Purpose::ResetPassword,
-        RESET_PASSWORD_TTL,
-        |u| u.is_active,
-    )
-    .await?;
-    if let Some(token) = token {
-        emails::password_reset(state, email.as_str(), token.expose()).await;
-    }
-    Ok(())
+    email_token(state, email, EmailedToken::PasswordReset).await
 }
 
 /// Emails a new verification link if the address has an active, unverified account.
@@ -92,14 +122,7 @@ pub async fn resend_verification(
     state: &AppState,
     email: &EmailAddress,
 ) -> Result<(), AccountsError> {
-    let token = token_for_address(state, email, Purpose::VerifyEmail, VERIFY_EMAIL_TTL, |u| {
-        u.is_active && !u.email_verified
-    })
-    .await?;
-    if let Some(token) = token {
-        emails::verification(state, email.as_str(), token.expose()).await;
-    }
-    Ok(())
+    email_token(state, email, EmailedToken::Verification).await
 }
 
 /// Sets a new password with a reset token, and signs out every session of the user.

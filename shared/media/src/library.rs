@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::Digest;
 use store::OrgId;
 use store::accounts::audit::{self, AuditEntry, Caller};
-use store::accounts::organizations;
+use store::accounts::organizations::{self, Organization};
 use store::media::{
     self, AssetChanges, KindUsage, MediaAsset, MediaFilter, NewAsset, Probed, VariantRecord,
 };
@@ -167,6 +167,30 @@ fn final_key(organization: OrgId, id: Uuid, media_type: MediaType) -> String {
     )
 }
 
+/// Locks the caller's organization: its row lock serialises storage reservations, so parallel
+/// uploads and renderings cannot overshoot the quota together.
+async fn lock_organization(
+    tx: &tokio_postgres::Transaction<'_>,
+    caller: &Caller,
+) -> Result<Organization, MediaError> {
+    organizations::get(tx, caller.organization_id, true)
+        .await?
+        .ok_or(MediaError::NotFound("organization"))
+}
+
+/// Refuses `growth` more bytes if they would take the organization past its plan's storage.
+async fn ensure_storage_for(
+    tx: &tokio_postgres::Transaction<'_>,
+    organization: &Organization,
+    growth: i64,
+) -> Result<(), MediaError> {
+    let quota = organization.subscription_plan.limits().storage_bytes;
+    if media::storage_in_use(tx, organization.id).await? + growth > quota {
+        return Err(MediaError::QuotaExceeded { quota_bytes: quota });
+    }
+    Ok(())
+}
+
 /// Reserves the file's size within the plan's storage and hands out upload URLs.
 pub async fn authorise_upload(
     state: &AppState,
@@ -176,14 +200,8 @@ pub async fn authorise_upload(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    // The organization row lock serialises reservations, so parallel uploads cannot overshoot.
-    let organization = organizations::get(&tx, caller.organization_id, true)
-        .await?
-        .ok_or(MediaError::NotFound("organization"))?;
-    let quota = organization.subscription_plan.limits().storage_bytes;
-    if media::storage_in_use(&tx, organization.id).await? + upload.size_bytes > quota {
-        return Err(MediaError::QuotaExceeded { quota_bytes: quota });
-    }
+    let organization = lock_organization(&tx, caller).await?;
+    ensure_storage_for(&tx, &organization, upload.size_bytes).await?;
     let id = Uuid::now_v7();
     let key = upload_key(organization.id, id, upload.media_type);
     let mime = upload.media_type.mime();
@@ -583,20 +601,15 @@ pub async fn optimize(
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
     // The one lock order: organization, then asset, then the audit row.
-    let organization = organizations::get(&tx, caller.organization_id, true)
-        .await?
-        .ok_or(MediaError::NotFound("organization"))?;
+    let organization = lock_organization(&tx, caller).await?;
     let asset = asset_the_caller_may_change(&tx, caller, id, true).await?;
     if has_every_variant(&asset) {
         // Another call finished first.
         tx.commit().await?;
         return view(state, asset).await;
     }
-    let quota = organization.subscription_plan.limits().storage_bytes;
     let current_variants = media::stored_variant_bytes(&asset.s3_key, &asset.variants);
-    if media::storage_in_use(&tx, organization.id).await? - current_variants + new_bytes > quota {
-        return Err(MediaError::QuotaExceeded { quota_bytes: quota });
-    }
+    ensure_storage_for(&tx, &organization, new_bytes - current_variants).await?;
     let key_of = |digest: &str, variant: &Variant| {
         format!(
             "media/{}/{}/variants/{digest}.{}",
