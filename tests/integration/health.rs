@@ -26,7 +26,7 @@ async fn a_missing_dynamodb_table_answers_503_naming_dynamodb() {
     let config = env.config_with(|vars| {
         vars.insert("TABLE_NAME".into(), "no-such-table".into());
     });
-    let state = AppState::build(config, &sdk().await).await.unwrap();
+    let state = AppState::build(config, &sdk()).await.unwrap();
     let app = TestApp::with_state(env, state);
 
     let response = app.get("/api/health").await;
@@ -51,7 +51,7 @@ async fn an_unreachable_postgres_answers_503_naming_postgres() {
             "postgres://postgres@127.0.0.1:9/none".into(),
         );
     });
-    let state = AppState::build(config, &sdk().await).await.unwrap();
+    let state = AppState::build(config, &sdk()).await.unwrap();
     let app = TestApp::with_state(env, state);
 
     let response = app.get("/api/health").await;

@@ -5,7 +5,7 @@ use integration_tests::{local_stack, sdk, unique};
 use kv::{Item, ItemKey, Kv};
 
 async fn fresh_table() -> Kv {
-    let aws = cloud::AwsClients::new(&sdk().await);
+    let aws = cloud::AwsClients::new(&sdk());
     let table = unique("itest-kv");
     local_stack::create_table(&aws, &table).await.unwrap();
     Kv::new(aws.dynamodb, table)

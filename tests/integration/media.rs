@@ -150,7 +150,7 @@ async fn mislabelled_or_resized_uploads_are_rejected_and_deleted() {
         .unwrap()
         .get(0);
     assert_eq!(rows, 0);
-    let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
+    let aws = cloud::AwsClients::new(&integration_tests::sdk());
     let objects = aws
         .s3
         .list_objects_v2()
@@ -427,7 +427,7 @@ async fn media_used_by_a_scheduled_post_cannot_be_deleted() {
         .unwrap();
     let deleted = app.api(auth(&admin)).delete_media(&id).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
+    let aws = cloud::AwsClients::new(&integration_tests::sdk());
     let objects = aws
         .s3
         .list_objects_v2()

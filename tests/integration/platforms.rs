@@ -599,7 +599,7 @@ async fn videos_go_to_x_in_chunks_and_to_facebook_pages_by_url() {
     };
     // A 9 MB video goes up in three 4 MB segments read from storage by range (never whole in
     // memory), is finalised, processes, then is tweeted.
-    let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
+    let aws = cloud::AwsClients::new(&integration_tests::sdk());
     let bucket = integration_tests::unique("itest");
     integration_tests::local_stack::create_bucket(&aws, &bucket)
         .await

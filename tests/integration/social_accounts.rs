@@ -470,7 +470,7 @@ async fn the_scheduled_maintenance_renews_tokens_before_they_expire() {
 #[tokio::test]
 async fn a_platform_without_app_credentials_is_reported_as_not_configured() {
     let env = integration_tests::TestEnv::new().await;
-    let aws = cloud::AwsClients::new(&integration_tests::sdk().await);
+    let aws = cloud::AwsClients::new(&integration_tests::sdk());
     let secret_id = integration_tests::unique("itest/no-platforms");
     aws.secrets
         .create_secret()
@@ -485,7 +485,7 @@ async fn a_platform_without_app_credentials_is_reported_as_not_configured() {
     let config = env.config_with(|vars| {
         vars.insert("APP_SECRET_ID".into(), secret_id.clone());
     });
-    let state = runtime::AppState::build(config, &integration_tests::sdk().await)
+    let state = runtime::AppState::build(config, &integration_tests::sdk())
         .await
         .expect("start-up does not need platform apps");
     let app = TestApp::with_state(env, state);

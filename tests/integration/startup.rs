@@ -23,7 +23,7 @@ async fn a_missing_secret_stops_start_up_with_an_error_naming_it() {
     let config = env.config_with(|vars| {
         vars.insert("APP_SECRET_ID".into(), "no/such/secret".into());
     });
-    let error = AppState::build(config, &sdk().await)
+    let error = AppState::build(config, &sdk())
         .await
         .err()
         .expect("start-up fails");
@@ -33,7 +33,7 @@ async fn a_missing_secret_stops_start_up_with_an_error_naming_it() {
 
 #[tokio::test]
 async fn provisioning_twice_is_harmless_and_wires_every_queue_to_its_dead_letter_queue() {
-    let aws = cloud::AwsClients::new(&sdk().await);
+    let aws = cloud::AwsClients::new(&sdk());
     let names = local_stack::LocalResources {
         table: unique("itest"),
         bucket: unique("itest"),

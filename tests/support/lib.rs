@@ -108,7 +108,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// The AWS SDK configuration of the local endpoint (from the environment, as in production).
-pub async fn sdk() -> cloud::SdkConfig {
+pub fn sdk() -> cloud::SdkConfig {
     env("AWS_ENDPOINT_URL");
     cloud::load_sdk_config()
 }
@@ -166,7 +166,7 @@ impl TestEnv {
         let (sandbox_url, _sandbox) = platform_sandbox::spawn(0)
             .await
             .expect("the platform sandbox starts");
-        let aws = cloud::AwsClients::new(&sdk().await);
+        let aws = cloud::AwsClients::new(&sdk());
         let lanes: Vec<cloud::QueueSpec> = cloud::QUEUES
             .iter()
             .filter(|q| q.arn_env.is_some())
@@ -211,14 +211,11 @@ impl TestEnv {
                 local_stack::deployed_db_max_connections().to_string(),
             ),
         ]);
-        for queue in cloud::QUEUES {
-            if let Some(url) = self.queues.urls.get(queue.name) {
-                vars.insert(queue.url_env.into(), url.clone());
-            }
-            if let (Some(env), Some(arn)) = (queue.arn_env, self.queues.arns.get(queue.name)) {
-                vars.insert(env.into(), arn.clone());
-            }
-        }
+        vars.extend(
+            self.queues
+                .env_vars()
+                .map(|(name, value)| (name.to_owned(), value)),
+        );
         vars
     }
 
@@ -235,7 +232,7 @@ impl TestEnv {
     }
 
     pub async fn state(&self) -> AppState {
-        AppState::build(self.config(), &sdk().await)
+        AppState::build(self.config(), &sdk())
             .await
             .expect("the app state builds")
     }

@@ -79,9 +79,9 @@ impl Connection {
     }
 }
 
+/// A percentile of sorted durations, in milliseconds.
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index].as_secs_f64() * 1000.0
+    crate::percentile(sorted, p).as_secs_f64() * 1000.0
 }
 
 async fn load(port: u16, name: &str, method: &'static str, path: &'static str, headers: String) {

@@ -7,6 +7,7 @@
 //! for the publisher).
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -18,8 +19,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::percentile;
 
 const COLD_STARTS: usize = 15;
 const WARM_REQUESTS: usize = 2_000;
@@ -326,14 +328,6 @@ struct Measured {
     rss_mib: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -410,14 +404,11 @@ async fn function_environment() -> HashMap<String, String> {
     let queues = dev_server::local_stack::provision(&aws, &names)
         .await
         .expect("local resources");
-    for queue in cloud::QUEUES {
-        if let Some(url) = queues.urls.get(queue.name) {
-            env.insert(queue.url_env.into(), url.clone());
-        }
-        if let (Some(name), Some(arn)) = (queue.arn_env, queues.arns.get(queue.name)) {
-            env.insert(name.into(), arn.clone());
-        }
-    }
+    env.extend(
+        queues
+            .env_vars()
+            .map(|(name, value)| (name.to_owned(), value)),
+    );
     env
 }
 
@@ -432,13 +423,13 @@ pub async fn run(binaries: PathBuf) {
         Some(&json!({ "hello": "world" })),
     )
     .await;
-    let hello_p50 = percentile(&hello.init, 50.0);
+    let hello_p50 = percentile(&hello.init, 0.50);
     println!(
         "  | function | binary MB | init p50 ms | init p90 ms | × hello-world | secret read p50 ms | init p50 without it ms | warm p50 ms | warm p99 ms | peak RSS MiB |"
     );
     println!("  |---|---|---|---|---|---|---|---|---|---|");
     let row = |name: &str, m: &Measured| {
-        let init_p50 = percentile(&m.init, 50.0);
+        let init_p50 = percentile(&m.init, 0.50);
         let mut secret = m.secret_read_ms.clone();
         secret.sort_by(f64::total_cmp);
         let secret_p50 = secret.get(secret.len() / 2).copied();
@@ -446,15 +437,15 @@ pub async fn run(binaries: PathBuf) {
             ("—".to_owned(), "—".to_owned())
         } else {
             (
-                format!("{:.3}", ms(percentile(&m.warm, 50.0))),
-                format!("{:.3}", ms(percentile(&m.warm, 99.0))),
+                format!("{:.3}", ms(percentile(&m.warm, 0.50))),
+                format!("{:.3}", ms(percentile(&m.warm, 0.99))),
             )
         };
         println!(
             "  | {name} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {warm_p50} | {warm_p99} | {} |",
             m.size_mb,
             ms(init_p50),
-            ms(percentile(&m.init, 90.0)),
+            ms(percentile(&m.init, 0.90)),
             ms(init_p50) / ms(hello_p50),
             secret_p50.map_or("—".to_owned(), |s| format!("{s:.1}")),
             secret_p50.map_or("—".to_owned(), |s| format!("{:.1}", ms(init_p50) - s)),

@@ -41,6 +41,12 @@ fn main() {
     }
 }
 
+/// The nearest-rank percentile `p` (0 to 1) of sorted samples.
+fn percentile<T: Copy>(sorted: &[T], p: f64) -> T {
+    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MiB.
 fn peak_rss_mib() -> f64 {
     peak_rss_mib_of("self")

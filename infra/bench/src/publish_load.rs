@@ -123,22 +123,6 @@ fn environment(state: &AppState) -> AppState {
     environment
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index]
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     let suffix = Uuid::new_v4().simple().to_string();
     let client = state.db.client().await.expect("db");
@@ -355,8 +339,8 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     if !delays.is_empty() {
         println!(
             "    publish delay after the due time: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-            percentile(&delays, 0.5),
-            percentile(&delays, 0.99),
+            crate::percentile(&delays, 0.5),
+            crate::percentile(&delays, 0.99),
             delays.last().copied().unwrap_or(0.0)
         );
     }
@@ -365,7 +349,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     println!("    outcome: {statuses:?}");
     println!(
         "    duplicates at the platforms: {duplicated}; lost targets: {lost}; peak RSS {:.0} MiB",
-        peak_rss_mib()
+        crate::peak_rss_mib()
     );
 }
 

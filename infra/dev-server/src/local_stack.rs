@@ -83,6 +83,24 @@ pub struct ProvisionedQueues {
     pub arns: BTreeMap<&'static str, String>,
 }
 
+impl ProvisionedQueues {
+    /// The environment variables a function is configured with for these queues: each queue's
+    /// URL, and the ARN of those that schedules deliver to.
+    pub fn env_vars(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        QUEUES.iter().flat_map(|queue| {
+            let url = self
+                .urls
+                .get(queue.name)
+                .map(|url| (queue.url_env, url.clone()));
+            let arn = queue
+                .arn_env
+                .zip(self.arns.get(queue.name))
+                .map(|(name, arn)| (name, arn.clone()));
+            url.into_iter().chain(arn)
+        })
+    }
+}
+
 /// Provisions everything and returns the queues.
 impl LocalResources {
     /// The resources a function configuration names, with its queues under `queue_prefix`.

@@ -155,13 +155,16 @@ pub async fn sign_out(
     Ok(())
 }
 
-/// Exchanges a refresh token for new tokens in the same family. A spent token revokes its
-/// family (committed before the refusal is returned).
+/// Exchanges the refresh token the client presented (if any) for new tokens in the same
+/// family. A spent token revokes its family (committed before the refusal is returned).
 pub async fn rotate(
     state: &AppState,
-    presented: &OpaqueToken,
+    presented: Option<&str>,
     origin: &RequestOrigin,
 ) -> Result<SessionTokens, AccountsError> {
+    let presented = presented
+        .and_then(OpaqueToken::presented)
+        .ok_or(AccountsError::InvalidRefreshToken)?;
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;

@@ -17,10 +17,34 @@ use crate::{AccountsError, RequestOrigin, emails};
 pub(crate) const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
 const RESET_PASSWORD_TTL: Duration = Duration::hours(1);
 
-const INVALID_RESET: AccountsError =
-    AccountsError::InvalidToken("the reset link is invalid, used or expired");
-const INVALID_VERIFICATION: AccountsError =
-    AccountsError::InvalidToken("the verification link is invalid, used or expired");
+/// The refusal of an unknown, used or expired token of `purpose`.
+fn invalid(purpose: Purpose) -> AccountsError {
+    AccountsError::InvalidToken(match purpose {
+        Purpose::ResetPassword => "the reset link is invalid, used or expired",
+        _ => "the verification link is invalid, used or expired",
+    })
+}
+
+/// A token as a link presented it; anything that cannot be one is refused like a spent one.
+fn presented(text: &str, purpose: Purpose) -> Result<OpaqueToken, AccountsError> {
+    OpaqueToken::presented(text).ok_or_else(|| invalid(purpose))
+}
+
+/// Spends a single-use token of `purpose` and returns its user and the address it was sent to.
+async fn spend(
+    tx: &tokio_postgres::Transaction<'_>,
+    purpose: Purpose,
+    token: &OpaqueToken,
+) -> Result<(User, String), AccountsError> {
+    let consumed = stored_tokens::consume(tx, purpose, &token.hash())
+        .await?
+        .ok_or_else(|| invalid(purpose))?;
+    let user_id = consumed.user_id.ok_or_else(|| invalid(purpose))?;
+    let user = users::get(tx, user_id)
+        .await?
+        .ok_or_else(|| invalid(purpose))?;
+    Ok((user, consumed.email))
+}
 
 /// Replaces any unused token of this purpose with a new one for the user.
 pub(crate) async fn replace_user_token(
@@ -128,19 +152,17 @@ pub async fn resend_verification(
 /// Sets a new password with a reset token, and signs out every session of the user.
 pub async fn reset_password(
     state: &AppState,
-    token: &OpaqueToken,
+    token: &str,
     password: &NewPassword,
     origin: &RequestOrigin,
 ) -> Result<(), AccountsError> {
+    let token = presented(token, Purpose::ResetPassword)?;
     let password_hash = state.passwords().hash(password);
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let consumed = stored_tokens::consume(&tx, Purpose::ResetPassword, &token.hash())
-        .await?
-        .ok_or(INVALID_RESET)?;
-    let user_id = consumed.user_id.ok_or(INVALID_RESET)?;
-    let user = users::get(&tx, user_id).await?.ok_or(INVALID_RESET)?;
+    let (user, _) = spend(&tx, Purpose::ResetPassword, &token).await?;
+    let user_id = user.id;
     users::set_password(&tx, user_id, &password_hash).await?;
     let revoked = sessions::revoke_all_for_user(&tx, user_id, "password_reset").await?;
     audit::record(
@@ -164,21 +186,18 @@ pub async fn reset_password(
 /// Confirms the address a verification token was sent to; returns the user as they were.
 pub async fn verify_email(
     state: &AppState,
-    token: &OpaqueToken,
+    token: &str,
     origin: &RequestOrigin,
 ) -> Result<User, AccountsError> {
+    let token = presented(token, Purpose::VerifyEmail)?;
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let consumed = stored_tokens::consume(&tx, Purpose::VerifyEmail, &token.hash())
-        .await?
-        .ok_or(INVALID_VERIFICATION)?;
-    let user_id = consumed.user_id.ok_or(INVALID_VERIFICATION)?;
+    let (user, sent_to) = spend(&tx, Purpose::VerifyEmail, &token).await?;
     // A token for an address the user has since changed proves nothing about the new one.
-    let user = users::get(&tx, user_id)
-        .await?
-        .filter(|u| u.email == consumed.email)
-        .ok_or(INVALID_VERIFICATION)?;
+    if user.email != sent_to {
+        return Err(invalid(Purpose::VerifyEmail));
+    }
     users::mark_email_verified(&tx, user.id).await?;
     audit::record(
         &tx,

@@ -46,9 +46,6 @@ pub(crate) fn token(error: social::TokenError) -> ApiError {
 /// Media library errors.
 pub(crate) fn media(error: media::library::MediaError) -> ApiError {
     use media::library::MediaError;
-    if let MediaError::RenderingFailed(_) | MediaError::Storage(_) = &error {
-        return ApiError::internal(&error);
-    }
     let message = error.to_string();
     match error {
         MediaError::NotFound(what) => ApiError::not_found(what),
@@ -80,8 +77,8 @@ pub(crate) fn media(error: media::library::MediaError) -> ApiError {
             ApiError::validation(vec![FieldIssue::new("file", reason)])
         }
         MediaError::Store(error) => error.into(),
-        MediaError::Storage(_) | MediaError::RenderingFailed(_) => {
-            ApiError::new(ErrorCode::Internal, "an internal error occurred")
+        error @ (MediaError::Storage(_) | MediaError::RenderingFailed(_)) => {
+            ApiError::internal(&error)
         }
     }
 }
@@ -89,37 +86,32 @@ pub(crate) fn media(error: media::library::MediaError) -> ApiError {
 /// Accounts errors.
 pub(crate) fn accounts(error: accounts::AccountsError) -> ApiError {
     use accounts::AccountsError;
-    if let AccountsError::Storage(_) = &error {
-        return ApiError::internal(&error);
-    }
     let message = error.to_string();
     match error {
-        AccountsError::EmailTaken => ApiError::new(ErrorCode::EmailTaken, message),
+        AccountsError::EmailTaken | AccountsError::AddressHasAccount => {
+            ApiError::new(ErrorCode::EmailTaken, message)
+        }
         AccountsError::InvalidInvitation(_) | AccountsError::InvalidToken(_) => {
             ApiError::new(ErrorCode::InvalidToken, message)
         }
         AccountsError::NotTheInvitedAddress => {
             ApiError::validation(vec![FieldIssue::new("email", message)])
         }
-        AccountsError::NoFreeSlug => ApiError::new(ErrorCode::Conflict, message),
-        AccountsError::NotAMember | AccountsError::InvalidRefreshToken => {
-            ApiError::new(ErrorCode::Unauthenticated, message)
-        }
-        AccountsError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
-        AccountsError::NotFound(what) => ApiError::not_found(what),
-        AccountsError::SlugTaken | AccountsError::InvitationPending => {
+        AccountsError::NoFreeSlug | AccountsError::SlugTaken | AccountsError::InvitationPending => {
             ApiError::new(ErrorCode::Conflict, message)
         }
-        AccountsError::AddressHasAccount => ApiError::new(ErrorCode::EmailTaken, message),
+        AccountsError::NotAMember
+        | AccountsError::InvalidRefreshToken
+        | AccountsError::AccountGone => ApiError::new(ErrorCode::Unauthenticated, message),
+        AccountsError::RefreshTokenReused => ApiError::new(ErrorCode::RefreshTokenReused, message),
+        AccountsError::NotFound(what) => ApiError::not_found(what),
         AccountsError::PlanLimit { .. } => ApiError::new(ErrorCode::PlanLimitReached, message),
-        AccountsError::LastAdmin => ApiError::new(ErrorCode::LastAdmin, message),
-        AccountsError::UpgradeNotSelfService => ApiError::new(ErrorCode::Forbidden, message),
-        AccountsError::AccountGone => ApiError::new(ErrorCode::Unauthenticated, message),
-        AccountsError::WrongPassword => ApiError::new(ErrorCode::InvalidCredentials, message),
-        AccountsError::LastAdminLeaving => ApiError::new(ErrorCode::LastAdmin, message),
-        AccountsError::Storage(_) => {
-            ApiError::new(ErrorCode::Internal, "an internal error occurred")
+        AccountsError::LastAdmin | AccountsError::LastAdminLeaving => {
+            ApiError::new(ErrorCode::LastAdmin, message)
         }
+        AccountsError::UpgradeNotSelfService => ApiError::new(ErrorCode::Forbidden, message),
+        AccountsError::WrongPassword => ApiError::new(ErrorCode::InvalidCredentials, message),
         AccountsError::Store(error) => error.into(),
+        error @ AccountsError::Storage(_) => ApiError::internal(&error),
     }
 }

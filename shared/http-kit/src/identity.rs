@@ -1,7 +1,7 @@
 //! Who is calling: the authenticated user (one extractor verifies the access token and checks
 //! the session is still live), and where the request came from (for audit rows and rate limits).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
@@ -10,16 +10,22 @@ use domain::{Permission, Role};
 use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 use runtime::{AppState, Environment};
-use store::accounts::audit::{Actor, Caller};
+use store::accounts::audit::{Actor, Caller, RequestOrigin};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorCode};
 
-/// The caller's address and user agent.
+/// The caller's address and user agent, as services record them (`RequestOrigin`), taken from
+/// the request.
 #[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
+pub struct ClientInfo(pub RequestOrigin);
+
+impl std::ops::Deref for ClientInfo {
+    type Target = RequestOrigin;
+
+    fn deref(&self) -> &RequestOrigin {
+        &self.0
+    }
 }
 
 impl FromRequestParts<AppState> for ClientInfo {
@@ -58,10 +64,10 @@ impl FromRequestParts<AppState> for ClientInfo {
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect());
-        Ok(ClientInfo {
+        Ok(ClientInfo(RequestOrigin {
             ip: from_gateway.or(from_header).or(from_socket),
             user_agent,
-        })
+        }))
     }
 }
 
@@ -111,8 +117,7 @@ impl CurrentUser {
             organization_id: self.organization_id,
             user_id: self.user_id,
             role: self.role,
-            ip: self.client.ip,
-            user_agent: self.client.user_agent.clone(),
+            origin: self.client.0.clone(),
         }
     }
 

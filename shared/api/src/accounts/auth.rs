@@ -113,14 +113,6 @@ pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }
 
-/// Where the request came from, as the accounts service records it.
-fn origin(client: &ClientInfo) -> accounts::RequestOrigin {
-    accounts::RequestOrigin {
-        ip: client.ip,
-        user_agent: client.user_agent.clone(),
-    }
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterRequest {
@@ -205,7 +197,7 @@ async fn register(
         gdpr_consent: body.gdpr_consent,
     };
 
-    let registered = signup::register(&state, registration, &origin(&client))
+    let registered = signup::register(&state, registration, &client)
         .await
         .map_err(service_errors::accounts)?;
     let mut tokens = registered.tokens;
@@ -265,7 +257,7 @@ async fn login(
         ));
     };
     guard.succeeded().await?;
-    let mut tokens = sessions::sign_in(&state, &user, &origin(&client))
+    let mut tokens = sessions::sign_in(&state, &user, &client)
         .await
         .map_err(service_errors::accounts)?;
     let cookie = refresh_cookie::for_browser(&state, &headers, &mut tokens);
@@ -305,11 +297,8 @@ async fn refresh(
 ) -> Result<Response, ApiError> {
     let presented = body
         .refresh_token
-        .or_else(|| refresh_cookie::refresh_cookie(&headers))
-        .and_then(|token| OpaqueToken::presented(&token))
-        .ok_or(accounts::AccountsError::InvalidRefreshToken)
-        .map_err(service_errors::accounts)?;
-    let mut tokens = sessions::rotate(&state, &presented, &origin(&client))
+        .or_else(|| refresh_cookie::refresh_cookie(&headers));
+    let mut tokens = sessions::rotate(&state, presented.as_deref(), &client)
         .await
         .map_err(service_errors::accounts)?;
     let cookie = refresh_cookie::for_browser(&state, &headers, &mut tokens);
@@ -382,19 +371,9 @@ async fn reset_password(
     let mut checks = FieldChecks::new();
     let password = checks.check("password", NewPassword::parse(&body.password));
     checks.finish()?;
-    let token = OpaqueToken::presented(&body.token)
-        .ok_or(accounts::AccountsError::InvalidToken(
-            "the reset link is invalid, used or expired",
-        ))
+    accounts::tokens::reset_password(&state, &body.token, &password.expect("checked"), &client)
+        .await
         .map_err(service_errors::accounts)?;
-    accounts::tokens::reset_password(
-        &state,
-        &token,
-        &password.expect("checked"),
-        &origin(&client),
-    )
-    .await
-    .map_err(service_errors::accounts)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -417,12 +396,7 @@ async fn verify_email(
     client: ClientInfo,
     Json(body): Json<VerifyEmailRequest>,
 ) -> Result<Response, ApiError> {
-    let token = OpaqueToken::presented(&body.token)
-        .ok_or(accounts::AccountsError::InvalidToken(
-            "the verification link is invalid, used or expired",
-        ))
-        .map_err(service_errors::accounts)?;
-    let user = accounts::tokens::verify_email(&state, &token, &origin(&client))
+    let user = accounts::tokens::verify_email(&state, &body.token, &client)
         .await
         .map_err(service_errors::accounts)?;
     Ok(JsonResponse(VerifiedResponse {

@@ -95,8 +95,7 @@ pub(super) async fn update(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let before = load(&tx, &current, id, true).await?;
-    ensure_may_edit(&current, &before)?;
+    let before = load_for_edit(&tx, &current, id).await?;
     ensure_not_started(&before)?;
     // Validate the post as it will be, through the same checks as creation.
     let merged = PostInput {
@@ -200,8 +199,7 @@ pub(super) async fn delete(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let post = load(&tx, &current, id, true).await?;
-    ensure_may_edit(&current, &post)?;
+    let post = load_for_edit(&tx, &current, id).await?;
     if post
         .targets
         .iter()

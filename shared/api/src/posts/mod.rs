@@ -332,6 +332,17 @@ async fn load(
         .ok_or_else(|| ApiError::not_found("post"))
 }
 
+/// Loads and locks a post the caller may change (its row lock holds until the transaction ends).
+async fn load_for_edit(
+    db: &impl GenericClient,
+    current: &CurrentUser,
+    id: Uuid,
+) -> Result<Post, ApiError> {
+    let post = load(db, current, id, true).await?;
+    ensure_may_edit(current, &post)?;
+    Ok(post)
+}
+
 /// Users change their own posts; managers and admins any post of the organization.
 fn ensure_may_edit(current: &CurrentUser, post: &Post) -> Result<(), ApiError> {
     current.require(Permission::CreateContent)?;

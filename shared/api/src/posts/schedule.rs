@@ -81,8 +81,7 @@ pub(super) async fn schedule(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let post = load(&tx, &current, id, true).await?;
-    ensure_may_edit(&current, &post)?;
+    let post = load_for_edit(&tx, &current, id).await?;
     ensure_not_started(&post)?;
     let preview = build_preview(&tx, &post).await?;
     reject_invalid(&preview, "")?;
@@ -122,8 +121,7 @@ pub(super) async fn publish_now(
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let post = load(&tx, &current, id, true).await?;
-    ensure_may_edit(&current, &post)?;
+    let post = load_for_edit(&tx, &current, id).await?;
     ensure_not_started(&post)?;
     reject_invalid(&build_preview(&tx, &post).await?, "")?;
     posts::schedule(&tx, current.organization_id, id, Utc::now(), "UTC").await?;

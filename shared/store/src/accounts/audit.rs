@@ -17,15 +17,33 @@ pub struct Actor {
     pub user_agent: Option<String>,
 }
 
+/// Where a request came from, for sessions and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOrigin {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestOrigin {
+    /// The actor of an audit row: the user (when known) acting from here.
+    pub fn actor(&self, user: Option<&crate::accounts::users::User>) -> Actor {
+        Actor {
+            organization_id: user.and_then(|u| u.organization_id),
+            user_id: user.map(|u| u.id),
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
 /// Who acts in a service call: a member of one organization with their current role, and
-/// where the request came from (for the audit trail).
+/// where the request came from.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub organization_id: OrgId,
     pub user_id: Uuid,
     pub role: domain::Role,
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
+    pub origin: RequestOrigin,
 }
 
 impl Caller {
@@ -34,8 +52,8 @@ impl Caller {
         Actor {
             organization_id: Some(self.organization_id),
             user_id: Some(self.user_id),
-            ip: self.ip,
-            user_agent: self.user_agent.clone(),
+            ip: self.origin.ip,
+            user_agent: self.origin.user_agent.clone(),
         }
     }
 }
