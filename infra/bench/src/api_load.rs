@@ -84,10 +84,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     crate::percentile(sorted, p).as_secs_f64() * 1000.0
 }
 
-async fn load(port: u16, name: &str, method: &'static str, path: &'static str, headers: String) {
+/// Each connection talks to its own execution environment (`ports[i]`), as Lambda gives each
+/// concurrent request an environment of its own.
+async fn load(
+    ports: &[u16],
+    name: &str,
+    method: &'static str,
+    path: &'static str,
+    headers: String,
+) {
     let deadline = Instant::now() + RUN_FOR;
     let mut workers = Vec::new();
-    for _ in 0..CONNECTIONS {
+    for &port in ports {
         let headers = headers.clone();
         workers.push(tokio::spawn(async move {
             let mut connection = Connection::open(port).await;
@@ -138,7 +146,11 @@ pub async fn run() {
         );
     }
     vars.insert("TABLE_NAME", format!("bench-{suffix}"));
-    vars.insert("DB_MAX_CONNECTIONS", "16".into());
+    // The pool size template.yaml deploys, in each simulated execution environment.
+    vars.insert(
+        "DB_MAX_CONNECTIONS",
+        dev_server::local_stack::deployed_db_max_connections().to_string(),
+    );
     let config =
         Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
             .expect("config");
@@ -154,17 +166,20 @@ pub async fn run() {
     let state = AppState::build(config, &sdk).await.expect("app state");
     store::run_migrations(&state.db).await.expect("migrations");
 
-    let app = http_kit::serve(api::all_routes(state));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut ports = Vec::with_capacity(CONNECTIONS);
+    for _ in 0..CONNECTIONS {
+        let app = http_kit::serve(api::all_routes(crate::execution_environment(&state)));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        ports.push(listener.local_addr().expect("address").port());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+    }
 
-    let mut connection = Connection::open(port).await;
+    let mut connection = Connection::open(ports[0]).await;
     let email = format!("bench-{suffix}@example.test");
     let register = serde_json::json!({
-        "email": email, "password": "correct horse battery staple", "organization_name": format!("Bench {suffix}"),
+        "email": email, "password": "correct horse battery staple", "organization_name": format!("Bench {suffix}"), "gdpr_consent": true,
     })
     .to_string();
     let json = "Content-Type: application/json\r\n";
@@ -178,12 +193,19 @@ pub async fn run() {
         .to_owned();
 
     println!(
-        "api (release build, in-process server, {CONNECTIONS} keep-alive connections, {}s each, loopback):",
+        "api (release build, in-process, {CONNECTIONS} keep-alive connections each to its own execution environment with the deployed pool, {}s each, loopback):",
         RUN_FOR.as_secs()
     );
-    load(port, "GET /api/health", "GET", "/api/health", String::new()).await;
     load(
-        port,
+        &ports,
+        "GET /api/health",
+        "GET",
+        "/api/health",
+        String::new(),
+    )
+    .await;
+    load(
+        &ports,
         "GET /api/users/profile",
         "GET",
         "/api/users/profile",
@@ -191,7 +213,7 @@ pub async fn run() {
     )
     .await;
     load(
-        port,
+        &ports,
         "GET /api/organizations/members",
         "GET",
         "/api/organizations/members",

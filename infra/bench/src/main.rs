@@ -41,6 +41,19 @@ fn main() {
     }
 }
 
+/// A copy of the state with a pool of its own, as one Lambda execution environment has.
+fn execution_environment(state: &runtime::AppState) -> runtime::AppState {
+    let settings = match &state.config.database {
+        runtime::DatabaseConfig::Url(url) => {
+            store::DbSettings::from_url(url, state.config.db_max_connections).expect("settings")
+        }
+        runtime::DatabaseConfig::RdsProxy { .. } => unreachable!("the benchmark runs locally"),
+    };
+    let mut environment = state.clone();
+    environment.db = store::Db::new(settings).expect("pool");
+    environment
+}
+
 /// The nearest-rank percentile `p` (0 to 1) of sorted samples.
 fn percentile<T: Copy>(sorted: &[T], p: f64) -> T {
     let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;

@@ -110,19 +110,6 @@ async fn connect(
     id
 }
 
-/// A copy of the state with a pool of its own, as one Lambda execution environment has.
-fn environment(state: &AppState) -> AppState {
-    let settings = match &state.config.database {
-        runtime::DatabaseConfig::Url(url) => {
-            store::DbSettings::from_url(url, state.config.db_max_connections).expect("settings")
-        }
-        runtime::DatabaseConfig::RdsProxy { .. } => unreachable!("the benchmark runs locally"),
-    };
-    let mut environment = state.clone();
-    environment.db = store::Db::new(settings).expect("pool");
-    environment
-}
-
 async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
     let suffix = Uuid::new_v4().simple().to_string();
     let client = state.db.client().await.expect("db");
@@ -238,7 +225,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
         ));
         for _ in 0..lane.max_concurrency {
             // One execution environment: its own pool, of the deployed size.
-            let env = environment(state);
+            let env = crate::execution_environment(state);
             let queue = queue.clone();
             workers.push(tokio::spawn(async move {
                 let mut failures = 0;
