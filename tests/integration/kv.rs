@@ -139,10 +139,6 @@ async fn a_prefix_query_returns_live_items_newest_first() {
         .await
         .unwrap();
     }
-    kv.put(&ItemKey::ws_connection(&user, "conn"), Item::new(), None)
-        .await
-        .unwrap();
-
     let (pk, prefix) = ItemKey::notification_prefix(&user);
     let items = kv.query_prefix(&pk, prefix, 10, true).await.unwrap();
     let titles: Vec<_> = items
@@ -150,4 +146,53 @@ async fn a_prefix_query_returns_live_items_newest_first() {
         .map(|(_, item)| item.string("title").unwrap())
         .collect();
     assert_eq!(titles, ["0003", "0001"]);
+}
+
+#[tokio::test]
+async fn a_filtered_page_fills_up_and_counts_skip_expired_items() {
+    // Given ten items, every third one unread, and one unread item already expired
+    let kv = fresh_table().await;
+    let user = unique("user");
+    for n in 0..10 {
+        let item = Item::new().with_bool("read", n % 3 != 0);
+        kv.put(
+            &ItemKey::notification(&user, &format!("{n:04}")),
+            item,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    kv.put(
+        &ItemKey::notification(&user, "0100"),
+        Item::new().with_bool("read", false),
+        Some(Utc::now() - Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+    let (pk, prefix) = ItemKey::notification_prefix(&user);
+    let unread = |after| {
+        kv::PrefixQuery::new(&pk, prefix)
+            .newest_first()
+            .after(after)
+            .only("read", kv::AttributeValue::Bool(false))
+    };
+
+    // When the unread ones are paged two at a time
+    let first = kv.query_page(&unread(None), 2).await.unwrap();
+    let second = kv
+        .query_page(&unread(first.next.as_deref()), 2)
+        .await
+        .unwrap();
+
+    // Then each page is full though the filter skips most items, and the count agrees
+    let ids = |page: &kv::Page| -> Vec<String> {
+        page.items
+            .iter()
+            .map(|(sk, _)| sk.trim_start_matches(prefix).to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&first), ["0009", "0006"]);
+    assert_eq!(ids(&second), ["0003", "0000"]);
+    assert_eq!(kv.count(&unread(None)).await.unwrap(), 4);
 }

@@ -8,6 +8,7 @@ mod kv;
 mod layout;
 mod media;
 mod migrations;
+mod notifications;
 mod openapi;
 mod platforms;
 mod publishing;

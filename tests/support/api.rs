@@ -250,4 +250,39 @@ impl<'a> Api<'a> {
         self.get(&with_query("/api/posts/calendar".to_owned(), query))
             .await
     }
+
+    // Notifications
+    pub async fn notifications(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/notifications".to_owned(), query))
+            .await
+    }
+
+    pub async fn read_notification(self, id: impl Display) -> TestResponse {
+        let path = format!("/api/notifications/{id}/read");
+        self.send(Method::PUT, &path, None).await
+    }
+
+    pub async fn delete_notification(self, id: impl Display) -> TestResponse {
+        let path = format!("/api/notifications/{id}");
+        self.send(Method::DELETE, &path, None).await
+    }
+
+    pub async fn mark_all_read(self) -> TestResponse {
+        self.send(Method::POST, "/api/notifications/mark-all-read", None)
+            .await
+    }
+
+    pub async fn notification_settings(self) -> TestResponse {
+        self.get("/api/notifications/settings").await
+    }
+
+    pub async fn update_notification_settings(self, body: Value) -> TestResponse {
+        self.send(Method::PUT, "/api/notifications/settings", Some(body))
+            .await
+    }
+
+    pub async fn unsubscribe(self, body: Value) -> TestResponse {
+        self.send(Method::POST, "/api/notifications/unsubscribe", Some(body))
+            .await
+    }
 }

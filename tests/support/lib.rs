@@ -17,7 +17,9 @@ use tower::ServiceExt;
 pub use dev_server::local_stack;
 
 mod api;
+mod live_client;
 pub use api::{Api, auth};
+pub use live_client::{Ended, LiveClient};
 
 /// A required variable of the test environment; the message says how to get one.
 pub fn env(name: &str) -> String {
@@ -257,9 +259,26 @@ impl TestApp {
     pub const APP_ORIGIN: &'static str = "https://app.example.test";
 
     pub fn with_state(env: TestEnv, state: AppState) -> TestApp {
+        // As in the dev server: the live feed's sockets are held in-process, and everything
+        // the test does through `state` pushes to them.
+        let state = state.with_local_sockets(cloud::LocalSockets::default());
         let cors = dev_server::cors::CorsPolicy::from_template(vec![Self::APP_ORIGIN.into()]);
         let router = dev_server::app(state.clone(), cors);
         TestApp { env, state, router }
+    }
+
+    /// Serves the app on a loopback port (for WebSocket clients); returns its address.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let address = listener.local_addr().unwrap();
+        let service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        address
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {

@@ -6,18 +6,70 @@
 //!   with 5% faults; zero duplicates and zero lost targets are checked and printed.
 //! * `media`: optimising a 12-megapixel JPEG (decode once, render the five platform variants),
 //!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
+//! * `live`: the live feed with 1,000 WebSocket connections: notification and event → receipt
+//!   latency, a 500-connection fan-out, and the server's memory per connection.
 //! * `init`: every function's release binary, size, cold start and warm latency, beside a bare
 //!   `lambda_runtime` hello-world (the binaries are in `$BENCH_BINARIES`, built by xtask).
 
 mod api_load;
 mod init_load;
+mod live_load;
 mod publish_load;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting the bytes in use: memory per connection is measured as heap
+/// bytes, which freed-but-kept pages (RSS) would hide.
+struct CountingAllocator;
+
+static HEAP_IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            HEAP_IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(pointer, layout) };
+        HEAP_IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = unsafe { System.realloc(pointer, layout, new_size) };
+        if !moved.is_null() {
+            HEAP_IN_USE.fetch_add(new_size, Ordering::Relaxed);
+            HEAP_IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Heap bytes in use by this process now.
+fn heap_in_use() -> usize {
+    HEAP_IN_USE.load(Ordering::Relaxed)
+}
 
 fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
+    // `bench live` re-runs this binary as its WebSocket client process.
+    if let [mode, url_file] = which.as_slice()
+        && mode == "live-clients"
+    {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(live_load::clients(url_file));
+        return;
+    }
     let all = which.is_empty();
     if all || which.iter().any(|w| w == "media") {
         media_optimize();
@@ -38,6 +90,11 @@ fn main() {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
             .block_on(api_load::run());
+    }
+    if all || which.iter().any(|w| w == "live") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(live_load::run());
     }
 }
 

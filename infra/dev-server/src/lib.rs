@@ -2,6 +2,7 @@
 //! AWS endpoint (moto), and the dev server that serves every router on one port.
 
 pub mod cors;
+pub mod live_socket;
 pub mod local_stack;
 pub mod web_app;
 
@@ -11,12 +12,19 @@ use crate::local_stack::{LocalResources, provision};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Every router on one origin, behind CORS as API Gateway applies it, with the built web app
-/// served on the same origin (as CloudFront serves both in AWS).
+/// Every router on one origin, behind CORS as API Gateway applies it, with the live feed at
+/// `/live` (when the state pushes to local sockets, see [`AppState::with_local_sockets`]) and
+/// the built web app served on the same origin (as CloudFront serves both in AWS).
 pub fn app(state: AppState, cors: cors::CorsPolicy) -> axum::Router {
     let root = web_app::dist_dir();
+    let live = axum::Router::new()
+        .route(
+            live_socket::LIVE_PATH,
+            axum::routing::get(live_socket::upgrade),
+        )
+        .with_state(state.clone());
     http_kit::serve_with_fallback(
-        api::all_routes(state),
+        api::all_routes(state).merge(live),
         move |request: axum::extract::Request| web_app::serve(root.clone(), request),
     )
     .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
@@ -46,7 +54,11 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     let queues = provision(&aws, &names).await?;
     config.queue_urls = queues.urls;
     config.queue_arns = queues.arns;
-    let state = AppState::build(config, &sdk).await?;
+    // The local endpoint accepts pushes but never delivers them: the dev server holds the live
+    // feed's sockets itself, and every producer in this process pushes to them.
+    let state = AppState::build(config, &sdk)
+        .await?
+        .with_local_sockets(cloud::LocalSockets::default());
     for migration in store::run_migrations(&state.db).await? {
         tracing::info!(version = migration.version, name = %migration.name, newly_applied = migration.newly_applied, "schema");
     }
@@ -93,7 +105,10 @@ pub async fn run_from_env() -> Result<(), BoxError> {
 
     let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    tracing::info!("dev server listening on http://127.0.0.1:{port}");
+    tracing::info!(
+        "dev server listening on http://127.0.0.1:{port} (live feed: ws://127.0.0.1:{port}{})",
+        live_socket::LIVE_PATH
+    );
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
-                 bench [NAME]        run the benchmarks (api, media, publish, init); release build, numbers printed\n  \
+                 bench [NAME]        run the benchmarks (api, media, publish, live, init); release build, numbers printed\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);

@@ -5,6 +5,7 @@
 
 pub mod emails;
 mod error;
+mod live_sessions;
 pub mod organization;
 pub mod profile;
 pub mod sessions;

@@ -3,7 +3,7 @@
 
 use auth::OpaqueToken;
 use chrono::{DateTime, Duration, Utc};
-use domain::{AuditAction, EmailAddress, Role, SubscriptionPlan};
+use domain::{AuditAction, EmailAddress, NotificationKind, Role, SubscriptionPlan};
 use runtime::AppState;
 use serde::Serialize;
 use store::accounts::audit::{self, AuditEntry, Caller};
@@ -14,6 +14,7 @@ use store::accounts::users::{self, User};
 use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
+use crate::live_sessions;
 use crate::{AccountsError, emails};
 
 const INVITATION_TTL: Duration = Duration::days(7);
@@ -184,6 +185,27 @@ pub async fn invite(
         token.expose(),
     )
     .await;
+    notifications::notify(
+        state,
+        pg,
+        caller.organization_id,
+        notifications::Recipients::Team {
+            except: Some(caller.user_id),
+        },
+        notifications::Draft {
+            kind: NotificationKind::MemberInvited,
+            title: format!("{} was invited", email.as_str()),
+            body: format!(
+                "{} was invited to join as {role}; the invitation expires on {}.",
+                email.as_str(),
+                expires_at.format("%Y-%m-%d")
+            ),
+            link: Some("/organization".to_owned()),
+            post_id: None,
+            social_account_id: None,
+        },
+    )
+    .await;
     Ok(PendingInvitation {
         id,
         email: email.as_str().to_owned(),
@@ -239,6 +261,10 @@ pub async fn change_role(
         .await?
         .ok_or(AccountsError::NotFound("member"))?;
     tx.commit().await?;
+    if member.role != role {
+        // Their connections were admitted under the old role: they reconnect under the new one.
+        live_sessions::close(state, Some(caller.organization_id), member.id, None).await;
+    }
     Ok(Member::from(updated))
 }
 
@@ -268,6 +294,7 @@ pub async fn remove_member(
     )
     .await?;
     tx.commit().await?;
+    live_sessions::close(state, Some(caller.organization_id), member.id, None).await;
     Ok(())
 }
 

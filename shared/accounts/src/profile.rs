@@ -4,7 +4,8 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use domain::{AuditAction, DataExportStatus};
+use contracts::{ExportStage, LiveEvent};
+use domain::{AuditAction, DataExportStatus, NotificationKind};
 use runtime::AppState;
 use serde::Serialize;
 use store::accounts::audit::{self, AuditEntry, Caller};
@@ -15,7 +16,7 @@ use store::accounts::users::{self, ProfileChanges, User};
 use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
-use crate::AccountsError;
+use crate::{AccountsError, live_sessions};
 
 /// How long a finished archive can be downloaded, and how long one download link lives.
 const EXPORT_RETENTION: Duration = Duration::days(7);
@@ -111,6 +112,7 @@ pub async fn erase(state: &AppState, caller: &Caller, password: &str) -> Result<
         .await?;
     }
     tx.commit().await?;
+    live_sessions::close(state, Some(organization_id), user.id, None).await;
     let bucket = &state.config.media_bucket;
     if sole_member {
         // The organization went with its last member: so do its media files.
@@ -163,6 +165,13 @@ pub async fn revoke_session(
     )
     .await?;
     tx.commit().await?;
+    live_sessions::close(
+        state,
+        Some(caller.organization_id),
+        caller.user_id,
+        Some(session_id),
+    )
+    .await;
     Ok(())
 }
 
@@ -208,6 +217,7 @@ pub async fn export(
         export
     };
 
+    progress(state, caller, export.id, ExportStage::Collecting, 10).await;
     let archive = async {
         let db: &tokio_postgres::Client = pg;
         let user = load_self(db, caller).await?;
@@ -223,6 +233,7 @@ pub async fn export(
         let bytes = serde_json::to_vec_pretty(&archive)
             .map_err(|e| AccountsError::Storage(e.to_string()))?;
         let key = export_key(caller.user_id, export.id);
+        progress(state, caller, export.id, ExportStage::Uploading, 60).await;
         cloud::put_object(
             state.s3(),
             &state.config.media_bucket,
@@ -241,13 +252,58 @@ pub async fn export(
         Ok(key) => {
             let done =
                 exports::complete(db, export.id, &key, Utc::now() + EXPORT_RETENTION).await?;
+            progress(state, caller, export.id, ExportStage::Ready, 100).await;
+            notifications::notify(
+                state,
+                db,
+                caller.organization_id,
+                notifications::Recipients::User(caller.user_id),
+                notifications::Draft {
+                    kind: NotificationKind::ExportReady,
+                    title: "Your data export is ready".to_owned(),
+                    body: format!(
+                        "Download it from your profile until {}.",
+                        (Utc::now() + EXPORT_RETENTION).format("%Y-%m-%d")
+                    ),
+                    // The page hands out a short-lived download link on request: the
+                    // notification itself carries none.
+                    link: Some("/profile".to_owned()),
+                    post_id: None,
+                    social_account_id: None,
+                },
+            )
+            .await;
             view(state, done).await
         }
         Err(error) => {
             exports::fail(db, export.id).await?;
+            progress(state, caller, export.id, ExportStage::Failed, 100).await;
             Err(error)
         }
     }
+}
+
+/// Shows the user's open pages how far their export got.
+async fn progress(
+    state: &AppState,
+    caller: &Caller,
+    export_id: Uuid,
+    stage: ExportStage,
+    percent: u8,
+) {
+    live::send(
+        state,
+        live::Audience::User {
+            organization_id: caller.organization_id,
+            user_id: caller.user_id,
+        },
+        LiveEvent::ExportProgress {
+            export_id,
+            stage,
+            percent,
+        },
+    )
+    .await;
 }
 
 async fn view(state: &AppState, export: DataExport) -> Result<ExportView, AccountsError> {

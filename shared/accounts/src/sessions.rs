@@ -13,6 +13,7 @@ use store::accounts::users::{self, User};
 use store::tokio_postgres::{self, GenericClient};
 use uuid::Uuid;
 
+use crate::live_sessions;
 use crate::{AccountsError, RequestOrigin};
 
 /// A refresh token lasts 30 days; each use replaces it.
@@ -152,6 +153,9 @@ pub async fn sign_out(
     )
     .await?;
     tx.commit().await?;
+    if let Some(user_id) = actor.user_id {
+        live_sessions::close(state, actor.organization_id, user_id, Some(session_id)).await;
+    }
     Ok(())
 }
 
@@ -171,7 +175,8 @@ pub async fn rotate(
     match sessions::lookup_for_refresh(&tx, &presented.hash()).await? {
         RefreshLookup::Unknown
         | RefreshLookup::Spent {
-            expired_only: true, ..
+            never_rotated: true,
+            ..
         } => Err(AccountsError::InvalidRefreshToken),
         RefreshLookup::Spent {
             user_id, family_id, ..
@@ -189,6 +194,9 @@ pub async fn rotate(
             .await?;
             tx.commit().await?;
             tracing::warn!(%family_id, "refresh token reuse detected; session family revoked");
+            if let Some(user) = &user {
+                live_sessions::close(state, user.organization_id, user.id, Some(family_id)).await;
+            }
             Err(AccountsError::RefreshTokenReused)
         }
         RefreshLookup::Live { user_id, family_id } => {

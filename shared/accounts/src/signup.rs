@@ -2,7 +2,7 @@
 //! sent an invitation.
 
 use auth::OpaqueToken;
-use domain::{AuditAction, EmailAddress, Role, Slug};
+use domain::{AuditAction, EmailAddress, NotificationKind, Role, Slug};
 use runtime::AppState;
 use store::accounts::audit::{self, AuditEntry};
 use store::accounts::organizations::{self, Organization};
@@ -118,6 +118,35 @@ pub async fn register(
     .await?;
     let tokens = sessions::issue(&tx, state, &user, origin, None).await?;
     tx.commit().await?;
+    if verified {
+        let name = [user.first_name.as_deref(), user.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let who = if name.is_empty() {
+            user.email.clone()
+        } else {
+            format!("{name} ({})", user.email)
+        };
+        notifications::notify(
+            state,
+            pg,
+            organization.id,
+            notifications::Recipients::Team {
+                except: Some(user.id),
+            },
+            notifications::Draft {
+                kind: NotificationKind::MemberJoined,
+                title: format!("{who} joined"),
+                body: format!("{who} accepted the invitation and joined as {}.", user.role),
+                link: Some("/organization".to_owned()),
+                post_id: None,
+                social_account_id: None,
+            },
+        )
+        .await;
+    }
 
     if let Some(token) = verification {
         emails::verification(state, email.as_str(), token.expose()).await;

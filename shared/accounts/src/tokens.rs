@@ -12,6 +12,7 @@ use store::accounts::tokens::{self as stored_tokens, NewToken, Purpose};
 use store::accounts::users::{self, User};
 use store::tokio_postgres::{self, GenericClient};
 
+use crate::live_sessions;
 use crate::{AccountsError, RequestOrigin, emails};
 
 pub(crate) const VERIFY_EMAIL_TTL: Duration = Duration::hours(24);
@@ -180,6 +181,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
+    live_sessions::close(state, user.organization_id, user_id, None).await;
     Ok(())
 }
 

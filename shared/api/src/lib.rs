@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod health;
 pub mod media;
+pub mod notifications;
 pub mod openapi;
 pub mod posts;
 mod service_errors;

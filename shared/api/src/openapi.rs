@@ -30,6 +30,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::media::routes(),
         crate::social_accounts::routes(),
         crate::posts::routes(),
+        crate::notifications::routes(),
     ]
 }
 

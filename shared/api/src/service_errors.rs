@@ -115,3 +115,20 @@ pub(crate) fn accounts(error: accounts::AccountsError) -> ApiError {
         error @ AccountsError::Storage(_) => ApiError::internal(&error),
     }
 }
+
+/// Notifications errors.
+pub(crate) fn notifications(error: notifications::NotificationsError) -> ApiError {
+    use notifications::NotificationsError;
+    let message = error.to_string();
+    match error {
+        NotificationsError::NotFound(what) => ApiError::not_found(what),
+        NotificationsError::BadUnsubscribeLink => ApiError::new(ErrorCode::Forbidden, message),
+        NotificationsError::Store(error) => error.into(),
+        NotificationsError::Kv(error) | NotificationsError::Live(live::LiveError::Kv(error)) => {
+            error.into()
+        }
+        error @ (NotificationsError::Malformed(_)
+        | NotificationsError::Email(_)
+        | NotificationsError::Live(_)) => ApiError::internal(&error),
+    }
+}

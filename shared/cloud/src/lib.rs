@@ -2,6 +2,7 @@
 //! AWS and honours `AWS_ENDPOINT_URL` locally (the moto server), so no code path differs.
 
 mod clients;
+mod connections;
 mod email;
 mod objects;
 mod queues;
@@ -9,6 +10,7 @@ mod schedules;
 mod secrets;
 
 pub use clients::{AwsClients, load_sdk_config, s3_client};
+pub use connections::{Connections, LocalFrame, LocalSockets, PushError, Pushed};
 pub use email::{EmailError, Mailer, OutgoingEmail};
 pub use objects::{
     ObjectError, abort_multipart, complete_multipart, copy_object, delete_object, delete_prefix,

@@ -1,9 +1,10 @@
 //! The messages that cross a process boundary, typed once for the producer and the consumer:
-//! what a schedule (or the sweeper, or publish-now) puts on a publishing lane, and what the
-//! publisher leaves for a user to read. Serde types only; each has a fixture under `events/`.
+//! what a schedule (or the sweeper, or publish-now) puts on a publishing lane, the notification
+//! a user reads, and the live feed's messages. Serde types only; each has a fixture
+//! under `events/`.
 
 use chrono::{DateTime, Utc};
-use domain::PostPlatformStatus;
+use domain::{Platform, PostPlatformStatus, PostStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,25 +15,110 @@ pub struct PublishRequest {
     pub post_platform_id: Uuid,
 }
 
-/// What a notification is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationKind {
-    /// A target failed, or may or may not have been published.
-    PublishOutcome,
-}
+pub use domain::NotificationKind;
 
-/// A notification for one user, kept 90 days (DynamoDB, `NOTIF#{user}`); the notifications
-/// API reads what the publisher writes.
+/// A notification for one user, kept 90 days in DynamoDB under the user's partition; producers
+/// (publishing, token health, exports, members) write it, the notifications API serves it, and
+/// the live feed carries it. It never holds a token or a secret: links are app paths.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Notification {
+    /// Time-ordered (UUIDv7): newest first is descending id order.
+    pub id: Uuid,
     pub kind: NotificationKind,
     pub title: String,
     pub body: String,
+    /// Where the web app shows what it is about, e.g. `/posts/{id}`.
+    pub link: Option<String>,
     pub post_id: Option<Uuid>,
-    pub status: Option<PostPlatformStatus>,
+    pub social_account_id: Option<Uuid>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// The version of the live protocol; clients ignore messages of another version.
+pub const LIVE_PROTOCOL_VERSION: u32 = 1;
+
+/// One message of the live feed (WebSocket, server to client):
+/// `{"v":1,"type":"post.status","data":{…},"sent_at":"…"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LiveMessage {
+    pub v: u32,
+    #[serde(flatten)]
+    pub event: LiveEvent,
+    pub sent_at: DateTime<Utc>,
+}
+
+impl LiveMessage {
+    /// The event as sent now, in the current protocol version.
+    pub fn now(event: LiveEvent) -> Self {
+        LiveMessage {
+            v: LIVE_PROTOCOL_VERSION,
+            event,
+            sent_at: Utc::now(),
+        }
+    }
+}
+
+/// What happened, typed per kind of event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "type", content = "data")]
+pub enum LiveEvent {
+    /// A new notification, with the user's unread count after it.
+    #[serde(rename = "notification.created")]
+    NotificationCreated {
+        notification: Notification,
+        unread: u64,
+    },
+    /// The unread count changed (read, deleted, all marked) or was asked for (`sync`).
+    #[serde(rename = "notifications.unread")]
+    UnreadCount { unread: u64 },
+    /// A post's status changed: claimed for publishing, or a target settled.
+    #[serde(rename = "post.status")]
+    PostStatus {
+        post_id: Uuid,
+        status: PostStatus,
+        targets: Vec<TargetStatus>,
+    },
+    /// A data export advanced.
+    #[serde(rename = "export.progress")]
+    ExportProgress {
+        export_id: Uuid,
+        stage: ExportStage,
+        percent: u8,
+    },
+    /// The answer to a `ping`.
+    #[serde(rename = "pong")]
+    Pong {},
+    /// A client message the server did not understand.
+    #[serde(rename = "error")]
+    Error { code: String, message: String },
+}
+
+/// One target of a post in a `post.status` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TargetStatus {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub status: PostPlatformStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportStage {
+    Collecting,
+    Uploading,
+    Ready,
+    Failed,
+}
+
+/// A message of the live feed from client to server (the WebSocket API's `$default` route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientAction {
+    /// Keeps the connection open past API Gateway's 10-minute idle timeout; answered by `pong`.
+    Ping,
+    /// Asks for the current unread count (after connecting or reconnecting).
+    Sync,
 }
 
 #[cfg(test)]
@@ -68,7 +154,32 @@ mod tests {
     fn the_notification_fixture_is_a_notification() {
         let notification: Notification =
             serde_json::from_str(&fixture("contracts/notification.json")).unwrap();
-        assert_eq!(notification.kind, NotificationKind::PublishOutcome);
+        assert_eq!(notification.kind, NotificationKind::PostUnconfirmed);
         assert!(!notification.read);
+    }
+
+    #[test]
+    fn a_live_message_carries_its_version_type_and_data() {
+        let message = LiveMessage::now(LiveEvent::UnreadCount { unread: 3 });
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(json["v"], 1);
+        assert_eq!(json["type"], "notifications.unread");
+        assert_eq!(json["data"]["unread"], 3);
+        let back: LiveMessage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, message);
+        let pong = serde_json::to_value(LiveMessage::now(LiveEvent::Pong {})).unwrap();
+        assert_eq!(pong["data"], serde_json::json!({}));
+    }
+
+    #[test]
+    fn the_live_fixtures_are_live_messages_and_client_actions() {
+        let messages: Vec<LiveMessage> =
+            serde_json::from_str(&fixture("contracts/live-messages.json")).unwrap();
+        assert!(messages.iter().all(|m| m.v == LIVE_PROTOCOL_VERSION));
+        assert_eq!(
+            serde_json::from_str::<ClientAction>(r#"{"action":"sync"}"#).unwrap(),
+            ClientAction::Sync
+        );
+        assert!(serde_json::from_str::<ClientAction>(r#"{"action":"shout"}"#).is_err());
     }
 }

@@ -91,6 +91,19 @@ text_enum! {
     }
 }
 
+impl Platform {
+    /// The network's name as people write it, for messages.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Platform::Facebook => "Facebook",
+            Platform::Instagram => "Instagram",
+            Platform::X => "X",
+            Platform::LinkedIn => "LinkedIn",
+            Platform::TikTok => "TikTok",
+        }
+    }
+}
+
 text_enum! {
     /// A member's role inside one organization.
     Role, "role" {
@@ -139,6 +152,41 @@ text_enum! {
         Failed => "failed",
         Unconfirmed => "unconfirmed",
         Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
+    /// What a notification is about; each kind has one cause that produces it, and users choose
+    /// per kind on which channels they hear about it.
+    NotificationKind, "notification kind" {
+        PostPublished => "post_published",
+        PostFailed => "post_failed",
+        PostUnconfirmed => "post_unconfirmed",
+        AccountNeedsReconnect => "account_needs_reconnect",
+        ExportReady => "export_ready",
+        MemberInvited => "member_invited",
+        MemberJoined => "member_joined",
+    }
+}
+
+impl NotificationKind {
+    /// Whether a user who never chose hears about this kind by email too: failures and what
+    /// needs action do, routine news does not.
+    pub const fn emailed_by_default(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::PostFailed
+                | NotificationKind::PostUnconfirmed
+                | NotificationKind::AccountNeedsReconnect
+        )
+    }
+}
+
+text_enum! {
+    /// When notification emails go out: one per notification, or one digest a day.
+    EmailDelivery, "email delivery" {
+        Immediate => "immediate",
+        DailyDigest => "daily_digest",
     }
 }
 

@@ -10,8 +10,9 @@ mod validated;
 
 pub use enums::{
     AccountStatus, AgentTaskStatus, AgentType, AuditAction, ContentType, DataExportStatus,
-    ExportRequestType, InsightSource, IntegrationSyncStatus, MediaStatus, MemoryType, Platform,
-    PostPlatformStatus, PostStatus, Role, SubscriptionPlan, SubscriptionStatus, UnknownVariant,
+    EmailDelivery, ExportRequestType, InsightSource, IntegrationSyncStatus, MediaStatus,
+    MemoryType, NotificationKind, Platform, PostPlatformStatus, PostStatus, Role, SubscriptionPlan,
+    SubscriptionStatus, UnknownVariant,
 };
 pub use media_rules::{ImageRules, MAX_UPLOAD_BYTES, MediaType};
 pub use permissions::Permission;

@@ -20,6 +20,9 @@ pub enum Permission {
     ManageSocialAccounts,
     /// Read analytics and reports.
     ViewAnalytics,
+    /// Hear about organization-wide events: members invited or joining, accounts that need
+    /// reconnecting.
+    FollowTeamEvents,
 }
 
 impl Role {

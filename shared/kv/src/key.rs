@@ -45,9 +45,28 @@ impl ItemKey {
         (format!("USER#{user_id}"), "NOTIF#")
     }
 
-    /// One open WebSocket connection of a user.
-    pub fn ws_connection(user_id: &str, connection_id: &str) -> Self {
-        Self::new(format!("USER#{user_id}"), format!("WS#{connection_id}"))
+    /// One open live-feed connection, by its id: what `$disconnect` (which knows only the id)
+    /// reads to find the connection's entry in its organization.
+    pub fn live_connection(connection_id: &str) -> Self {
+        Self::new(format!("WSCONN#{connection_id}"), "CONN".to_owned())
+    }
+
+    /// The same connection listed under its organization, sorted by user: a user's connections
+    /// and an organization's are each one query.
+    pub fn live_member(organization_id: &str, user_id: &str, connection_id: &str) -> Self {
+        Self::new(
+            format!("ORGWS#{organization_id}"),
+            format!("WS#{user_id}#{connection_id}"),
+        )
+    }
+
+    /// The prefix of an organization's connections, or of one user's in it.
+    pub fn live_members_prefix(organization_id: &str, user_id: Option<&str>) -> (String, String) {
+        let sk = match user_id {
+            Some(user) => format!("WS#{user}#"),
+            None => "WS#".to_owned(),
+        };
+        (format!("ORGWS#{organization_id}"), sk)
     }
 
     /// A short-lived cache entry (`name` like `analytics#<org>#<date>`).
@@ -73,6 +92,9 @@ mod tests {
             ItemKey::idempotency("org", "k"),
             ItemKey::cache("c"),
             ItemKey::health(),
+            ItemKey::notification("u", "n"),
+            ItemKey::live_connection("c"),
+            ItemKey::live_member("o", "u", "c"),
         ];
         let prefixes: std::collections::HashSet<_> = keys
             .iter()
@@ -82,13 +104,25 @@ mod tests {
     }
 
     #[test]
-    fn notifications_and_connections_share_the_user_partition_but_not_the_sort_prefix() {
+    fn a_users_notifications_sort_under_one_prefix() {
         let n = ItemKey::notification("u1", "0190");
-        let c = ItemKey::ws_connection("u1", "abc");
-        assert_eq!(n.pk(), c.pk());
         let (pk, prefix) = ItemKey::notification_prefix("u1");
         assert_eq!(pk, n.pk());
         assert!(n.sk().starts_with(prefix));
-        assert!(!c.sk().starts_with(prefix));
+    }
+
+    #[test]
+    fn a_users_connections_are_a_prefix_of_their_organizations() {
+        let member = ItemKey::live_member("o1", "u1", "c1");
+        let (org_pk, all) = ItemKey::live_members_prefix("o1", None);
+        let (user_pk, mine) = ItemKey::live_members_prefix("o1", Some("u1"));
+        assert_eq!(
+            (member.pk(), member.pk()),
+            (org_pk.as_str(), user_pk.as_str())
+        );
+        assert!(member.sk().starts_with(&all) && member.sk().starts_with(&mine));
+        // One user id is never a prefix of another's entries.
+        let (_, other) = ItemKey::live_members_prefix("o1", Some("u"));
+        assert!(!member.sk().starts_with(&other));
     }
 }

@@ -6,7 +6,7 @@ mod key;
 mod table;
 
 pub use key::ItemKey;
-pub use table::{FieldsError, Item, Kv, KvError};
+pub use table::{FieldsError, Item, Kv, KvError, Page, PrefixQuery};
 
 /// Re-exported so callers build attribute values with the same SDK version.
 pub use aws_sdk_dynamodb::types::AttributeValue;

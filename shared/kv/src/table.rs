@@ -142,6 +142,63 @@ impl Item {
 #[error("not storable as item fields: {0}")]
 pub struct FieldsError(String);
 
+/// The items of one partition whose sort key starts with a prefix, oldest sort key first
+/// unless [`PrefixQuery::newest_first`].
+#[derive(Debug, Clone)]
+pub struct PrefixQuery<'a> {
+    pk: &'a str,
+    sk_prefix: &'a str,
+    newest_first: bool,
+    after: Option<&'a str>,
+    only: Option<(&'a str, AttributeValue)>,
+    projection: Option<&'a [&'a str]>,
+}
+
+impl<'a> PrefixQuery<'a> {
+    pub fn new(pk: &'a str, sk_prefix: &'a str) -> Self {
+        PrefixQuery {
+            pk,
+            sk_prefix,
+            newest_first: false,
+            after: None,
+            only: None,
+            projection: None,
+        }
+    }
+
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
+
+    /// Start after this sort key (the `next` of a previous [`Page`]).
+    pub fn after(mut self, sk: Option<&'a str>) -> Self {
+        self.after = sk;
+        self
+    }
+
+    /// Only items whose attribute equals this value.
+    pub fn only(mut self, name: &'a str, value: AttributeValue) -> Self {
+        self.only = Some((name, value));
+        self
+    }
+
+    /// Only these attributes (and the sort key) of each item: less to read and to send when a
+    /// caller needs a few fields of many items.
+    pub fn project(mut self, attributes: &'a [&'a str]) -> Self {
+        self.projection = Some(attributes);
+        self
+    }
+}
+
+/// One page of a [`PrefixQuery`]: items with their sort keys, and the sort key to continue
+/// after when there may be more.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub items: Vec<(String, Item)>,
+    pub next: Option<String>,
+}
+
 /// The table, with the operations the product needs. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Kv {
@@ -326,33 +383,148 @@ impl Kv {
         limit: i32,
         newest_first: bool,
     ) -> Result<Vec<(String, Item)>, KvError> {
-        let output = self
-            .client
+        let query = PrefixQuery {
+            newest_first,
+            ..PrefixQuery::new(pk, sk_prefix)
+        };
+        Ok(self.query_page(&query, limit.max(1) as usize).await?.items)
+    }
+
+    /// Up to `limit` live items of a [`PrefixQuery`], and where the next page starts when there
+    /// may be more. DynamoDB applies its limit before a filter, so this reads on until the page
+    /// is full or the partition is exhausted.
+    pub async fn query_page(&self, query: &PrefixQuery<'_>, limit: usize) -> Result<Page, KvError> {
+        let mut items = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = query.after.map(|sk| {
+            HashMap::from([
+                (PK.to_owned(), AttributeValue::S(query.pk.to_owned())),
+                (SK.to_owned(), AttributeValue::S(sk.to_owned())),
+            ])
+        });
+        let now = Utc::now();
+        loop {
+            let wanted = limit - items.len();
+            let mut request = self
+                .prefix_request(query)
+                .limit(wanted.clamp(1, 1000) as i32)
+                .set_exclusive_start_key(start.take());
+            if let Some((name, value)) = &query.only {
+                request = request
+                    .filter_expression("#f = :f")
+                    .expression_attribute_names("#f", *name)
+                    .expression_attribute_values(":f", value.clone());
+            }
+            if let Some(attributes) = query.projection {
+                // Names go through placeholders: some (`role`, `ttl`) are reserved words.
+                let mut names = vec!["#sk".to_owned(), "#ttl".to_owned()];
+                for (i, attribute) in attributes.iter().enumerate() {
+                    let placeholder = format!("#p{i}");
+                    request = request.expression_attribute_names(&placeholder, *attribute);
+                    names.push(placeholder);
+                }
+                request = request
+                    .expression_attribute_names("#ttl", TTL)
+                    .projection_expression(names.join(", "));
+            }
+            let output = request.send().await.map_err(unavailable)?;
+            for item in output.items.unwrap_or_default().into_iter().map(Item) {
+                if !item.is_expired(now) {
+                    let sk = item.string(SK).unwrap_or_default().to_owned();
+                    items.push((sk, item));
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(Page { items, next: None });
+            }
+            if items.len() >= limit {
+                let next = items.last().map(|(sk, _)| sk.clone());
+                return Ok(Page { items, next });
+            }
+        }
+    }
+
+    /// How many live items a [`PrefixQuery`] matches (its `after` is ignored).
+    pub async fn count(&self, query: &PrefixQuery<'_>) -> Result<u64, KvError> {
+        let now = AttributeValue::N(Utc::now().timestamp().to_string());
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            // Expired items DynamoDB has not removed yet are not counted.
+            let mut filter = "(attribute_not_exists(#ttl) OR #ttl > :now)".to_owned();
+            let mut request = self
+                .prefix_request(query)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .expression_attribute_names("#ttl", TTL)
+                .expression_attribute_values(":now", now.clone())
+                .set_exclusive_start_key(start.take());
+            if let Some((name, value)) = &query.only {
+                filter.push_str(" AND #f = :f");
+                request = request
+                    .expression_attribute_names("#f", *name)
+                    .expression_attribute_values(":f", value.clone());
+            }
+            let output = request
+                .filter_expression(filter)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            total += output.count.max(0) as u64;
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn prefix_request(
+        &self,
+        query: &PrefixQuery<'_>,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-            .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
-            .scan_index_forward(!newest_first)
-            .limit(limit.max(1))
+            .expression_attribute_values(":pk", AttributeValue::S(query.pk.to_owned()))
+            .expression_attribute_values(":prefix", AttributeValue::S(query.sk_prefix.to_owned()))
+            .scan_index_forward(!query.newest_first)
             .consistent_read(true)
+    }
+
+    /// Sets one attribute of an existing live item and returns the item as it is now; `None`
+    /// when there is no such item (nothing is created).
+    pub async fn set_field(
+        &self,
+        key: &ItemKey,
+        name: &str,
+        value: AttributeValue,
+    ) -> Result<Option<Item>, KvError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key_attributes(key)))
+            .update_expression("SET #f = :v")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#f", name)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":v", value)
+            .return_values(ReturnValue::AllNew)
             .send()
-            .await
-            .map_err(unavailable)?;
-        let now = Utc::now();
-        Ok(output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(Item)
-            .filter(|item| !item.is_expired(now))
-            .map(|item| {
-                let sk = item.string(SK).unwrap_or_default().to_owned();
-                (sk, item)
-            })
-            .collect())
+            .await;
+        match result {
+            Ok(output) => Ok(Self::live(output.attributes)),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(unavailable(error)),
+        }
     }
 
     /// Reads the health item; the time it took is what the health check reports.

@@ -14,8 +14,12 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use cloud::{OutgoingMessage, PublishLane};
-use domain::{AccountStatus, AuditAction, MediaType, Platform, PostPlatformStatus};
-use kv::{Item, ItemKey};
+use contracts::{LiveEvent, TargetStatus};
+use domain::{
+    AccountStatus, AuditAction, MediaType, NotificationKind, Permission, Platform,
+    PostPlatformStatus,
+};
+use notifications::{Draft, Recipients};
 use platforms::{Acting, Content, Failure, MediaItem};
 use runtime::AppState;
 use serde::Serialize;
@@ -182,7 +186,9 @@ pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome
     let Some(claimed) = posts::claim(&**db, target_id).await? else {
         return Ok(Outcome::Skipped);
     };
-    match publish_claimed(state, &mut db, &claimed).await {
+    let result = publish_claimed(state, &mut db, &claimed).await;
+    announce_status(state, &db, &claimed).await;
+    match result {
         Ok(outcome) => Ok(outcome),
         Err(error) => {
             // Whatever failed, a claim that never reached the platform goes back for another
@@ -228,6 +234,7 @@ async fn publish_claimed(
         posts::refresh_post_status(&tx, claimed.post_id).await?;
         tx.commit().await?;
     }
+    announce_status(state, db, claimed).await;
     let post = posts::get(&*db, claimed.organization_id, claimed.post_id, false)
         .await?
         .ok_or_else(|| PublishError::NotFound("post"))?;
@@ -344,6 +351,11 @@ async fn dispatch(
                 let tx = db.transaction().await?;
                 posts::settle(&tx, claimed.post_id, claimed.target_id, &settlement).await?;
                 tx.commit().await?;
+                let detail = match &published.permalink {
+                    Some(link) => format!("See it at {link}"),
+                    None => format!("{} accepted it.", account.platform.display_name()),
+                };
+                notify_author(state, db, claimed, PostPlatformStatus::Published, &detail).await;
                 Ok(Outcome::Published {
                     platform_post_id: published.platform_post_id,
                 })
@@ -361,7 +373,10 @@ async fn dispatch(
                             state,
                             db,
                             claimed,
-                            &format!("{} refused our access: {reason}", account.platform),
+                            &format!(
+                                "{} refused our access: {reason}",
+                                account.platform.display_name()
+                            ),
                             "auth_expired",
                         )
                         .await
@@ -377,7 +392,10 @@ async fn dispatch(
                     state,
                     db,
                     claimed,
-                    &format!("{} refused the post: {reason}", account.platform),
+                    &format!(
+                        "{} refused the post: {reason}",
+                        account.platform.display_name()
+                    ),
                     "rejected_content",
                 )
                 .await
@@ -499,7 +517,6 @@ async fn finish(
         target_id,
         post_id,
         organization_id,
-        author_id,
         ..
     } = *claimed;
     let tx = db.transaction().await?;
@@ -533,48 +550,93 @@ async fn finish(
     )
     .await?;
     tx.commit().await?;
-    if let Some(author) = author_id {
-        notify(state, author, post_id, status, reason).await;
-    }
+    notify_author(state, db, claimed, status, reason).await;
     Ok(())
 }
 
-/// A notification for the author (the notifications API reads these).
-async fn notify(
+/// Tells the author how a target ended: published, failed (why), or unconfirmed (what to
+/// check before trying again).
+async fn notify_author(
     state: &AppState,
-    user: Uuid,
-    post_id: Uuid,
+    db: &tokio_postgres::Client,
+    claimed: &Claimed,
     status: PostPlatformStatus,
-    reason: &str,
+    detail: &str,
 ) {
-    let title = match status {
-        PostPlatformStatus::Unconfirmed => "A post may or may not have been published",
-        _ => "A post could not be published",
+    let Some(author) = claimed.author_id else {
+        return;
     };
-    let notification = contracts::Notification {
-        kind: contracts::NotificationKind::PublishOutcome,
-        title: title.to_owned(),
-        body: reason.to_owned(),
-        post_id: Some(post_id),
-        status: Some(status),
-        read: false,
-        created_at: Utc::now(),
+    let platform = claimed.platform.display_name();
+    let (kind, title, body) = match status {
+        PostPlatformStatus::Published => (
+            NotificationKind::PostPublished,
+            format!("Your post is live on {platform}"),
+            detail.to_owned(),
+        ),
+        PostPlatformStatus::Unconfirmed => (
+            NotificationKind::PostUnconfirmed,
+            format!("Check {platform}: your post may or may not be there"),
+            format!(
+                "We sent the post but never saw {platform}'s answer ({detail}). Look at the \
+                 account on {platform}: publish again only if the post is not there."
+            ),
+        ),
+        _ => (
+            NotificationKind::PostFailed,
+            format!("Your post could not be published on {platform}"),
+            detail.to_owned(),
+        ),
     };
-    let item = match Item::from_fields(&notification) {
-        Ok(item) => item,
+    notifications::notify(
+        state,
+        db,
+        claimed.organization_id,
+        Recipients::User(author),
+        Draft {
+            kind,
+            title,
+            body,
+            link: Some(format!("/posts/{}", claimed.post_id)),
+            post_id: Some(claimed.post_id),
+            social_account_id: Some(claimed.social_account_id),
+        },
+    )
+    .await;
+}
+
+/// Shows everyone in the organization the post's status as it is now (the calendar and post
+/// pages follow it live).
+async fn announce_status(state: &AppState, db: &tokio_postgres::Client, claimed: &Claimed) {
+    let post = match posts::get(db, claimed.organization_id, claimed.post_id, false).await {
+        Ok(Some(post)) => post,
+        Ok(None) => return,
         Err(error) => {
-            tracing::error!(%error, "notification not stored");
+            tracing::warn!(%error, "post status not announced");
             return;
         }
     };
-    let key = ItemKey::notification(&user.to_string(), &Uuid::now_v7().to_string());
-    if let Err(error) = state
-        .kv
-        .put(&key, item, Some(Utc::now() + Duration::days(90)))
-        .await
-    {
-        tracing::error!(%error, "notification not stored");
-    }
+    let event = LiveEvent::PostStatus {
+        post_id: post.id,
+        status: post.status,
+        targets: post
+            .targets
+            .iter()
+            .map(|target| TargetStatus {
+                id: target.id,
+                platform: target.platform,
+                status: target.status,
+            })
+            .collect(),
+    };
+    live::send(
+        state,
+        live::Audience::Organization {
+            organization_id: claimed.organization_id,
+            permission: Permission::ViewOrganization,
+        },
+        event,
+    )
+    .await;
 }
 
 #[derive(Debug, Default, Serialize, schemars::JsonSchema)]
@@ -598,10 +660,15 @@ pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, P
     let expired = posts::expire_stale_claims(&**db, STALE_CLAIM_SECS).await?;
     report.stale_claims_unconfirmed = expired.unconfirmed.len();
     report.stale_claims_released = expired.released.len();
-    for (_, post_id) in expired.unconfirmed.iter().chain(&expired.released) {
+    for claimed in expired.unconfirmed.iter().chain(&expired.released) {
         let tx = db.transaction().await?;
-        posts::refresh_post_status(&tx, *post_id).await?;
+        posts::refresh_post_status(&tx, claimed.post_id).await?;
         tx.commit().await?;
+        announce_status(state, &db, claimed).await;
+    }
+    for claimed in &expired.unconfirmed {
+        let detail = "the publisher stopped before it saw the answer";
+        notify_author(state, &db, claimed, PostPlatformStatus::Unconfirmed, detail).await;
     }
     // Keep a margin for one page's round trips.
     while Instant::now() + StdDuration::from_secs(5) < deadline {

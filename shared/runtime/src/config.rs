@@ -72,6 +72,10 @@ pub struct Config {
     pub platform_sandbox_url: Option<String>,
     /// Where one-time publish schedules fire (the publisher function).
     pub publish_trigger: cloud::PublishTrigger,
+    /// The management endpoint of the live feed's WebSocket API stage
+    /// (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`). Unset, live events are
+    /// not pushed (the dev server pushes to its own sockets instead).
+    pub live_endpoint: Option<String>,
 }
 
 /// Every problem with the environment at once, so a deploy is fixed in one round.
@@ -172,6 +176,14 @@ impl Config {
             problems.push("PLATFORM_SANDBOX_URL must not be set in prod".to_owned());
         }
 
+        let live_endpoint = get("LIVE_ENDPOINT").map(|url| url.trim_end_matches('/').to_owned());
+        if live_endpoint
+            .as_deref()
+            .is_some_and(|url| !(url.starts_with("https://") || url.starts_with("http://")))
+        {
+            problems.push("LIVE_ENDPOINT must be an http(s) URL".to_owned());
+        }
+
         let publish_trigger = cloud::PublishTrigger {
             role_arn: match get("SCHEDULER_ROLE_ARN") {
                 Some(value) => value,
@@ -214,6 +226,7 @@ impl Config {
             api_base_url,
             platform_sandbox_url,
             publish_trigger,
+            live_endpoint,
         })
     }
 }

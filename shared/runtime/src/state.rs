@@ -42,6 +42,7 @@ struct LazyClients {
     access_tokens: OnceLock<AccessTokens>,
     passwords: OnceLock<PasswordHasher>,
     platforms: OnceLock<platforms::PlatformClient>,
+    connections: OnceLock<Option<cloud::Connections>>,
     token_cipher: platforms::TokenCipher,
 }
 
@@ -90,6 +91,7 @@ impl AppState {
                 access_tokens: OnceLock::new(),
                 passwords: OnceLock::new(),
                 platforms: OnceLock::new(),
+                connections: OnceLock::new(),
                 token_cipher,
             }),
         })
@@ -148,6 +150,41 @@ impl AppState {
                     Duration::from_secs(2),
                 ),
             })
+    }
+
+    /// Where live-feed messages go: the WebSocket API's management endpoint, or the dev
+    /// server's sockets; `None` when neither is configured.
+    pub fn connections(&self) -> Option<&cloud::Connections> {
+        self.clients
+            .connections
+            .get_or_init(|| {
+                self.config
+                    .live_endpoint
+                    .as_deref()
+                    .map(|endpoint| cloud::Connections::gateway(&self.clients.sdk, endpoint))
+            })
+            .as_ref()
+    }
+
+    /// This state with live-feed messages going to sockets the caller holds (the dev server,
+    /// tests): the local stand-in for API Gateway's side of the WebSocket API.
+    pub fn with_local_sockets(&self, sockets: cloud::LocalSockets) -> Self {
+        let clients = LazyClients {
+            sdk: self.clients.sdk.clone(),
+            s3: self.clients.s3.clone(),
+            sqs: self.clients.sqs.clone(),
+            scheduler: self.clients.scheduler.clone(),
+            mailer: self.clients.mailer.clone(),
+            access_tokens: self.clients.access_tokens.clone(),
+            passwords: self.clients.passwords.clone(),
+            platforms: self.clients.platforms.clone(),
+            connections: OnceLock::from(Some(cloud::Connections::Local(sockets))),
+            token_cipher: self.clients.token_cipher.clone(),
+        };
+        AppState {
+            clients: Arc::new(clients),
+            ..self.clone()
+        }
     }
 
     pub fn token_cipher(&self) -> &platforms::TokenCipher {

@@ -1,5 +1,5 @@
 use chrono::{Duration, Utc};
-use domain::Platform;
+use domain::{NotificationKind, Platform};
 use platforms::{AppCredentials, Failure};
 use runtime::AppState;
 use serde::Serialize;
@@ -46,21 +46,58 @@ pub fn app_credentials(state: &AppState, platform: Platform) -> Result<AppCreden
     })
 }
 
+const UNREADABLE: &str = "the stored token can no longer be decrypted";
+
 /// The encryption key changed (rotation, or a fresh local stack): only a reconnection helps.
-async fn unreadable_tokens(
+/// True when the account was healthy until now.
+async fn mark_unreadable(
     db: &impl GenericClient,
     account: &SocialAccount,
-) -> Result<String, TokenError> {
-    social_accounts::mark_needs_reconnect(
+) -> Result<bool, TokenError> {
+    Ok(
+        social_accounts::mark_needs_reconnect(db, account.organization_id, account.id, UNREADABLE)
+            .await?,
+    )
+}
+
+fn unreadable() -> TokenError {
+    TokenError::NeedsReconnect(
+        "the stored token can no longer be read; reconnect the account".to_owned(),
+    )
+}
+
+/// Tells whoever connected the account, and the team, that it needs reconnecting: publishing
+/// to it stops until then. Called after the change committed, once per healthy → refused.
+async fn announce_needs_reconnect(
+    state: &AppState,
+    db: &tokio_postgres::Client,
+    account: &SocialAccount,
+    reason: &str,
+) {
+    let name = account
+        .account_name
+        .as_deref()
+        .or(account.account_handle.as_deref())
+        .unwrap_or(&account.account_id);
+    let platform = account.platform.display_name();
+    notifications::notify(
+        state,
         db,
         account.organization_id,
-        account.id,
-        "the stored token can no longer be decrypted",
+        notifications::Recipients::TeamAnd(account.connected_by),
+        notifications::Draft {
+            kind: NotificationKind::AccountNeedsReconnect,
+            title: format!("Reconnect {name} on {platform}"),
+            body: format!(
+                "{platform} no longer accepts our access to {name} ({reason}). Scheduled posts \
+                 to it will fail until someone reconnects it."
+            ),
+            link: Some("/social-accounts".to_owned()),
+            post_id: None,
+            social_account_id: Some(account.id),
+        },
     )
-    .await?;
-    Err(TokenError::NeedsReconnect(
-        "the stored token can no longer be read; reconnect the account".to_owned(),
-    ))
+    .await;
 }
 
 /// A usable access token: refreshed first when it expires within five minutes (or when
@@ -86,7 +123,12 @@ pub async fn fresh_access_token(
     if (!force && !expiring) || account.refresh_token.is_none() {
         return match decrypt(sealed_access) {
             Some(access) => Ok(access),
-            None => unreadable_tokens(&*db, account).await,
+            None => {
+                if mark_unreadable(&*db, account).await? {
+                    announce_needs_reconnect(state, db, account, UNREADABLE).await;
+                }
+                Err(unreadable())
+            }
         };
     }
     let tx = db.transaction().await?;
@@ -96,17 +138,21 @@ pub async fn fresh_access_token(
     let current_access = current.access_token.as_deref().ok_or_else(no_token)?;
     if current_access != sealed_access {
         // Rotated by someone else while we waited for the lock: theirs is fresh.
-        let access = match decrypt(current_access) {
-            Some(access) => access,
-            None => unreadable_tokens(&tx, &current).await?,
-        };
+        let access = decrypt(current_access);
+        let newly = access.is_none() && mark_unreadable(&tx, &current).await?;
         tx.commit().await?;
-        return Ok(access);
+        if newly {
+            announce_needs_reconnect(state, db, &current, UNREADABLE).await;
+        }
+        return access.ok_or_else(unreadable);
     }
     let Some(refresh_plain) = current.refresh_token.as_deref().and_then(decrypt) else {
-        let outcome = unreadable_tokens(&tx, &current).await;
+        let newly = mark_unreadable(&tx, &current).await?;
         tx.commit().await?;
-        return outcome;
+        if newly {
+            announce_needs_reconnect(state, db, &current, UNREADABLE).await;
+        }
+        return Err(unreadable());
     };
     let app = app_credentials(state, account.platform)?;
     let refreshed = state
@@ -133,7 +179,7 @@ pub async fn fresh_access_token(
             Ok(tokens.access_token)
         }
         Err(Failure::AuthExpired { reason }) | Err(Failure::RejectedContent { reason }) => {
-            social_accounts::mark_needs_reconnect(
+            let newly = social_accounts::mark_needs_reconnect(
                 &tx,
                 account.organization_id,
                 account.id,
@@ -141,6 +187,10 @@ pub async fn fresh_access_token(
             )
             .await?;
             tx.commit().await?;
+            if newly {
+                let reason = format!("the token refresh was refused: {reason}");
+                announce_needs_reconnect(state, db, account, &reason).await;
+            }
             Err(TokenError::NeedsReconnect(format!(
                 "{} no longer accepts our access ({reason}); reconnect the account",
                 account.platform

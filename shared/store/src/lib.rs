@@ -7,6 +7,7 @@ mod iam;
 mod ids;
 pub mod media;
 mod migrate;
+pub mod notifications;
 mod pool;
 pub mod posts;
 pub mod social_accounts;

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "hardening",
         sql: include_str!("../migrations/V0006__hardening.sql"),
     },
+    Migration {
+        version: 7,
+        name: "notifications",
+        sql: include_str!("../migrations/V0007__notifications.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

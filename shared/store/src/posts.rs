@@ -449,7 +449,13 @@ pub async fn claim(
             &[&target_id],
         )
         .await?;
-    Ok(row.map(|r| Claimed {
+    Ok(row.as_ref().map(claimed_from))
+}
+
+/// A claim from `RETURNING pp.id, pp.post_id, p.organization_id, p.user_id,
+/// pp.social_account_id, pp.attempts, sa.platform`.
+fn claimed_from(r: &Row) -> Claimed {
+    Claimed {
         target_id: r.get(0),
         post_id: r.get(1),
         organization_id: r.get(2),
@@ -457,7 +463,7 @@ pub async fn claim(
         social_account_id: r.get(4),
         attempts: r.get(5),
         platform: r.get::<_, String>(6).parse().expect("checked platform"),
-    }))
+    }
 }
 
 /// Records that the platform call is about to be sent: from here on, a lost outcome is
@@ -679,10 +685,10 @@ pub async fn queue_due_targets(
 /// reached the platform: their outcome is unknown. The others never did: they are released.
 #[derive(Debug, Default)]
 pub struct ExpiredClaims {
-    /// (target, post) pairs declared unconfirmed.
-    pub unconfirmed: Vec<(Uuid, Uuid)>,
-    /// (target, post) pairs released for another attempt now.
-    pub released: Vec<(Uuid, Uuid)>,
+    /// Targets declared unconfirmed.
+    pub unconfirmed: Vec<Claimed>,
+    /// Targets released for another attempt now.
+    pub released: Vec<Claimed>,
 }
 
 pub async fn expire_stale_claims(
@@ -690,31 +696,33 @@ pub async fn expire_stale_claims(
     older_than_secs: i64,
 ) -> Result<ExpiredClaims, StoreError> {
     let age = older_than_secs as f64;
-    let pairs = |rows: Vec<Row>| -> Vec<(Uuid, Uuid)> {
-        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-    };
+    let claims = |rows: Vec<Row>| -> Vec<Claimed> { rows.iter().map(claimed_from).collect() };
     let unconfirmed = db
         .query(
-            "UPDATE post_platforms SET status = 'unconfirmed', failure_class = 'unknown_outcome',
+            "UPDATE post_platforms pp SET status = 'unconfirmed', failure_class = 'unknown_outcome',
                     error_message = 'publishing did not finish in time; check the platform before publishing again'
-             WHERE status = 'publishing' AND dispatched_at IS NOT NULL
-               AND claimed_at < now() - make_interval(secs => $1)
-             RETURNING id, post_id",
+             FROM posts p, social_accounts sa
+             WHERE p.id = pp.post_id AND sa.id = pp.social_account_id
+               AND pp.status = 'publishing' AND pp.dispatched_at IS NOT NULL
+               AND pp.claimed_at < now() - make_interval(secs => $1)
+             RETURNING pp.id, pp.post_id, p.organization_id, p.user_id, pp.social_account_id, pp.attempts, sa.platform",
             &[&age],
         )
         .await?;
     let released = db
         .query(
-            "UPDATE post_platforms SET status = 'pending', next_attempt_at = now(), claimed_at = NULL,
+            "UPDATE post_platforms pp SET status = 'pending', next_attempt_at = now(), claimed_at = NULL,
                     failure_class = 'retryable', error_message = 'the publisher stopped before reaching the platform'
-             WHERE status = 'publishing' AND dispatched_at IS NULL
-               AND claimed_at < now() - make_interval(secs => $1)
-             RETURNING id, post_id",
+             FROM posts p, social_accounts sa
+             WHERE p.id = pp.post_id AND sa.id = pp.social_account_id
+               AND pp.status = 'publishing' AND pp.dispatched_at IS NULL
+               AND pp.claimed_at < now() - make_interval(secs => $1)
+             RETURNING pp.id, pp.post_id, p.organization_id, p.user_id, pp.social_account_id, pp.attempts, sa.platform",
             &[&age],
         )
         .await?;
     Ok(ExpiredClaims {
-        unconfirmed: pairs(unconfirmed),
-        released: pairs(released),
+        unconfirmed: claims(unconfirmed),
+        released: claims(released),
     })
 }

@@ -185,19 +185,25 @@ pub async fn set_tokens(
     Ok(from_row(&row))
 }
 
+/// Marks an account as refused by its platform; true when it was healthy until now (so its
+/// owners are told once, not at every refused attempt).
 pub async fn mark_needs_reconnect(
     db: &impl GenericClient,
     organization_id: OrgId,
     id: Uuid,
     reason: &str,
-) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE social_accounts SET status = 'needs_reconnect', status_reason = $2
-         WHERE id = $1 AND organization_id = $3",
-        &[&id, &reason, &organization_id],
-    )
-    .await?;
-    Ok(())
+) -> Result<bool, StoreError> {
+    let row = db
+        .query_opt(
+            "UPDATE social_accounts s SET status = 'needs_reconnect', status_reason = $2
+             FROM (SELECT id, status AS old_status FROM social_accounts
+                   WHERE id = $1 AND organization_id = $3 FOR UPDATE) old
+             WHERE s.id = old.id
+             RETURNING old.old_status",
+            &[&id, &reason, &organization_id],
+        )
+        .await?;
+    Ok(row.is_some_and(|row| row.get::<_, String>(0) != AccountStatus::NeedsReconnect.as_str()))
 }
 
 pub async fn update_settings(

@@ -1,5 +1,6 @@
 //! What the `maintenance` schedule runs every 30 minutes: renew platform tokens before they
-//! expire, and delete uploads that were never confirmed.
+//! expire, delete uploads that were never confirmed, and send the notification emails held for
+//! quiet hours or the daily digest.
 
 use chrono::Duration;
 use runtime::AppState;
@@ -18,14 +19,24 @@ pub enum UpkeepError {
 pub struct MaintenanceReport {
     pub tokens: social::RefreshReport,
     pub abandoned_uploads_deleted: usize,
+    /// Notification emails held for quiet hours or the daily digest, sent now.
+    pub held_emails: notifications::email::HeldEmailsReport,
 }
 
 pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
     let tokens = social::refresh_expiring_tokens(state, Duration::hours(24)).await?;
     let abandoned_uploads_deleted = delete_abandoned_uploads(state).await?;
+    // A mail outage must not stop the rest of maintenance: the emails stay held for next time.
+    let held_emails = notifications::email::send_held(state, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "held notification emails not sent");
+            Default::default()
+        });
     let report = MaintenanceReport {
         tokens,
         abandoned_uploads_deleted,
+        held_emails,
     };
     tracing::info!(?report, "maintenance done");
     Ok(report)

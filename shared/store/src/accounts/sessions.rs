@@ -52,7 +52,9 @@ pub enum RefreshLookup {
     Spent {
         user_id: Uuid,
         family_id: Uuid,
-        expired_only: bool,
+        /// Never rotated: merely expired, or revoked (a signed-out device refreshing). Only a
+        /// rotated token coming back is reuse.
+        never_rotated: bool,
     },
 }
 
@@ -64,7 +66,7 @@ pub async fn lookup_for_refresh(
     let row = db
         .query_opt(
             "SELECT user_id, family_id, rotated_at IS NULL AND revoked_at IS NULL AS live,
-                    expires_at <= now() AS expired, rotated_at IS NULL AND revoked_at IS NULL AS unspent
+                    expires_at <= now() AS expired, rotated_at IS NULL AS never_rotated
              FROM user_sessions WHERE token_hash = $1 FOR UPDATE",
             &[&token_hash],
         )
@@ -81,7 +83,7 @@ pub async fn lookup_for_refresh(
         RefreshLookup::Spent {
             user_id,
             family_id,
-            expired_only: expired && row.get::<_, bool>(4),
+            never_rotated: row.get(4),
         }
     })
 }
