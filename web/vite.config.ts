@@ -5,12 +5,15 @@ import react from '@vitejs/plugin-react';
 /**
  * A strict Content-Security-Policy for the built app only (Vite's dev server needs inline
  * scripts for hot reload). `VITE_UPLOAD_ORIGIN` is where presigned S3 URLs point (uploads and
- * media previews); `VITE_API_ORIGIN` is set only when the API is on another origin.
+ * media previews); `VITE_API_ORIGIN` is set only when the API is on another origin;
+ * `VITE_LIVE_URL` is the live feed's WebSocket when it is not `/live` on the app's origin
+ * (same-origin `ws:`/`wss:` is covered by 'self').
  */
 function contentSecurityPolicy(env: Record<string, string>): Plugin {
   const uploads = env.VITE_UPLOAD_ORIGIN ?? 'http://127.0.0.1:5055';
   const api = env.VITE_API_ORIGIN ?? '';
-  const connect = ["'self'", uploads, api].filter(Boolean).join(' ');
+  const live = env.VITE_LIVE_URL ? new URL(env.VITE_LIVE_URL).origin : '';
+  const connect = ["'self'", uploads, api, live].filter(Boolean).join(' ');
   const policy = [
     "default-src 'self'",
     "script-src 'self'",
@@ -43,7 +46,11 @@ function contentSecurityPolicy(env: Record<string, string>): Plugin {
 export default defineConfig(({ mode }) => {
   const env = { ...loadEnv(mode, process.cwd(), 'VITE_') };
   const apiTarget = process.env.API_PROXY_TARGET ?? 'http://127.0.0.1:3000';
-  const proxy = { '/api': { target: apiTarget, changeOrigin: false } };
+  const proxy = {
+    '/api': { target: apiTarget, changeOrigin: false },
+    // The live feed's WebSocket is served next to the API.
+    '/live': { target: apiTarget, changeOrigin: false, ws: true },
+  };
   return {
     plugins: [react(), contentSecurityPolicy(env)],
     server: { host: '127.0.0.1', port: 5173, strictPort: true, proxy },

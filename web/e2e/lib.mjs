@@ -19,6 +19,11 @@ function rand(n) {
   return Math.floor(Math.random() * n);
 }
 
+/** Another made-up address: the tests register more accounts than one address may in an hour. */
+export function freshClientIp() {
+  return `10.${rand(250)}.${rand(250)}.${1 + rand(250)}`;
+}
+
 export function uniqueEmail(tag) {
   return `e2e-${tag}-${Date.now()}-${rand(1e6)}@example.com`;
 }
@@ -74,6 +79,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function adminViaApi(tag, { timezone } = {}) {
   const email = uniqueEmail(tag);
   const { data } = await api('POST', '/api/auth/register', {
+    headers: { 'x-forwarded-for': freshClientIp() },
     body: { email, password: PASSWORD, organization_name: `E2E ${tag}`, first_name: 'Ada', gdpr_consent: true },
   });
   const { token } = await emailToken(email, /confirm/i);
@@ -82,10 +88,24 @@ export async function adminViaApi(tag, { timezone } = {}) {
   return { email, token: data.access_token, user: data.user };
 }
 
-/** Connects an account through the sandbox's real OAuth round trip, without a browser. */
-export async function connectViaApi(token, platform) {
+// The platform sandbox's address: E2E_SANDBOX_URL, or the origin of the first OAuth consent URL
+// the API hands out (the dev server runs the sandbox and points OAuth at it).
+let sandboxBase = process.env.E2E_SANDBOX_URL?.replace(/\/$/, '') ?? null;
+
+/**
+ * Connects an account through the sandbox's real OAuth round trip, without a browser.
+ * `loginHint` picks the platform user who consents (default `<platform>-user-1`): a user of its
+ * own lets a test aim sandbox faults at its account alone.
+ */
+export async function connectViaApi(token, platform, { loginHint } = {}) {
   const start = await api('POST', '/api/social-accounts/connect', { token, body: { platform, account_ids: [] } });
   let url = start.data.authorization_url;
+  sandboxBase ??= new URL(url).origin;
+  if (loginHint) {
+    const consent = new URL(url);
+    consent.searchParams.set('login_hint', loginHint);
+    url = consent.toString();
+  }
   for (let i = 0; i < 5; i++) {
     const res = await fetch(url, { redirect: 'manual' });
     const next = res.headers.get('location');
@@ -96,6 +116,28 @@ export async function connectViaApi(token, platform) {
   const q = new URL(url).searchParams;
   const done = await api('POST', '/api/social-accounts/callback', { token, body: { code: q.get('code'), state: q.get('state') } });
   return done.data.accounts[0];
+}
+
+/**
+ * Makes the platform sandbox fail matching requests (`POST /_sandbox/faults`, see
+ * infra/platform-sandbox/src/state.rs), e.g. `{ platform: 'x', user, path_contains: '/2/tweets',
+ * kind: 'rejected', reason: '…', times: 1 }`.
+ */
+export async function sandboxFault(fault) {
+  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
+  const res = await fetch(`${sandboxBase}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (!res.ok) throw new Error(`POST /_sandbox/faults → ${res.status} ${await res.text()}`);
+}
+
+/** Polls `check` (an async function returning a value or null) until it returns a value. */
+export async function eventually(check, what, timeoutMs = 45000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
 }
 
 /** A small real PNG (the API checks the file's real type and dimensions). */

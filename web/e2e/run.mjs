@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, pngBytes, sleep, uniqueEmail } from './lib.mjs';
+import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, eventually, pngBytes, sandboxFault, sleep, uniqueEmail } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -299,6 +299,261 @@ test('a 422 shows next to its field, and a repeated local time is asked in words
   await context.close();
 });
 
+// ---------------------------------------------------------------- notifications and the live feed
+
+/** The live feed's server frames seen by a page (parsed), to check that updates came pushed. */
+function recordLive(page) {
+  const frames = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        frames.push(JSON.parse(String(payload)));
+      } catch {
+        /* not JSON */
+      }
+    });
+  });
+  return frames;
+}
+
+/** Waits until the tab's live connection is open (the bell carries its state). */
+async function liveOpen(page) {
+  await page.locator('[data-live="open"]').waitFor({ timeout: 20000 });
+}
+
+const newKey = () => ({ 'Idempotency-Key': crypto.randomUUID() });
+
+/** A post for one account, published now through the API; with `refusedFor` (the account's
+ *  sandbox user) the platform refuses it, so publishing fails for good. */
+async function publishViaApi(token, account, text, { refusedFor } = {}) {
+  if (refusedFor) {
+    await sandboxFault({ platform: 'x', user: refusedFor, path_contains: '/2/tweets', kind: 'rejected', reason: 'This request looks automated (e2e)', times: 1 });
+  }
+  const created = await api('POST', '/api/posts', { token, headers: newKey(), body: { content: text, targets: [{ social_account_id: account.id }] } });
+  await api('POST', `/api/posts/${created.data.id}/publish`, { token, headers: newKey() });
+  return created.data;
+}
+
+async function notificationsViaApi(token) {
+  return (await api('GET', '/api/notifications?limit=100', { token })).data;
+}
+
+/** Client-side navigation (keeps the tab's live connection, unlike page.goto). */
+async function go(page, path) {
+  await page.evaluate((p) => {
+    window.history.pushState({}, '', p);
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
+test('notifications: a publish failure shows up in the bell without a reload; open it (read), mark all read, delete', async () => {
+  const admin = await adminViaApi('notif');
+  const platformUser = `x-notif-${Date.now()}`;
+  const account = await connectViaApi(admin.token, 'x', { loginHint: platformUser });
+  const context = await newContext();
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+  await liveOpen(page);
+  const before = (await notificationsViaApi(admin.token)).unread;
+  await page.evaluate(() => {
+    window.__sameDocument = true;
+  });
+
+  // The platform refuses a post: the count goes up by itself.
+  const first = await publishViaApi(admin.token, account, 'A post the platform refuses (1)', { refusedFor: platformUser });
+  await page.getByRole('button', { name: `Notifications, ${before + 1} unread`, exact: true }).waitFor({ timeout: 45000 });
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+  assert.ok(frames.some((f) => f.v === 1 && f.type === 'notification.created'), 'pushed over the live feed');
+  const failed = (await notificationsViaApi(admin.token)).notifications.find((n) => n.post_id === first.id);
+  assert.ok(failed, 'a notification about the failed post');
+  assert.equal(failed.kind, 'post_failed');
+
+  const bell = page.getByTestId('notification-bell');
+  await bell.click();
+  const panel = page.getByTestId('notification-panel');
+  const item = panel.locator(`li[data-notification-id="${failed.id}"]`);
+  await item.getByText(failed.title).waitFor();
+  assert.equal(await item.getAttribute('data-read'), 'false');
+  await shot(page, 'desktop-flow-notification-failed');
+
+  // Opening it marks it read and follows its link.
+  const marked = page.waitForResponse((r) => r.url().endsWith(`/api/notifications/${failed.id}/read`) && r.request().method() === 'PUT');
+  await item.getByRole('button').first().click();
+  assert.equal((await marked).status(), 200);
+  if (failed.link) await page.waitForURL(`**${failed.link}`);
+  await page.getByRole('button', { name: before ? `Notifications, ${before} unread` : 'Notifications', exact: true }).waitFor();
+  assert.equal((await notificationsViaApi(admin.token)).notifications.find((n) => n.id === failed.id).read, true);
+
+  // Two more failures, then mark all read.
+  await publishViaApi(admin.token, account, 'A post the platform refuses (2)', { refusedFor: platformUser });
+  await publishViaApi(admin.token, account, 'A post the platform refuses (3)', { refusedFor: platformUser });
+  await page.getByRole('button', { name: `Notifications, ${before + 2} unread`, exact: true }).waitFor({ timeout: 45000 });
+  await bell.click();
+  await panel.locator('li[data-read="false"]').nth(1).waitFor();
+  await checkA11y(page, 'notification panel');
+  await panel.getByRole('button', { name: 'Mark all as read' }).click();
+  await page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
+  assert.equal(await panel.locator('li[data-read="false"]').count(), 0);
+  assert.equal((await notificationsViaApi(admin.token)).unread, 0);
+
+  // Delete one.
+  const gone = await panel.locator('li[data-notification-id]').first().getAttribute('data-notification-id');
+  const deleted = page.waitForResponse((r) => r.url().endsWith(`/api/notifications/${gone}`) && r.request().method() === 'DELETE');
+  await panel.locator(`li[data-notification-id="${gone}"]`).getByRole('button', { name: /^Delete notification/ }).click();
+  await panel.locator(`li[data-notification-id="${gone}"]`).waitFor({ state: 'detached' });
+  assert.equal((await deleted).status(), 204);
+  assert.ok(!(await notificationsViaApi(admin.token)).notifications.some((n) => n.id === gone), 'deleted at the API');
+  await context.close();
+});
+
+test('live post status: the calendar and the post page turn published as it happens (publish now)', async () => {
+  const admin = await adminViaApi('live-status', { timezone: 'UTC' });
+  const account = await connectViaApi(admin.token, 'x', { loginHint: `x-live-${Date.now()}` });
+  const stamp = Date.now();
+  // Later today when there is time left, so the post is on this month's grid before and after.
+  const day = new Date().getUTCHours() < 23 ? dayInZone(0) : dayInZone(1);
+  const schedule = async (text) => {
+    const created = await api('POST', '/api/posts', { token: admin.token, headers: newKey(), body: { content: text, targets: [{ social_account_id: account.id }] } });
+    await api('POST', `/api/posts/${created.data.id}/schedule`, { token: admin.token, body: { local_time: `${day}T23:55`, timezone: 'UTC' } });
+    return created.data;
+  };
+  const onCalendar = await schedule(`Live on the calendar ${stamp}`);
+  const onPage = await schedule(`Live on the post page ${stamp}`);
+
+  const context = await newContext();
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'Calendar' }).first().click();
+  await liveOpen(page);
+  await showDay(page, day);
+  const event = page.locator('.fc-event', { hasText: `Live on the calendar ${stamp}` });
+  await event.waitFor();
+  assert.match(await event.getAttribute('class'), /ev-status-scheduled/);
+
+  // Published through the API (another tab, a teammate): the calendar follows.
+  await api('POST', `/api/posts/${onCalendar.id}/publish`, { token: admin.token, headers: newKey() });
+  await page.locator('.fc-event.ev-status-published', { hasText: `Live on the calendar ${stamp}` }).waitFor({ timeout: 45000 });
+  assert.ok(frames.some((f) => f.type === 'post.status' && f.data.post_id === onCalendar.id && f.data.status === 'published'), 'pushed over the live feed');
+  await shot(page, 'desktop-flow-calendar-live');
+
+  // Publish now on the post page: its status and its account's status change in place.
+  await go(page, `/posts/${onPage.id}`);
+  await page.locator('[data-status="scheduled"]').first().waitFor();
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('[data-status="published"]').waitFor({ timeout: 45000 });
+  await page.locator('[data-target-status="published"]').waitFor();
+  const statuses = frames.filter((f) => f.type === 'post.status' && f.data.post_id === onPage.id).map((f) => f.data.status);
+  assert.ok(statuses.includes('published'), `post.status frames for the post: ${statuses.join(', ')}`);
+  await context.close();
+});
+
+test('notification settings: turn an email off and set quiet hours, save, and find them after a reload', async () => {
+  const admin = await adminViaApi('notif-settings', { timezone: 'Europe/Paris' });
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'Your profile' }).first().click();
+  await page.getByRole('link', { name: 'Notification settings' }).click();
+  await page.getByRole('heading', { name: 'Notification settings' }).waitFor();
+  await page.getByText(/in your time zone: Europe\/Paris/).waitFor();
+  const email = page.getByRole('checkbox', { name: 'Email: A post failed to publish' });
+  assert.equal(await email.isChecked(), true, 'failures are emailed by default');
+  await email.uncheck();
+  await page.getByRole('radio', { name: /Daily digest/ }).check();
+  await page.getByRole('checkbox', { name: 'Quiet hours' }).check();
+  await page.getByLabel('From').fill('21:30');
+  await page.getByLabel('Until').fill('06:15');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+
+  await page.reload();
+  if (new URL(page.url()).pathname === '/signin') {
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('heading', { name: 'Notification settings' }).waitFor();
+  await email.waitFor();
+  assert.equal(await email.isChecked(), false, 'the email stays off');
+  assert.equal(await page.getByRole('radio', { name: /Daily digest/ }).isChecked(), true);
+  assert.equal(await page.getByLabel('From').inputValue(), '21:30');
+  assert.equal(await page.getByLabel('Until').inputValue(), '06:15');
+  const saved = (await api('GET', '/api/notifications/settings', { token: admin.token })).data;
+  assert.equal(saved.kinds.find((k) => k.kind === 'post_failed').email, false);
+  assert.equal(saved.email_delivery, 'daily_digest');
+  assert.deepEqual(saved.quiet_hours, { start: '21:30', end: '06:15' });
+  assert.equal(saved.timezone, 'Europe/Paris');
+  await context.close();
+});
+
+test('unsubscribe: a bad token shows the API error', async () => {
+  const admin = await adminViaApi('unsub');
+  // What the API answers, for comparison.
+  const res = await fetch(`${API}/api/notifications/unsubscribe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP },
+    body: JSON.stringify({ user: admin.user.id, token: 'not-the-token', kind: 'post_failed' }),
+  });
+  assert.equal(res.status, 403);
+  const message = (await res.json()).error.message;
+  for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    const context = await newContext(viewport);
+    const page = await context.newPage();
+    await page.goto(`/unsubscribe?user=${admin.user.id}&token=not-the-token&kind=post_failed`);
+    await page.getByRole('heading', { name: 'Could not unsubscribe' }).waitFor();
+    const alert = (await page.getByRole('alert').textContent()) ?? '';
+    assert.ok(alert.toLowerCase().includes(message.toLowerCase().replace(/\.$/, '')), `the API's message (${message}) in "${alert}"`);
+    await checkA11y(page, 'unsubscribe');
+    await shot(page, `${label}-unsubscribe`);
+    await context.close();
+  }
+});
+
+test('data export: the progress bar follows the live feed to ready', async () => {
+  const admin = await adminViaApi('export');
+  const context = await newContext();
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'Your profile' }).first().click();
+  await liveOpen(page);
+  await page.getByRole('button', { name: 'Prepare an export' }).click();
+  const bar = page.getByRole('progressbar', { name: 'Export progress' });
+  await bar.waitFor();
+  await page.locator('[data-testid="export-progress"][data-stage="ready"]').waitFor({ timeout: 60000 });
+  assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+  await page.getByRole('link', { name: /Download the archive/ }).waitFor();
+  const progress = frames.filter((f) => f.type === 'export.progress');
+  assert.ok(progress.length > 0, 'export.progress frames');
+  assert.equal(progress.at(-1).data.stage, 'ready');
+  metrics.exportStages = progress.map((f) => `${f.data.stage} ${f.data.percent}%`).join(' → ');
+  await shot(page, 'desktop-flow-export-ready', true);
+  await context.close();
+});
+
+test('live feed: a revoked session closes it, and the tab signs out instead of reconnecting', async () => {
+  const admin = await adminViaApi('revoke');
+  const context = await newContext();
+  const page = await context.newPage();
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws));
+  await signIn(page, admin.email);
+  await liveOpen(page);
+  // Sign the browser out from another device.
+  const other = await apiLogin(admin.email);
+  const sessions = (await api('GET', '/api/users/sessions', { token: other.access_token })).data.sessions;
+  const browserSession = sessions.find((s) => !s.current && /Chrome/.test(s.user_agent ?? ''));
+  assert.ok(browserSession, 'the browser session is listed');
+  await api('DELETE', `/api/users/sessions/${browserSession.id}`, { token: other.access_token });
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30000 });
+  const opened = sockets.length;
+  await sleep(5000);
+  assert.equal(sockets.length, opened, 'no reconnection after the sign-out');
+  await context.close();
+});
+
 const SCREENS = [
   ['dashboard', '/', 'Welcome'],
   ['composer', '/compose', 'New post'],
@@ -308,12 +563,17 @@ const SCREENS = [
   ['social-accounts', '/social-accounts', 'Social accounts'],
   ['organization', '/organization', 'Organization'],
   ['profile', '/profile', 'Your profile'],
+  ['notification-settings', '/settings/notifications', 'Notification settings'],
 ];
 
 for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`accessibility (axe: no serious or critical violations) and screenshots of each main screen, ${label}`, async () => {
     const admin = await adminViaApi(`a11y-${label}`);
-    const account = await connectViaApi(admin.token, 'x');
+    const platformUser = `x-a11y-${label}-${Date.now()}`;
+    const account = await connectViaApi(admin.token, 'x', { loginHint: platformUser });
+    // A refused post, so the notifications panel has something in it.
+    await publishViaApi(admin.token, account, 'A post the platform refuses', { refusedFor: platformUser });
+    await eventually(async () => (await notificationsViaApi(admin.token)).unread > 0, 'the failure notification');
     const created = await api('POST', '/api/posts', {
       token: admin.token,
       headers: { 'Idempotency-Key': crypto.randomUUID() },
@@ -346,6 +606,15 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       }
       await shot(page, `${label}-${name}`);
     }
+    // The notifications panel, open over the last screen.
+    await page.getByTestId('notification-bell').click();
+    await page.getByTestId('notification-panel').locator('li[data-notification-id]').first().waitFor();
+    try {
+      await checkA11y(page, 'notifications panel');
+    } catch (e) {
+      failures.push(e.message);
+    }
+    await shot(page, `${label}-notifications`);
     await context.close();
     if (failures.length) throw new Error(failures.join('\n'));
   });
@@ -487,6 +756,7 @@ if (Object.keys(metrics).length) {
   if ('fcpDashboardReloadMs' in metrics)
     console.log(`  first contentful paint, dashboard on reload: ${metrics.fcpDashboardReloadMs == null ? 'n/a (no refresh cookie yet: a reload signs out)' : `${metrics.fcpDashboardReloadMs.toFixed(0)} ms`}`);
   if ('signInToDashboardMs' in metrics) console.log(`  sign-in to dashboard with its data: ${metrics.signInToDashboardMs} ms`);
+  if ('exportStages' in metrics) console.log(`  data export, live progress: ${metrics.exportStages}`);
   if ('month1000WithFetchMs' in metrics) console.log(`  month view with 1,000 posts: ${metrics.month1000WithFetchMs} ms including the API call, ${metrics.month1000RenderMs} ms rendering from cache`);
   writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2));
 }

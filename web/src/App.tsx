@@ -5,6 +5,7 @@ import { AuthProvider, useAuth } from './auth/AuthProvider';
 import { ApiError } from './api/errors';
 import { Loading } from './components/ui';
 import { Layout } from './components/Layout';
+import { LiveProvider } from './live/LiveProvider';
 
 const SignIn = lazy(() => import('./pages/auth/SignIn'));
 const SignUp = lazy(() => import('./pages/auth/SignUp'));
@@ -23,6 +24,8 @@ const SocialCallback = lazy(() => import('./pages/SocialCallback'));
 const MediaLibrary = lazy(() => import('./pages/MediaLibrary'));
 const Organization = lazy(() => import('./pages/Organization'));
 const Profile = lazy(() => import('./pages/Profile'));
+const NotificationSettings = lazy(() => import('./pages/NotificationSettings'));
+const Unsubscribe = lazy(() => import('./pages/Unsubscribe'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -43,7 +46,12 @@ function RequireAuth() {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/signin?next=${encodeURIComponent(next)}`} replace />;
   }
-  return <Outlet />;
+  // The live feed runs while signed in: signing out unmounts it, which closes the socket.
+  return (
+    <LiveProvider>
+      <Outlet />
+    </LiveProvider>
+  );
 }
 
 export function App() {
@@ -60,6 +68,7 @@ export function App() {
               <Route path="/reset-password" element={<ResetPassword />} />
               <Route path="/accept-invite" element={<AcceptInvite />} />
               <Route path="/social-accounts/callback" element={<SocialCallback />} />
+              <Route path="/unsubscribe" element={<Unsubscribe />} />
               <Route element={<RequireAuth />}>
                 <Route element={<Layout />}>
                   <Route index element={<Dashboard />} />
@@ -73,6 +82,7 @@ export function App() {
                   <Route path="/media" element={<MediaLibrary />} />
                   <Route path="/organization" element={<Organization />} />
                   <Route path="/profile" element={<Profile />} />
+                  <Route path="/settings/notifications" element={<NotificationSettings />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Route>
               </Route>

@@ -260,6 +260,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notifications, newest first, cursor-paginated, with the unread count */
+        get: operations["get_api_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/mark-all-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all your notifications read */
+        post: operations["post_api_notifications_mark_all_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What you hear about, where, and when */
+        get: operations["get_api_notifications_settings"];
+        /** Choose channels per kind, email delivery and quiet hours */
+        put: operations["put_api_notifications_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop notification emails from an email's unsubscribe link (no sign-in) */
+        post: operations["post_api_notifications_unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a notification */
+        delete: operations["delete_api_notifications__id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Mark a notification read */
+        put: operations["put_api_notifications__id__read"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -920,6 +1023,8 @@ export interface components {
             /** @description Re-entering the password guards against a stolen, still-valid access token. */
             password: string;
         };
+        /** @enum {string} */
+        EmailDelivery: "immediate" | "daily_digest";
         EmailRequest: {
             /**
              * Format: email
@@ -990,6 +1095,12 @@ export interface components {
             email: string;
             role: components["schemas"]["Role"];
         };
+        /** @description One kind's channels, as the settings screen shows them. */
+        KindSetting: {
+            email: boolean;
+            in_app: boolean;
+            kind: components["schemas"]["NotificationKind"];
+        };
         /** @description Count and bytes of ready assets per kind (`image`, `video`). */
         KindUsage: {
             /** Format: int64 */
@@ -1016,6 +1127,17 @@ export interface components {
              * @enum {string|null}
              */
             type?: "image" | "video" | null;
+        };
+        ListParams: {
+            /** @description `next_cursor` of the previous page. */
+            cursor?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 100, default 20.
+             */
+            limit?: number | null;
+            /** @description Only unread notifications. */
+            unread_only?: boolean | null;
         };
         ListQuery: {
             ai_generated?: boolean | null;
@@ -1069,6 +1191,15 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        MarkAllResult: {
+            /**
+             * Format: uint64
+             * @description Notifications that were unread.
+             */
+            marked: number;
+            /** Format: uint64 */
+            unread: number;
+        };
         /** @enum {string} */
         MediaStatus: "pending" | "ready";
         /** @description A member as others in the organization see them. */
@@ -1089,6 +1220,58 @@ export interface components {
             /** @description Empty unless you may manage members. */
             invitations: components["schemas"]["PendingInvitation"][];
             members: components["schemas"]["Member"][];
+        };
+        /**
+         * @description A notification for one user, kept 90 days in DynamoDB under the user's partition; producers
+         *     (publishing, token health, exports, members) write it, the notifications API serves it, and
+         *     the live feed carries it. It never holds a token or a secret: links are app paths.
+         */
+        Notification: {
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Time-ordered (UUIDv7): newest first is descending id order.
+             */
+            id: string;
+            kind: components["schemas"]["NotificationKind"];
+            /** @description Where the web app shows what it is about, e.g. `/posts/{id}`. */
+            link?: string | null;
+            /** Format: uuid */
+            post_id?: string | null;
+            read: boolean;
+            /** Format: uuid */
+            social_account_id?: string | null;
+            title: string;
+        };
+        /** @enum {string} */
+        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "member_invited" | "member_joined";
+        NotificationPage: {
+            /** @description Pass as `cursor` for the next page; `null` on the last one. */
+            next_cursor?: string | null;
+            /** @description Newest first. */
+            notifications: components["schemas"]["Notification"][];
+            /**
+             * Format: uint64
+             * @description Unread notifications in all.
+             */
+            unread: number;
+        };
+        NotificationSettings: {
+            email_delivery: components["schemas"]["EmailDelivery"];
+            /** @description Every kind, in a fixed order. */
+            kinds: components["schemas"]["KindSetting"][];
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
+            /** @description The profile's time zone, in which quiet hours and the digest hour are read. */
+            timezone: string;
+        };
+        NotificationSettingsUpdate: {
+            email_delivery: components["schemas"]["EmailDelivery"];
+            /** @description The kinds to change; kinds not listed keep their setting. */
+            kinds: components["schemas"]["KindSetting"][];
+            /** @description `null` turns quiet hours off. */
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
         };
         Organization: {
             /** Format: date-time */
@@ -1264,6 +1447,21 @@ export interface components {
              * @example Europe/Paris
              */
             timezone?: string | null;
+        };
+        /**
+         * @description Hours without notification emails, `HH:MM` in the user's time zone; they may wrap past
+         *     midnight (22:00–07:00).
+         */
+        QuietHours: {
+            /** @example 07:00 */
+            end: string;
+            /** @example 22:00 */
+            start: string;
+        };
+        ReadResult: {
+            notification: components["schemas"]["Notification"];
+            /** Format: uint64 */
+            unread: number;
         };
         RefreshRequest: {
             /**
@@ -1509,6 +1707,21 @@ export interface components {
             text: string;
             warnings: string[];
             weighted: boolean;
+        };
+        UnsubscribeRequest: {
+            /** @description Only this kind; all kinds when absent. */
+            kind?: components["schemas"]["NotificationKind"] | null;
+            /** @description The `token` of the link. */
+            token: string;
+            /**
+             * Format: uuid
+             * @description The `user` of the link.
+             */
+            user: string;
+        };
+        Unsubscribed: {
+            /** @description The kinds no longer emailed. */
+            email_off: components["schemas"]["NotificationKind"][];
         };
         UploadInstructions: {
             content_type: string;
@@ -2128,6 +2341,208 @@ export interface operations {
             };
             401: components["responses"]["Error"];
             402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_notifications: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100, default 20. */
+                limit?: number | null;
+                /** @description Only unread notifications. */
+                unread_only?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_notifications_mark_all_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkAllResult"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_notifications_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    put_api_notifications_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_notifications_unsubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnsubscribeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            400: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    delete_api_notifications__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    put_api_notifications__id__read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadResult"];
+                };
+            };
+            401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             429: components["responses"]["Error"];

@@ -3,6 +3,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router-dom';
 import { useAuth, useUser } from '../auth/AuthProvider';
 import { can, type Capability } from '../lib/roles';
 import { Button, cx } from './ui';
+import { NotificationBell } from './NotificationBell';
 import { VerifyBanner } from './VerifyBanner';
 
 interface NavItem {
@@ -23,12 +24,12 @@ const NAV: NavItem[] = [
 ];
 
 /**
- * Slots for features that arrive with their API groups (analytics, AI assistant,
- * notifications, billing, integrations, admin): each is added to NAV or to the header's
- * `HeaderSlots` when its endpoints exist. Nothing is shown for them until then.
+ * The header's entries for feature groups: the notifications bell now; analytics, AI
+ * assistant, billing, integrations and admin are added here (or to NAV) when their endpoints
+ * exist.
  */
 function HeaderSlots() {
-  return null;
+  return <NotificationBell />;
 }
 
 export function Layout() {
@@ -69,7 +70,7 @@ export function Layout() {
         {nav}
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex items-center justify-between gap-3 border-b border-slate-200 bg-white px-4 py-3">
+        <header className="flex items-center justify-between gap-2 border-b border-slate-200 bg-white px-3 py-3 sm:gap-3 sm:px-4">
           <div className="flex items-center gap-2 md:hidden">
             <Button variant="ghost" aria-expanded={open} aria-controls="mobile-nav" onClick={() => setOpen((o) => !o)}>
               Menu
@@ -77,7 +78,8 @@ export function Layout() {
             <span className="font-bold text-indigo-800">Social</span>
           </div>
           <div className="hidden md:block" />
-          <div className="flex items-center gap-3">
+          {/* Tighter on phones: the bell, "New post" and "Sign out" fit on one line at 390 px. */}
+          <div className="flex items-center gap-2 whitespace-nowrap sm:gap-3">
             <HeaderSlots />
             {can(user.role, 'create_content') && (
               <Button onClick={() => navigate('/compose')} data-testid="compose-button">

@@ -144,3 +144,27 @@ export function zonedToInstant(local: string, timeZone: string): string {
   }
   return new Date(guess).toISOString();
 }
+
+const RELATIVE_STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['minute', 60],
+  ['hour', 3600],
+  ['day', 86_400],
+  ['week', 604_800],
+  ['month', 2_629_800],
+  ['year', 31_557_600],
+];
+
+/** "just now", "5 minutes ago", "yesterday", "3 weeks ago" for an instant. */
+export function relativeTime(iso: string, now = Date.now()): string {
+  const seconds = (Date.parse(iso) - now) / 1000;
+  if (!Number.isFinite(seconds)) return '';
+  const abs = Math.abs(seconds);
+  if (abs < 45) return 'just now';
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  // The largest unit that fits at least once (45–59 s count as a minute).
+  let [unit, size] = RELATIVE_STEPS[0]!;
+  for (const [u, s] of RELATIVE_STEPS) {
+    if (abs >= s) [unit, size] = [u, s];
+  }
+  return format.format(Math.round(seconds / size), unit);
+}

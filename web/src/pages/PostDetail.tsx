@@ -24,6 +24,8 @@ export default function PostDetail() {
     mutationFn: () => unwrap(api.POST('/api/posts/{id}/publish', { params: { path: { id }, header: { 'Idempotency-Key': publishKey } } })),
     onSuccess: (p) => {
       queryClient.setQueryData(postQueryKey(id), p);
+      // Live status events may have come before this answer: read the post again after it.
+      void queryClient.invalidateQueries({ queryKey: postQueryKey(id) });
       void queryClient.invalidateQueries({ queryKey: ['calendar'] });
     },
     onError: (e) => setError(bannerMessage(e)),

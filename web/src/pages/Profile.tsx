@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
@@ -10,7 +10,9 @@ import { keys } from '../api/hooks';
 import { useAuth, useUser } from '../auth/AuthProvider';
 import { applyApiError } from '../lib/forms';
 import { formatInstant, timeZones } from '../lib/time';
-import { Alert, Button, Card, ErrorState, Field, Input, Loading, PageHeader, Select } from '../components/ui';
+import { useLiveMessages, useLiveStatus } from '../live/LiveProvider';
+import type { ExportProgressData } from '../live/protocol';
+import { Alert, Button, Card, ErrorState, Field, Input, Loading, PageHeader, ProgressBar, Select } from '../components/ui';
 
 const profileSchema = z.object({
   first_name: z.string().max(100),
@@ -24,9 +26,11 @@ export default function Profile() {
   return (
     <div>
       <PageHeader title="Your profile" />
-      <div className="grid gap-4 lg:grid-cols-2">
+      {/* min-w-0: a long email or device name must not widen the cards past a phone's screen. */}
+      <div className="grid gap-4 *:min-w-0 lg:grid-cols-2">
         <ProfileForm />
         <Sessions />
+        <Notifications />
         <DataExport />
         <DeleteAccount />
       </div>
@@ -66,7 +70,7 @@ function ProfileForm() {
       <form onSubmit={onSubmit} className="space-y-3" noValidate>
         {banner && <Alert>{banner}</Alert>}
         {saved && <Alert kind="success">Saved.</Alert>}
-        <p className="text-sm text-slate-700">{user.email} · <span className="capitalize">{user.role}</span></p>
+        <p className="break-words text-sm text-slate-700">{user.email} · <span className="capitalize">{user.role}</span></p>
         <Field label="First name" error={form.formState.errors.first_name?.message}>{(p) => <Input {...p} {...form.register('first_name')} />}</Field>
         <Field label="Last name" error={form.formState.errors.last_name?.message}>{(p) => <Input {...p} {...form.register('last_name')} />}</Field>
         <Field label="Time zone" hint="Scheduling and the calendar use it." error={form.formState.errors.timezone?.message}>
@@ -118,35 +122,80 @@ function Sessions() {
   );
 }
 
+function Notifications() {
+  return (
+    <Card title="Notifications">
+      <p className="text-sm text-slate-700">Choose what you hear about, in the app and by email, and when emails may arrive.</p>
+      <p className="mt-3 text-sm">
+        <Link className="font-medium text-indigo-800 underline" to="/settings/notifications">Notification settings</Link>
+      </p>
+    </Card>
+  );
+}
+
+const STAGE_LABEL: Record<ExportProgressData['stage'], string> = {
+  collecting: 'Collecting your data',
+  uploading: 'Packing the archive',
+  ready: 'Ready',
+  failed: 'Failed',
+};
+
 function DataExport() {
   const [exportId, setExportId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Progress by export: an event can arrive before the API's answer tells us the export's id.
+  const [progress, setProgress] = useState<Record<string, ExportProgressData>>({});
+  const live = useLiveStatus() === 'open';
+  useLiveMessages((m) => {
+    if (m.type === 'export.progress') setProgress((p) => ({ ...p, [m.data.export_id]: m.data }));
+  });
   const start = useMutation({
     mutationFn: () => unwrap(api.POST('/api/users/export-data')),
     onSuccess: (e) => setExportId(e.id),
     onError: (e) => setError(bannerMessage(e)),
   });
+  const current = exportId ? progress[exportId] : undefined;
+  const finished = current?.stage === 'ready' || current?.stage === 'failed';
   const status = useQuery({
     queryKey: ['export', exportId],
     enabled: !!exportId,
     queryFn: () => unwrap(api.GET('/api/users/export-data/{id}', { params: { path: { id: exportId! } } })),
-    refetchInterval: (q) => (q.state.data && ['completed', 'failed'].includes(q.state.data.status) ? false : 2000),
+    // The live feed reports progress: poll only while it is down, or when the feed said the
+    // export finished and the API does not show it yet.
+    refetchInterval: (q) => (q.state.data && ['completed', 'failed'].includes(q.state.data.status)) || (live && !finished) ? false : 2000,
   });
   const view: Schemas['ExportView'] | undefined = status.data ?? start.data;
+  const { refetch } = status;
+  // The export finished: fetch it for the download link.
+  useEffect(() => {
+    if (finished) void refetch();
+  }, [finished, refetch]);
+
+  const done = view?.status === 'completed';
+  const failed = view?.status === 'failed' || current?.stage === 'failed';
+  const percent = done ? 100 : (current?.percent ?? 0);
+  const label = done ? 'Ready' : failed ? 'Failed' : current ? STAGE_LABEL[current.stage] : 'Preparing';
   return (
     <Card title="Your data">
       <p className="text-sm text-slate-700">Download everything you own as a JSON archive.</p>
       {error && <Alert>{error}</Alert>}
       <div className="mt-3 flex flex-wrap items-center gap-3">
         <Button variant="secondary" busy={start.isPending} onClick={() => { setError(null); start.mutate(); }}>Prepare an export</Button>
-        {view && view.status !== 'completed' && view.status !== 'failed' && <span className="text-sm" role="status">Preparing…</span>}
-        {view?.status === 'failed' && <span className="text-sm text-red-800">The export failed; try again.</span>}
+        {failed && <span className="text-sm text-red-800">The export failed; try again.</span>}
         {view?.download_url && (
           <a className="text-sm font-medium text-indigo-800 underline" href={view.download_url} rel="noreferrer noopener" download>
             Download the archive (link valid 15 minutes)
           </a>
         )}
       </div>
+      {view && !failed && (
+        <div className="mt-3 space-y-1" data-testid="export-progress" data-stage={done ? 'ready' : (current?.stage ?? 'pending')}>
+          <ProgressBar value={percent} max={100} label="Export progress" />
+          <p className="text-sm text-slate-700" role="status">
+            {label}{done || current?.stage === 'ready' ? '' : '…'} {percent}%
+          </p>
+        </div>
+      )}
     </Card>
   );
 }

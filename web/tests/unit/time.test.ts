@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, ambiguousTimeChoices, describeLocal, isSkippedTimeIssue, localDateTime, utcOffset, zonedToInstant } from '../../src/lib/time';
+import { addDays, ambiguousTimeChoices, describeLocal, isSkippedTimeIssue, localDateTime, relativeTime, utcOffset, zonedToInstant } from '../../src/lib/time';
 
 describe('time zones', () => {
   it('shows the wall clock of an instant in a zone', () => {
@@ -39,5 +39,18 @@ describe('time zones', () => {
   it('recognises a skipped time and describes dates in words', () => {
     expect(isSkippedTimeIssue('2027-03-28T02:30 does not exist in Europe/Paris (the clocks skip it for daylight saving time)')).toBe(true);
     expect(describeLocal('2027-10-31T02:30')).toMatch(/^Sunday,? 31 October 2027 at 02:30$/);
+  });
+});
+
+describe('relative times', () => {
+  const now = Date.parse('2026-11-26T12:00:00Z');
+  it('says how long ago in words', () => {
+    expect(relativeTime('2026-11-26T11:59:40Z', now)).toBe('just now');
+    expect(relativeTime('2026-11-26T11:55:00Z', now)).toBe('5 minutes ago');
+    expect(relativeTime('2026-11-26T11:10:00Z', now)).toBe('50 minutes ago');
+    expect(relativeTime('2026-11-26T09:00:00Z', now)).toBe('3 hours ago');
+    expect(relativeTime('2026-11-25T10:00:00Z', now)).toBe('yesterday');
+    expect(relativeTime('2026-11-12T12:00:00Z', now)).toBe('2 weeks ago');
+    expect(relativeTime('2025-11-01T12:00:00Z', now)).toBe('last year');
   });
 });
