@@ -7,21 +7,26 @@ use std::time::Duration;
 
 use chrono::{Timelike, Utc};
 use http::StatusCode;
-use integration_tests::{Ended, LiveClient, Member, TestApp, auth, connect, emails_to};
+use integration_tests::{Ended, LiveClient, Member, TestApp, auth, emails_to};
 use platform_sandbox::FaultKind;
 use serde_json::{Value, json};
 
-async fn reject_next_publish(app: &TestApp, platform: &str, reason: &str) {
+async fn fault_next_publish(app: &TestApp, platform: &str, kind: FaultKind) {
     app.sandbox_fault(&platform_sandbox::Fault {
         platform: Some(platform.parse().unwrap()),
         user: None,
         path_contains: None,
-        kind: FaultKind::Rejected {
-            reason: reason.into(),
-        },
+        kind,
         times: 1,
     })
     .await;
+}
+
+async fn reject_next_publish(app: &TestApp, platform: &str, reason: &str) {
+    let kind = FaultKind::Rejected {
+        reason: reason.into(),
+    };
+    fault_next_publish(app, platform, kind).await;
 }
 
 /// Publishes a new post on one account now; returns the post id.
@@ -106,14 +111,7 @@ async fn publishing_tells_the_author_what_was_published_and_what_to_check() {
 
     // When one post goes out and another's answer is lost
     publish(&app, &admin, &x, "all good").await;
-    app.sandbox_fault(&platform_sandbox::Fault {
-        platform: Some(domain::Platform::X),
-        user: None,
-        path_contains: None,
-        kind: FaultKind::LostResponse { millis: 3000 },
-        times: 1,
-    })
-    .await;
+    fault_next_publish(&app, "x", FaultKind::LostResponse { millis: 3000 }).await;
     publish(&app, &admin, &x, "lost answer").await;
 
     // Then the inbox says so, newest first, and the unconfirmed one says what to check
@@ -443,18 +441,7 @@ async fn members_exports_and_token_health_notify_from_their_causes() {
 
     // When LinkedIn refuses an account's refresh token
     let linkedin = app.connect_account(&manager, "linkedin").await;
-    let db = connect(&app.env.database).await;
-    let id: uuid::Uuid = linkedin.parse().unwrap();
-    let dead_refresh = app
-        .state
-        .token_cipher()
-        .encrypt("sbr-linkedin-revoked", id.as_bytes());
-    db.execute(
-        "UPDATE social_accounts SET token_expires_at = now() + interval '1 minute', refresh_token = $2 WHERE id = $1",
-        &[&id, &dead_refresh],
-    )
-    .await
-    .unwrap();
+    app.make_refresh_refused(linkedin.parse().unwrap()).await;
     let synced = app.api(auth(&manager)).sync(&linkedin).await;
     assert_eq!(synced.error_code(), "needs_reconnect");
     let again = app.api(auth(&manager)).sync(&linkedin).await;

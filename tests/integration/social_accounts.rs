@@ -272,16 +272,7 @@ async fn a_refused_refresh_marks_the_account_for_reconnection() {
         .unwrap()
         .get(0);
     // Given a token about to expire, and a refresh token the platform no longer knows
-    let dead_refresh = app
-        .state
-        .token_cipher()
-        .encrypt("sbr-linkedin-revoked", id.as_bytes());
-    db.execute(
-        "UPDATE social_accounts SET token_expires_at = now() + interval '1 minute', refresh_token = $2 WHERE id = $1",
-        &[&id, &dead_refresh],
-    )
-    .await
-    .unwrap();
+    app.make_refresh_refused(id).await;
 
     // When anything needs the token
     let synced = app.api(auth(&admin)).sync(&id).await;

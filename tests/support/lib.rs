@@ -624,6 +624,23 @@ impl TestApp {
     }
 
     /// Makes the sandbox misbehave.
+    /// Gives an account a token about to expire and a refresh token its platform no longer
+    /// knows: the next use of the token asks for a refresh the platform refuses.
+    pub async fn make_refresh_refused(&self, account_id: uuid::Uuid) {
+        let dead_refresh = self
+            .state
+            .token_cipher()
+            .encrypt("sbr-linkedin-revoked", account_id.as_bytes());
+        connect(&self.env.database)
+            .await
+            .execute(
+                "UPDATE social_accounts SET token_expires_at = now() + interval '1 minute', refresh_token = $2 WHERE id = $1",
+                &[&account_id, &dead_refresh],
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn sandbox_fault(&self, fault: &platform_sandbox::Fault) {
         let answer = reqwest::Client::new()
             .post(format!("{}/_sandbox/faults", self.env.sandbox_url))

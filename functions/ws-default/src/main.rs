@@ -2,21 +2,14 @@
 //! closing connections whose session has ended.
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::LambdaEvent;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    runtime::init_tracing();
-    let state = runtime::AppState::from_env().await?;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let state = state.clone();
-            async move {
-                Ok::<_, lambda_runtime::Error>(
-                    notifications::feed::on_message(&state, event.payload).await,
-                )
-            }
+    runtime::serve_events(
+        |state, event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            Ok(notifications::feed::on_message(&state, event.payload).await)
         },
-    ))
+    )
     .await
 }

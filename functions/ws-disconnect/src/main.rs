@@ -1,21 +1,14 @@
 //! The WebSocket API's `$disconnect` route: forgets the connection.
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::LambdaEvent;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    runtime::init_tracing();
-    let state = runtime::AppState::from_env().await?;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let state = state.clone();
-            async move {
-                Ok::<_, lambda_runtime::Error>(
-                    notifications::feed::on_disconnect(&state, event.payload).await,
-                )
-            }
+    runtime::serve_events(
+        |state, event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+            Ok(notifications::feed::on_disconnect(&state, event.payload).await)
         },
-    ))
+    )
     .await
 }

@@ -2,10 +2,8 @@
 //! loaded over loopback by keep-alive HTTP/1.1 connections; prints latency percentiles and
 //! throughput. Server and load share the machine's cores.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use runtime::{AppState, Config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -132,39 +130,8 @@ async fn load(
 
 pub async fn run() {
     let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let mut vars: HashMap<&str, String> = HashMap::new();
-    for name in [
-        "DATABASE_URL",
-        "APP_SECRET_ID",
-        "TABLE_NAME",
-        "MEDIA_BUCKET",
-    ] {
-        vars.insert(
-            name,
-            std::env::var(name)
-                .unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask bench api`")),
-        );
-    }
-    vars.insert("TABLE_NAME", format!("bench-{suffix}"));
     // The pool size template.yaml deploys, in each simulated execution environment.
-    vars.insert(
-        "DB_MAX_CONNECTIONS",
-        dev_server::local_stack::deployed_db_max_connections().to_string(),
-    );
-    let config =
-        Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
-            .expect("config");
-    let sdk = cloud::load_sdk_config();
-    let aws = cloud::AwsClients::new(&sdk);
-    let names = dev_server::local_stack::LocalResources::of(
-        &config,
-        &dev_server::local_stack::LocalResources::default().queue_prefix,
-    );
-    dev_server::local_stack::provision(&aws, &names)
-        .await
-        .expect("local resources");
-    let state = AppState::build(config, &sdk).await.expect("app state");
-    store::run_migrations(&state.db).await.expect("migrations");
+    let state = crate::local_state("bench").await;
 
     let mut ports = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use contracts::LiveEvent;
 use domain::{NotificationKind, Permission, PostStatus};
-use runtime::{AppState, Config};
+use runtime::AppState;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use uuid::Uuid;
 
@@ -43,31 +43,9 @@ fn rss_kib() -> f64 {
 }
 
 async fn state() -> AppState {
-    let suffix = Uuid::new_v4().simple().to_string();
-    let mut vars: HashMap<&str, String> = HashMap::new();
-    vars.insert("TABLE_NAME", format!("bench-live-{suffix}"));
-    vars.insert(
-        "DB_MAX_CONNECTIONS",
-        dev_server::local_stack::deployed_db_max_connections().to_string(),
-    );
-    let config =
-        Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
-            .expect("config: run `cargo xtask bench live`");
-    let sdk = cloud::load_sdk_config();
-    let aws = cloud::AwsClients::new(&sdk);
-    let names = dev_server::local_stack::LocalResources::of(
-        &config,
-        &dev_server::local_stack::LocalResources::default().queue_prefix,
-    );
-    dev_server::local_stack::provision(&aws, &names)
+    crate::local_state("bench-live")
         .await
-        .expect("local resources");
-    let state = AppState::build(config, &sdk)
-        .await
-        .expect("app state")
-        .with_local_sockets(cloud::LocalSockets::default());
-    store::run_migrations(&state.db).await.expect("migrations");
-    state
+        .with_local_sockets(cloud::LocalSockets::default())
 }
 
 struct Admin {

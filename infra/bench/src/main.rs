@@ -98,6 +98,34 @@ fn main() {
     }
 }
 
+/// The state of a benchmark against the local stack: the environment's configuration with a
+/// fresh table of its own and the deployed pool size, every local resource provisioned, the
+/// schema migrated.
+async fn local_state(table_prefix: &str) -> runtime::AppState {
+    let table = format!("{table_prefix}-{}", uuid::Uuid::new_v4().simple());
+    let pool = dev_server::local_stack::deployed_db_max_connections().to_string();
+    let config = runtime::Config::from_lookup(|name| match name {
+        "TABLE_NAME" => Some(table.clone()),
+        "DB_MAX_CONNECTIONS" => Some(pool.clone()),
+        _ => std::env::var(name).ok(),
+    })
+    .expect("the configuration: run the benchmarks with `cargo xtask bench`");
+    let sdk = cloud::load_sdk_config();
+    let aws = cloud::AwsClients::new(&sdk);
+    let names = dev_server::local_stack::LocalResources::of(
+        &config,
+        &dev_server::local_stack::LocalResources::default().queue_prefix,
+    );
+    dev_server::local_stack::provision(&aws, &names)
+        .await
+        .expect("local resources");
+    let state = runtime::AppState::build(config, &sdk)
+        .await
+        .expect("app state");
+    store::run_migrations(&state.db).await.expect("migrations");
+    state
+}
+
 /// A copy of the state with a pool of its own, as one Lambda execution environment has.
 fn execution_environment(state: &runtime::AppState) -> runtime::AppState {
     let settings = match &state.config.database {

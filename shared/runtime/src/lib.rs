@@ -1,12 +1,15 @@
 //! Start-up for every function: read configuration, read secrets once per cold start, set up
-//! telemetry, and build the `AppState` that handlers share.
+//! telemetry, and build the `AppState` that handlers share; and the worker functions' event
+//! loop.
 
 mod config;
+mod events;
 mod secrets;
 mod state;
 mod telemetry;
 
 pub use config::{Config, ConfigError, DatabaseConfig, Environment};
+pub use events::serve_events;
 pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
 pub use state::{AppState, StartupError};
 pub use telemetry::init_tracing;
