@@ -120,16 +120,11 @@ async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
     let mut checks = FieldChecks::new();
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        checks.push("limit", "must be from 1 to 100");
-    }
-    let after = params.cursor.as_deref().and_then(|cursor| {
-        let id = cursor.parse::<Uuid>().ok();
-        if id.is_none() {
-            checks.push("cursor", "is not a cursor this API returned");
-        }
-        id
+    let limit = checks.page_limit(params.limit, 20);
+    let after = checks.check_opt("cursor", params.cursor.as_deref(), |cursor| {
+        cursor
+            .parse::<Uuid>()
+            .map_err(|_| domain::Invalid("is not a cursor this API returned".into()))
     });
     checks.finish()?;
     let query = ListQuery {

@@ -114,6 +114,15 @@ impl FieldChecks {
         input.and_then(|value| self.check(field, parse(value)))
     }
 
+    /// The `limit` of a list: 1 to 100, `default` when not given.
+    pub fn page_limit(&mut self, requested: Option<i64>, default: i64) -> i64 {
+        let limit = requested.unwrap_or(default);
+        if !(1..=100).contains(&limit) {
+            self.push("limit", "must be from 1 to 100");
+        }
+        limit
+    }
+
     pub fn push(&mut self, field: &str, issue: &str) {
         self.0.push(FieldIssue::new(field, issue));
     }

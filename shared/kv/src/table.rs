@@ -415,12 +415,12 @@ impl Kv {
                     .expression_attribute_values(":f", value.clone());
             }
             if let Some(attributes) = query.projection {
-                // Names go through placeholders: some (`role`, `ttl`) are reserved words.
+                // Names go through `#` aliases: some (`role`, `ttl`) are reserved words.
                 let mut names = vec!["#sk".to_owned(), "#ttl".to_owned()];
                 for (i, attribute) in attributes.iter().enumerate() {
-                    let placeholder = format!("#p{i}");
-                    request = request.expression_attribute_names(&placeholder, *attribute);
-                    names.push(placeholder);
+                    let alias = format!("#p{i}");
+                    request = request.expression_attribute_names(&alias, *attribute);
+                    names.push(alias);
                 }
                 request = request
                     .expression_attribute_names("#ttl", TTL)
@@ -442,6 +442,11 @@ impl Kv {
                 return Ok(Page { items, next });
             }
         }
+    }
+
+    /// Every live item a [`PrefixQuery`] matches, read page by page.
+    pub async fn query_all(&self, query: &PrefixQuery<'_>) -> Result<Vec<(String, Item)>, KvError> {
+        Ok(self.query_page(query, usize::MAX).await?.items)
     }
 
     /// How many live items a [`PrefixQuery`] matches (its `after` is ignored).

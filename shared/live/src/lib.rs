@@ -38,16 +38,6 @@ pub struct Connection {
     pub connected_at: DateTime<Utc>,
 }
 
-impl Connection {
-    fn member_key(&self) -> ItemKey {
-        ItemKey::live_member(
-            &self.organization_id.to_string(),
-            &self.user_id.to_string(),
-            &self.connection_id,
-        )
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
     #[error(transparent)]
@@ -56,14 +46,14 @@ pub enum LiveError {
     Malformed(String),
 }
 
-fn fields(connection: &Connection) -> Result<Item, LiveError> {
-    Item::from_fields(connection).map_err(|e| LiveError::Malformed(e.to_string()))
+fn malformed(error: kv::FieldsError) -> LiveError {
+    LiveError::Malformed(error.to_string())
 }
 
 /// Records a connection `$connect` accepted.
 pub async fn register(state: &AppState, connection: &Connection) -> Result<(), LiveError> {
     let expires = Some(connection.connected_at + CONNECTION_RETENTION);
-    let item = fields(connection)?;
+    let item = Item::from_fields(connection).map_err(malformed)?;
     state
         .kv
         .put(
@@ -74,24 +64,19 @@ pub async fn register(state: &AppState, connection: &Connection) -> Result<(), L
         .await?;
     state
         .kv
-        .put(&connection.member_key(), item, expires)
+        .put(&Listed::from(connection).member_key(), item, expires)
         .await?;
     Ok(())
 }
 
 /// The record of an open connection.
 pub async fn find(state: &AppState, connection_id: &str) -> Result<Option<Connection>, LiveError> {
-    match state
+    let item = state
         .kv
         .get(&ItemKey::live_connection(connection_id))
-        .await?
-    {
-        Some(item) => Ok(Some(
-            item.to_fields()
-                .map_err(|e| LiveError::Malformed(e.to_string()))?,
-        )),
-        None => Ok(None),
-    }
+        .await?;
+    item.map(|item| item.to_fields().map_err(malformed))
+        .transpose()
 }
 
 /// Removes a connection's records (`$disconnect`, or a push that found it gone).
@@ -101,10 +86,11 @@ pub async fn forget(state: &AppState, connection_id: &str) -> Result<(), LiveErr
         .take(&ItemKey::live_connection(connection_id))
         .await?
     {
-        let connection: Connection = item
-            .to_fields()
-            .map_err(|e| LiveError::Malformed(e.to_string()))?;
-        state.kv.delete(&connection.member_key()).await?;
+        let connection: Connection = item.to_fields().map_err(malformed)?;
+        state
+            .kv
+            .delete(&Listed::from(&connection).member_key())
+            .await?;
     }
     Ok(())
 }
@@ -206,24 +192,15 @@ pub async fn connections_of(
         } => (organization_id, None, Some(permission)),
     };
     let (pk, prefix) = ItemKey::live_members_prefix(&organization_id.to_string(), user.as_deref());
+    let query = PrefixQuery::new(&pk, &prefix).project(LISTED_FIELDS);
     let mut connections = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let query = PrefixQuery::new(&pk, &prefix)
-            .after(after.as_deref())
-            .project(LISTED_FIELDS);
-        let page = state.kv.query_page(&query, 1000).await?;
-        for (sk, item) in &page.items {
-            let connection = listed(organization_id, sk, item)?;
-            if permission.is_none_or(|p| connection.role.can(p)) {
-                connections.push(connection);
-            }
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(connections),
+    for (sk, item) in state.kv.query_all(&query).await? {
+        let connection = listed(organization_id, &sk, &item)?;
+        if permission.is_none_or(|p| connection.role.can(p)) {
+            connections.push(connection);
         }
     }
+    Ok(connections)
 }
 
 /// What one `send` did.
@@ -257,10 +234,10 @@ pub async fn send_to(state: &AppState, connections: &[Listed], event: LiveEvent)
     let Some(push) = state.connections() else {
         return SendReport::default();
     };
-    let started = Instant::now();
     if connections.is_empty() {
         return SendReport::default();
     }
+    let started = Instant::now();
     let text = match serde_json::to_string(&LiveMessage::now(event)) {
         Ok(text) => text,
         Err(error) => {

@@ -10,7 +10,6 @@ use chrono::Utc;
 use contracts::{ClientAction, LiveEvent};
 use live::Connection;
 use runtime::AppState;
-use store::accounts::audit::Caller;
 
 use crate::{NotificationsError, inbox};
 
@@ -21,12 +20,6 @@ pub enum Refused {
     Unauthenticated(&'static str),
     #[error("the live feed is unavailable: {0}")]
     Unavailable(String),
-}
-
-impl From<NotificationsError> for Refused {
-    fn from(error: NotificationsError) -> Self {
-        Refused::Unavailable(error.to_string())
-    }
 }
 
 impl From<live::LiveError> for Refused {
@@ -153,12 +146,6 @@ async fn session_is_live(
     Ok(identity.is_some_and(|identity| {
         identity.organization_id == connection.organization_id && identity.role == connection.role
     }))
-}
-
-/// Closes the live connections of a caller's session (sign-out, a revoked device), or of all
-/// their sessions (`None`: password reset, removal, role change, erasure).
-pub async fn close_for(state: &AppState, caller: &Caller, session: Option<uuid::Uuid>) {
-    live::close_sessions(state, caller.organization_id, caller.user_id, session).await;
 }
 
 fn answer(status: i64, text: &str) -> ApiGatewayProxyResponse {

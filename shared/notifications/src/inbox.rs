@@ -173,9 +173,8 @@ pub async fn mark_all_read(
         .newest_first()
         .only(READ, AttributeValue::Bool(false));
     // Read all unread first (at most 90 days' worth), then mark them, a few at a time.
-    let unread = state.kv.query_page(&query, usize::MAX / 2).await?;
+    let unread = state.kv.query_all(&query).await?;
     let keys: Vec<ItemKey> = unread
-        .items
         .iter()
         .map(|(sk, _)| {
             let id = sk.strip_prefix(prefix).unwrap_or(sk);

@@ -234,10 +234,10 @@ async fn publish_claimed(
         posts::refresh_post_status(&tx, claimed.post_id).await?;
         tx.commit().await?;
     }
-    announce_status(state, db, claimed).await;
     let post = posts::get(&*db, claimed.organization_id, claimed.post_id, false)
         .await?
         .ok_or_else(|| PublishError::NotFound("post"))?;
+    announce(state, &post).await;
     match prepare(state, db, claimed, &post).await? {
         Preparation::Settled(outcome) => Ok(outcome),
         Preparation::Ready(ready) => {
@@ -605,16 +605,21 @@ async fn notify_author(
 }
 
 /// Shows everyone in the organization the post's status as it is now (the calendar and post
-/// pages follow it live).
+/// pages follow it live), reading it first.
 async fn announce_status(state: &AppState, db: &tokio_postgres::Client, claimed: &Claimed) {
-    let post = match posts::get(db, claimed.organization_id, claimed.post_id, false).await {
-        Ok(Some(post)) => post,
-        Ok(None) => return,
-        Err(error) => {
-            tracing::warn!(%error, "post status not announced");
-            return;
-        }
-    };
+    // With nowhere to push it (no live endpoint), the post is not read at all.
+    if state.connections().is_none() {
+        return;
+    }
+    match posts::get(db, claimed.organization_id, claimed.post_id, false).await {
+        Ok(Some(post)) => announce(state, &post).await,
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "post status not announced"),
+    }
+}
+
+/// The post's status as it is in `post`, to everyone in its organization.
+async fn announce(state: &AppState, post: &Post) {
     let event = LiveEvent::PostStatus {
         post_id: post.id,
         status: post.status,
@@ -631,7 +636,7 @@ async fn announce_status(state: &AppState, db: &tokio_postgres::Client, claimed:
     live::send(
         state,
         live::Audience::Organization {
-            organization_id: claimed.organization_id,
+            organization_id: post.organization_id,
             permission: Permission::ViewOrganization,
         },
         event,

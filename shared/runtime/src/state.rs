@@ -31,6 +31,8 @@ pub struct AppState {
     pub db: Db,
     pub kv: Kv,
     clients: Arc<LazyClients>,
+    /// Beside the other clients so the dev server can swap in its own sockets.
+    connections: Arc<OnceLock<Option<cloud::Connections>>>,
 }
 
 struct LazyClients {
@@ -42,7 +44,6 @@ struct LazyClients {
     access_tokens: OnceLock<AccessTokens>,
     passwords: OnceLock<PasswordHasher>,
     platforms: OnceLock<platforms::PlatformClient>,
-    connections: OnceLock<Option<cloud::Connections>>,
     token_cipher: platforms::TokenCipher,
 }
 
@@ -91,9 +92,9 @@ impl AppState {
                 access_tokens: OnceLock::new(),
                 passwords: OnceLock::new(),
                 platforms: OnceLock::new(),
-                connections: OnceLock::new(),
                 token_cipher,
             }),
+            connections: Arc::new(OnceLock::new()),
         })
     }
 
@@ -155,8 +156,7 @@ impl AppState {
     /// Where live-feed messages go: the WebSocket API's management endpoint, or the dev
     /// server's sockets; `None` when neither is configured.
     pub fn connections(&self) -> Option<&cloud::Connections> {
-        self.clients
-            .connections
+        self.connections
             .get_or_init(|| {
                 self.config
                     .live_endpoint
@@ -169,20 +169,9 @@ impl AppState {
     /// This state with live-feed messages going to sockets the caller holds (the dev server,
     /// tests): the local stand-in for API Gateway's side of the WebSocket API.
     pub fn with_local_sockets(&self, sockets: cloud::LocalSockets) -> Self {
-        let clients = LazyClients {
-            sdk: self.clients.sdk.clone(),
-            s3: self.clients.s3.clone(),
-            sqs: self.clients.sqs.clone(),
-            scheduler: self.clients.scheduler.clone(),
-            mailer: self.clients.mailer.clone(),
-            access_tokens: self.clients.access_tokens.clone(),
-            passwords: self.clients.passwords.clone(),
-            platforms: self.clients.platforms.clone(),
-            connections: OnceLock::from(Some(cloud::Connections::Local(sockets))),
-            token_cipher: self.clients.token_cipher.clone(),
-        };
+        let local = Some(cloud::Connections::Local(sockets));
         AppState {
-            clients: Arc::new(clients),
+            connections: Arc::new(OnceLock::from(local)),
             ..self.clone()
         }
     }

@@ -86,10 +86,7 @@ pub(super) async fn list_assets(
             decoded
         }
     };
-    let limit = query.limit.unwrap_or(24);
-    if !(1..=100).contains(&limit) {
-        checks.push("limit", "must be from 1 to 100");
-    }
+    let limit = checks.page_limit(query.limit, 24);
     checks.finish()?;
     let filter = MediaFilter {
         kind,

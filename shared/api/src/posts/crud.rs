@@ -338,10 +338,7 @@ pub(super) async fn list(
 ) -> Result<Response, ApiError> {
     current.require(Permission::ViewOrganization)?;
     let mut checks = FieldChecks::new();
-    let limit = query.limit.unwrap_or(25);
-    if !(1..=100).contains(&limit) {
-        checks.push("limit", "must be from 1 to 100");
-    }
+    let limit = checks.page_limit(query.limit, 25);
     let after = query.cursor.as_deref().map(|c| {
         let decoded = URL_SAFE_NO_PAD
             .decode(c)
