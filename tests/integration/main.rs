@@ -2,6 +2,7 @@
 //! endpoint. `cargo xtask test` starts both.
 
 mod accounts;
+mod analytics;
 mod errors;
 mod health;
 mod kv;

@@ -252,6 +252,26 @@ impl<'a> Api<'a> {
     }
 
     // Notifications
+    // Analytics
+    pub async fn analytics(self, view: &str, query: &str) -> TestResponse {
+        self.get(&with_query(format!("/api/analytics/{view}"), query))
+            .await
+    }
+
+    pub async fn generate_report(self, body: Value) -> TestResponse {
+        self.send(Method::POST, "/api/analytics/reports/generate", Some(body))
+            .await
+    }
+
+    pub async fn reports(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/analytics/reports".to_owned(), query))
+            .await
+    }
+
+    pub async fn report(self, id: impl Display) -> TestResponse {
+        self.get(&format!("/api/analytics/reports/{id}")).await
+    }
+
     pub async fn notifications(self, query: &str) -> TestResponse {
         self.get(&with_query("/api/notifications".to_owned(), query))
             .await

@@ -169,9 +169,10 @@ impl TestEnv {
             .await
             .expect("the platform sandbox starts");
         let aws = cloud::AwsClients::new(&sdk());
+        // The publishing lanes and the reports queue (agent queues are not consumed yet).
         let lanes: Vec<cloud::QueueSpec> = cloud::QUEUES
             .iter()
-            .filter(|q| q.arn_env.is_some())
+            .filter(|q| q.arn_env.is_some() || q.name == "analytics-reports")
             .copied()
             .collect();
         let queues = local_stack::create_queues(&aws, &format!("{}-", unique("itest")), &lanes)

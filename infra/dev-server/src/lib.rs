@@ -103,6 +103,27 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         }
     });
 
+    // The hourly metrics sync, and the reports queue's consumer (no event source locally).
+    let analytics = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+        let mut ticks: u64 = 0;
+        loop {
+            tick.tick().await;
+            if ticks.is_multiple_of(1200) {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+                match analytics::sync::run(&analytics, chrono::Utc::now(), deadline).await {
+                    Ok(report) => tracing::info!(?report, "metrics sync"),
+                    Err(error) => tracing::warn!(%error, "metrics sync failed"),
+                }
+            }
+            ticks += 1;
+            if let Err(error) = analytics::reports::drain(&analytics).await {
+                tracing::warn!(%error, "building reports failed");
+            }
+        }
+    });
+
     let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(

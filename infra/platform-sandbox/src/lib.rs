@@ -8,6 +8,7 @@ mod errors;
 mod guard;
 mod linkedin;
 mod meta;
+pub mod model;
 mod oauth;
 mod state;
 mod tiktok;
@@ -32,6 +33,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/{platform}/revoke", post(oauth::revoke))
         // X
         .route("/x/2/users/me", get(x::me))
+        .route("/x/2/users/{id}", get(x::user))
+        .route("/x/2/users/{id}/tweets", get(x::timeline))
         .route("/x/2/tweets", post(x::create_tweet).get(x::tweets))
         .route("/x/2/media/upload", post(x::upload_media).get(x::status))
         .route("/x/2/media/upload/initialize", post(x::initialize))
@@ -47,10 +50,20 @@ pub fn router(sandbox: Sandbox) -> Router {
         )
         .route("/meta/v25.0/{id}", get(meta::object))
         .route("/meta/v25.0/{id}/insights", get(meta::insights))
-        .route("/meta/v25.0/{id}/{edge}", post(meta::page_post))
+        .route(
+            "/meta/v25.0/{id}/{edge}",
+            post(meta::page_post).get(meta::list_edge),
+        )
         // LinkedIn
         .route("/linkedin/v2/userinfo", get(linkedin::userinfo))
-        .route("/linkedin/rest/posts", post(linkedin::create_post))
+        .route(
+            "/linkedin/rest/posts",
+            post(linkedin::create_post).get(linkedin::list_posts),
+        )
+        .route(
+            "/linkedin/rest/memberFollowersCount",
+            get(linkedin::member_followers),
+        )
         .route("/linkedin/rest/images", post(linkedin::initialize_image))
         .route("/linkedin/upload/{number}", put(linkedin::upload))
         .route(
@@ -73,9 +86,12 @@ pub fn router(sandbox: Sandbox) -> Router {
             post(tiktok::status),
         )
         .route("/tiktok/v2/video/query/", post(tiktok::video_query))
+        .route("/tiktok/v2/video/list/", post(tiktok::video_list))
         // Control, for tests and the dev stack
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/posts", get(list_posts))
+        .route("/_sandbox/clock", put(set_clock))
+        .route("/_sandbox/history", post(plant_history))
         .route("/_sandbox/webhooks", post(webhooks::deliver))
         .route("/_sandbox/health", get(|| async { "ok" }))
         // Media segments and image uploads are larger than axum's 2 MB default.
@@ -108,6 +124,65 @@ async fn list_posts(
         })
         .collect();
     Json(serde_json::json!({ "posts": posts }))
+}
+
+#[derive(Deserialize)]
+struct Clock {
+    /// The sandbox's new now, in unix seconds.
+    unix: u64,
+}
+
+async fn set_clock(State(sandbox): State<Sandbox>, Json(clock): Json<Clock>) -> impl IntoResponse {
+    sandbox.set_clock(clock.unix);
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// Posts published on the platform directly, before now, for imports and the demo.
+#[derive(Deserialize)]
+struct History {
+    platform: domain::Platform,
+    /// The platform user (the id its profile endpoint reports).
+    user: String,
+    days: u32,
+    per_day: u32,
+}
+
+async fn plant_history(
+    State(sandbox): State<Sandbox>,
+    Json(history): Json<History>,
+) -> impl IntoResponse {
+    let account = state::account_of(history.platform, &history.user);
+    let planted = model::history(
+        &account,
+        history.days.min(1_000),
+        history.per_day.min(24),
+        sandbox.now(),
+    );
+    let count = planted.len();
+    for (created, kind, text, media) in planted {
+        let id = sandbox.id("");
+        let id = match history.platform {
+            domain::Platform::LinkedIn => format!("urn:li:share:{id}"),
+            domain::Platform::Facebook => format!("{account}_{id}"),
+            _ => id,
+        };
+        sandbox.record_post(SandboxPost {
+            platform: history.platform,
+            user: history.user.clone(),
+            id,
+            kind: kind.to_owned(),
+            text,
+            media: (0..media)
+                .map(|i| format!("https://media.example/{i}.jpg"))
+                .collect(),
+            reply_to: None,
+            created_unix: created,
+        });
+    }
+    (
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({ "planted": count })),
+    )
 }
 
 /// Serves the sandbox on `127.0.0.1:port` (0 picks a free port); returns its base URL.

@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::Platform;
@@ -11,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::errors::platform_error;
 use crate::guard::admit;
-use crate::state::{Sandbox, SandboxPost, now_unix};
+use crate::state::{Sandbox, SandboxPost, now_unix, page};
 
 pub async fn userinfo(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
     match admit(&sandbox, Platform::LinkedIn, &headers, None, "/v2/userinfo").await {
@@ -112,7 +114,7 @@ pub async fn create_post(
         text: commentary,
         media,
         reply_to: None,
-        created_unix: now_unix(),
+        created_unix: sandbox.now(),
     });
     let mut response = StatusCode::CREATED.into_response();
     if let Ok(value) = HeaderValue::from_str(&urn) {
@@ -186,11 +188,65 @@ pub async fn social_actions(
     {
         return response;
     }
-    match sandbox.metrics_for(&urn) {
-        Some((likes, comments, _, _)) => Json(json!({
-            "likesSummary": { "totalLikes": likes }, "commentsSummary": { "aggregatedTotalComments": comments },
+    match sandbox.engagement_of(&urn) {
+        Some((_, e)) => Json(json!({
+            "likesSummary": { "totalLikes": e.likes }, "commentsSummary": { "aggregatedTotalComments": e.comments },
         }))
         .into_response(),
         None => platform_error(Platform::LinkedIn, StatusCode::NOT_FOUND, "404", "no such post"),
+    }
+}
+
+/// `GET /rest/posts?q=author&author={urn}&start&count`: the member's posts, newest first.
+pub async fn list_posts(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let a = match admit(
+        &sandbox,
+        Platform::LinkedIn,
+        &headers,
+        None,
+        "/rest/posts?q",
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    if !versioned(&headers) || query.get("q").map(String::as_str) != Some("author") {
+        return platform_error(
+            Platform::LinkedIn,
+            StatusCode::BAD_REQUEST,
+            "400",
+            "q=author and the version headers are required",
+        );
+    }
+    let count = query
+        .get("count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let posts = sandbox.posts_of(Platform::LinkedIn, &a.user);
+    let (window, _) = page(&posts, query.get("start").map(String::as_str), count);
+    let start: usize = query.get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let elements: Vec<_> = window
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "author": format!("urn:li:person:{}", a.user), "commentary": p.text,
+                "publishedAt": p.created_unix * 1000, "lifecycleState": "PUBLISHED",
+            })
+        })
+        .collect();
+    Json(json!({ "elements": elements, "paging": { "start": start, "count": count, "total": posts.len() } })).into_response()
+}
+
+/// `GET /rest/memberFollowersCount?q=me`: how many members follow the caller.
+pub async fn member_followers(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
+    match admit(&sandbox, Platform::LinkedIn, &headers, None, "/rest/memberFollowersCount").await {
+        Ok(a) => Json(json!({ "elements": [{ "memberFollowersCount": sandbox.followers_of(Platform::LinkedIn, &a.user) }] })).into_response(),
+        Err(response) => response,
     }
 }

@@ -12,7 +12,8 @@ use serde_json::json;
 
 use crate::errors::platform_error;
 use crate::guard::{Admitted, admit};
-use crate::state::{Pending, Sandbox, SandboxPost, now_unix};
+use crate::model;
+use crate::state::{Pending, Sandbox, SandboxPost, account_of, page};
 
 type Params = Query<HashMap<String, String>>;
 
@@ -85,7 +86,7 @@ pub async fn accounts(
     let page = |id: String, name: String| {
         let page_token = sandbox.issue_page_token(&a.user, &id);
         json!({
-            "id": id, "name": name, "access_token": page_token, "category": "Brand", "followers_count": 3400,
+            "id": id, "name": name, "access_token": page_token, "category": "Brand", "followers_count": sandbox.followers_of(Platform::Facebook, &a.user),
             "instagram_business_account": { "id": instagram_of(&a.user), "username": format!("{}_ig", a.user.replace('-', "_")) },
         })
     };
@@ -219,7 +220,7 @@ pub async fn page_post(
         text,
         media,
         reply_to: None,
-        created_unix: now_unix(),
+        created_unix: sandbox.now(),
     });
     let body = if edge == "photos" {
         json!({ "id": sandbox.id("photo-"), "post_id": id })
@@ -350,7 +351,7 @@ async fn instagram_edge(
         text: container.text,
         media,
         reply_to: None,
-        created_unix: now_unix(),
+        created_unix: sandbox.now(),
     });
     a.answer(Json(json!({ "id": id })).into_response()).await
 }
@@ -381,7 +382,12 @@ pub async fn object(
         };
         return Json(json!({ "id": id, "status_code": status })).into_response();
     }
-    let mut object = json!({ "id": id, "name": format!("Sandbox {id}"), "followers_count": 3400, "fan_count": 3400, "username": id });
+    let followers = match (id.strip_prefix("page-"), id.strip_prefix("ig-")) {
+        (Some(user), _) => sandbox.followers_of(Platform::Facebook, user),
+        (_, Some(user)) => sandbox.followers_of(Platform::Instagram, user),
+        _ => 3400,
+    };
+    let mut object = json!({ "id": id, "name": format!("Sandbox {id}"), "followers_count": followers, "fan_count": followers, "username": id });
     // `GET /{page-id}?fields=access_token` with the user's token: the Page's token.
     let wants_token = params
         .get("fields")
@@ -403,13 +409,109 @@ pub async fn insights(
     {
         return response;
     }
-    let Some((likes, comments, shares, views)) = sandbox.metrics_for(&id) else {
+    let metrics = params.get("metric").map(String::as_str).unwrap_or_default();
+    if let Some(user) = id.strip_prefix("ig-")
+        && metrics.contains("follower_demographics")
+    {
+        return demographics(&sandbox, user, params.get("breakdown").map(String::as_str));
+    }
+    let Some((post, e)) = sandbox.engagement_of(&id) else {
         return bad_request(Platform::Facebook, "100", "unknown object");
     };
     let metric = |name: &str, value: u64| json!({ "name": name, "period": "lifetime", "values": [{ "value": value }] });
-    Json(json!({ "data": [
-        metric("likes", likes), metric("comments", comments), metric("shares", shares),
-        metric("views", views), metric("reach", views / 2), metric("total_interactions", likes + comments + shares),
-    ]}))
+    let mut data = vec![
+        metric("views", e.impressions),
+        metric("reach", e.reach),
+        metric("likes", e.likes),
+        metric("comments", e.comments),
+        metric("shares", e.shares),
+        metric("saved", e.saves),
+        metric(
+            "total_interactions",
+            e.likes + e.comments + e.shares + e.saves,
+        ),
+    ];
+    if post.platform == Platform::Facebook {
+        data.push(metric("post_clicks", e.clicks));
+    }
+    Json(json!({ "data": data })).into_response()
+}
+
+/// `follower_demographics` of an Instagram account, broken down by `age,gender` or `country`,
+/// in Meta's shape: one result with breakdowns of dimension values and counts.
+fn demographics(sandbox: &Sandbox, user: &str, breakdown: Option<&str>) -> Response {
+    let account = account_of(Platform::Instagram, user);
+    let followers = sandbox.followers_of(Platform::Instagram, user) as f64;
+    let (ages, countries) = model::demographics(&account);
+    let (keys, results): (Vec<&str>, Vec<serde_json::Value>) = match breakdown {
+        Some("country") => (
+            vec!["country"],
+            countries
+                .iter()
+                .map(|(c, share)| json!({ "dimension_values": [c], "value": (followers * share).round() as u64 }))
+                .collect(),
+        ),
+        _ => (
+            vec!["age", "gender"],
+            ages.iter()
+                .map(|(age, gender, share)| json!({ "dimension_values": [age, gender], "value": (followers * share).round() as u64 }))
+                .collect(),
+        ),
+    };
+    Json(json!({ "data": [{
+        "name": "follower_demographics", "period": "lifetime",
+        "total_value": { "breakdowns": [{ "dimension_keys": keys, "results": results }] },
+    }]}))
     .into_response()
+}
+
+/// `GET /{page-id}/posts` and `GET /{ig-user-id}/media`: the account's posts, newest first,
+/// with cursor paging.
+pub async fn list_edge(
+    State(sandbox): State<Sandbox>,
+    Path((id, edge)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let (platform, user) = match (
+        edge.as_str(),
+        id.strip_prefix("page-"),
+        id.strip_prefix("ig-"),
+    ) {
+        ("posts" | "feed", Some(user), _) => (Platform::Facebook, user),
+        ("media", _, Some(user)) => (Platform::Instagram, user),
+        _ => return bad_request(Platform::Facebook, "100", "unknown edge"),
+    };
+    if let Err(response) = admitted(&sandbox, platform, &headers, &params, "/list").await {
+        return response;
+    }
+    let size = params
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(25)
+        .clamp(1, 100);
+    let posts = sandbox.posts_of(platform, user);
+    let (window, next) = page(&posts, params.get("after").map(String::as_str), size);
+    let data: Vec<_> = window
+        .iter()
+        .map(|p| {
+            let at = crate::x::rfc3339(p.created_unix);
+            let kind = match model::content_type(p) {
+                "video" => "VIDEO",
+                "carousel" => "CAROUSEL_ALBUM",
+                _ => "IMAGE",
+            };
+            if platform == Platform::Facebook {
+                json!({ "id": p.id, "message": p.text, "created_time": at })
+            } else {
+                json!({ "id": p.id, "caption": p.text, "timestamp": at, "media_type": kind })
+            }
+        })
+        .collect();
+    let mut paging = json!({});
+    if let Some(next) = next {
+        paging =
+            json!({ "cursors": { "after": next }, "next": format!("{id}/{edge}?after={next}") });
+    }
+    Json(json!({ "data": data, "paging": paging })).into_response()
 }

@@ -1,8 +1,11 @@
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use domain::Platform;
+
+use crate::model;
 use serde::{Deserialize, Serialize};
 
 /// A fault to inject, as tests and the dev UI ask for it through `POST /_sandbox/faults`.
@@ -120,6 +123,9 @@ pub struct Sandbox {
     pub started: Instant,
     /// Where the sandbox is reachable (for upload URLs it hands out).
     pub base_url: Arc<Mutex<String>>,
+    /// Seconds the sandbox's clock runs ahead of (or, negative, behind) the real one: what
+    /// posts exist and what they have earned is judged at that time (`PUT /_sandbox/clock`).
+    clock_offset: Arc<AtomicI64>,
 }
 
 pub fn now_unix() -> u64 {
@@ -135,6 +141,7 @@ impl Default for Sandbox {
             inner: Arc::new(Mutex::new(State::default())),
             started: Instant::now(),
             base_url: Arc::new(Mutex::new(String::new())),
+            clock_offset: Arc::new(AtomicI64::new(0)),
         }
     }
 }
@@ -247,17 +254,62 @@ impl Sandbox {
         self.lock().posts.push(post);
     }
 
-    /// Engagement that grows with a post's age, so metric syncs see movement.
-    pub fn metrics_for(&self, id: &str) -> Option<(u64, u64, u64, u64)> {
-        let state = self.lock();
-        let post = state.posts.iter().find(|p| p.id == id)?;
-        let age = now_unix().saturating_sub(post.created_unix) + 1;
-        let seed = id.bytes().map(u64::from).sum::<u64>() % 7 + 1;
-        Some((
-            age * seed * 3,
-            age * seed / 2 + 1,
-            age * seed / 4,
-            age * seed * 40,
-        ))
+    /// The sandbox's time: real time moved by the offset tests and the demo seeding set.
+    pub fn now(&self) -> u64 {
+        now_unix().saturating_add_signed(self.clock_offset.load(Ordering::Relaxed))
     }
+
+    pub fn set_clock(&self, unix: u64) {
+        let offset = unix as i64 - now_unix() as i64;
+        self.clock_offset.store(offset, Ordering::Relaxed);
+    }
+
+    /// A published post and what it has earned by the sandbox's now, if it exists by then.
+    pub fn engagement_of(&self, id: &str) -> Option<(SandboxPost, model::Engagement)> {
+        let now = self.now();
+        let state = self.lock();
+        let post = state
+            .posts
+            .iter()
+            .find(|p| p.id == id && p.created_unix <= now)?;
+        let account = account_of(post.platform, &post.user);
+        Some((post.clone(), model::engagement(post, &account, now)))
+    }
+
+    /// The account's posts that exist by the sandbox's now, newest first.
+    pub fn posts_of(&self, platform: Platform, user: &str) -> Vec<SandboxPost> {
+        let now = self.now();
+        let state = self.lock();
+        let mut posts: Vec<SandboxPost> = state
+            .posts
+            .iter()
+            .filter(|p| p.platform == platform && p.user == user && p.created_unix <= now)
+            .cloned()
+            .collect();
+        posts.sort_by(|a, b| b.created_unix.cmp(&a.created_unix).then(b.id.cmp(&a.id)));
+        posts
+    }
+
+    /// Followers of the platform account at the sandbox's now.
+    pub fn followers_of(&self, platform: Platform, user: &str) -> u64 {
+        model::followers(&account_of(platform, user), self.now())
+    }
+}
+
+/// The platform's id of a user's account: their Page and Instagram account for Meta.
+pub fn account_of(platform: Platform, user: &str) -> String {
+    match platform {
+        Platform::Facebook => format!("page-{user}"),
+        Platform::Instagram => format!("ig-{user}"),
+        _ => user.to_owned(),
+    }
+}
+
+/// A window of a newest-first list: items after `cursor` (an offset) and the next cursor.
+pub fn page<T: Clone>(items: &[T], cursor: Option<&str>, size: usize) -> (Vec<T>, Option<String>) {
+    let start = cursor.and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+    let end = (start + size).min(items.len());
+    let window = items.get(start..end).unwrap_or_default().to_vec();
+    let next = (end < items.len()).then(|| end.to_string());
+    (window, next)
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::errors::platform_error;
 use crate::guard::admit;
-use crate::state::{Pending, Sandbox, SandboxPost, now_unix};
+use crate::state::{Pending, Sandbox, SandboxPost, page};
 
 fn ok(data: Value) -> Response {
     Json(json!({ "data": data, "error": { "code": "ok", "message": "", "log_id": "sandbox" } }))
@@ -29,7 +29,7 @@ pub async fn user_info(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Re
     match admit(&sandbox, Platform::TikTok, &headers, None, "/v2/user/info/").await {
         Ok(a) => ok(json!({ "user": {
             "open_id": a.user, "display_name": format!("Sandbox {}", a.user), "username": a.user.replace('-', "_"),
-            "follower_count": 5600, "following_count": 12, "likes_count": 90_000, "video_count": 31,
+            "follower_count": sandbox.followers_of(Platform::TikTok, &a.user), "following_count": 12, "likes_count": 90_000, "video_count": 31,
         }})),
         Err(response) => response,
     }
@@ -150,7 +150,7 @@ pub async fn status(
                     text: pending.text.clone(),
                     media: pending.media.clone(),
                     reply_to: None,
-                    created_unix: now_unix(),
+                    created_unix: sandbox.now(),
                 });
                 state.next += 1;
             }
@@ -191,9 +191,38 @@ pub async fn video_query(
     let videos: Vec<Value> = ids
         .iter()
         .filter_map(|id| {
-            let (likes, comments, shares, views) = sandbox.metrics_for(id)?;
-            Some(json!({ "id": id, "like_count": likes, "comment_count": comments, "share_count": shares, "view_count": views }))
+            let (_, e) = sandbox.engagement_of(id)?;
+            Some(json!({ "id": id, "like_count": e.likes, "comment_count": e.comments, "share_count": e.shares, "view_count": e.video_views.max(e.impressions) }))
         })
         .collect();
     ok(json!({ "videos": videos }))
+}
+
+/// `POST /v2/video/list/`: the creator's videos, newest first, up to 20 per page.
+pub async fn video_list(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let a = match admit(&sandbox, Platform::TikTok, &headers, None, "/video/list/").await {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let size = body
+        .get("max_count")
+        .and_then(Value::as_u64)
+        .unwrap_or(10)
+        .clamp(1, 20) as usize;
+    let cursor = body
+        .get("cursor")
+        .and_then(Value::as_u64)
+        .map(|c| c.to_string());
+    let posts = sandbox.posts_of(Platform::TikTok, &a.user);
+    let (window, next) = page(&posts, cursor.as_deref(), size);
+    let videos: Vec<Value> = window
+        .iter()
+        .map(|p| json!({ "id": p.id, "title": p.text, "video_description": p.text, "create_time": p.created_unix }))
+        .collect();
+    let next: Option<u64> = next.and_then(|n| n.parse().ok());
+    ok(json!({ "videos": videos, "cursor": next.unwrap_or(0), "has_more": next.is_some() }))
 }

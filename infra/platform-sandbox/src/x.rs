@@ -12,13 +12,16 @@ use serde_json::json;
 
 use crate::errors::platform_error;
 use crate::guard::admit;
-use crate::state::{Chunked, Sandbox, SandboxPost, now_unix};
+use crate::state::{Chunked, Sandbox, SandboxPost, page};
 
 pub async fn me(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
     match admit(&sandbox, Platform::X, &headers, None, "/2/users/me").await {
         Ok(admitted) => Json(json!({ "data": {
             "id": admitted.user, "name": format!("Sandbox {}", admitted.user), "username": admitted.user.replace('-', "_"),
-            "public_metrics": { "followers_count": 1200, "following_count": 80, "tweet_count": 42 },
+            "public_metrics": {
+                "followers_count": sandbox.followers_of(Platform::X, &admitted.user),
+                "following_count": 80, "tweet_count": 42,
+            },
         }}))
         .into_response(),
         Err(response) => response,
@@ -123,7 +126,7 @@ pub async fn create_tweet(
         text: request.text.clone(),
         media,
         reply_to: request.reply.map(|r| r.in_reply_to_tweet_id),
-        created_unix: now_unix(),
+        created_unix: sandbox.now(),
     });
     admitted
         .answer(
@@ -355,12 +358,79 @@ pub async fn tweets(
     let data: Vec<_> = ids
         .split(',')
         .filter_map(|id| {
-            let (likes, replies, reposts, impressions) = sandbox.metrics_for(id.trim())?;
-            Some(json!({ "id": id.trim(), "public_metrics": {
-                "like_count": likes, "reply_count": replies, "retweet_count": reposts, "quote_count": 0,
-                "bookmark_count": replies, "impression_count": impressions,
-            }}))
+            let (post, e) = sandbox.engagement_of(id.trim())?;
+            Some(
+                json!({ "id": post.id, "text": post.text, "public_metrics": {
+                    "like_count": e.likes, "reply_count": e.comments, "retweet_count": e.shares,
+                    "quote_count": 0, "bookmark_count": e.saves, "impression_count": e.impressions,
+                }}),
+            )
         })
         .collect();
     Json(json!({ "data": data })).into_response()
+}
+
+/// `GET /2/users/{id}`: a user's public figures.
+pub async fn user(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/2/users/").await {
+        return response;
+    }
+    let posts = sandbox.posts_of(Platform::X, &id).len();
+    Json(json!({ "data": {
+        "id": id, "name": format!("Sandbox {id}"), "username": id.replace('-', "_"),
+        "public_metrics": {
+            "followers_count": sandbox.followers_of(Platform::X, &id),
+            "following_count": 80, "tweet_count": posts,
+        },
+    }}))
+    .into_response()
+}
+
+/// `GET /2/users/{id}/tweets`: a user's timeline, newest first, 5–100 per page.
+pub async fn timeline(
+    State(sandbox): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/tweets?timeline").await {
+        return response;
+    }
+    let size = query
+        .get("max_results")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(5, 100);
+    let posts = sandbox.posts_of(Platform::X, &id);
+    let (window, next) = page(
+        &posts,
+        query.get("pagination_token").map(String::as_str),
+        size,
+    );
+    let data: Vec<_> = window
+        .iter()
+        .map(|p| {
+            let mut tweet = json!({ "id": p.id, "text": p.text, "created_at": rfc3339(p.created_unix) });
+            if !p.media.is_empty() {
+                let kind = if p.kind == "video" { "video" } else { "photo" };
+                tweet["attachments"] = json!({ "media_keys": p.media.iter().map(|m| format!("{kind}_{m}")).collect::<Vec<_>>() });
+            }
+            tweet
+        })
+        .collect();
+    let mut meta = json!({ "result_count": data.len() });
+    if let Some(next) = next {
+        meta["next_token"] = json!(next);
+    }
+    Json(json!({ "data": data, "meta": meta })).into_response()
+}
+
+pub fn rfc3339(unix: u64) -> String {
+    chrono::DateTime::from_timestamp(unix as i64, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

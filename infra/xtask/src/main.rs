@@ -160,7 +160,8 @@ fn run_tests(paths: &Paths, stack: &Stack, extra: &[&str]) -> Result<bool, Strin
             .args(extra.iter().skip_while(|a| **a == "--"))
             .envs(stack.env())
             .env("TEST_LOG_FILE", &log_file)
-            .env("SCHEMATHESIS_BIN", paths.venv.join("bin/st")),
+            .env("SCHEMATHESIS_BIN", paths.venv.join("bin/st"))
+            .env("PYTHON_BIN", paths.venv.join("bin/python")),
     )?;
     let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
     for line in output.lines() {

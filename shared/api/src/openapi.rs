@@ -31,6 +31,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::social_accounts::routes(),
         crate::posts::routes(),
         crate::notifications::routes(),
+        crate::analytics::routes(),
     ]
 }
 

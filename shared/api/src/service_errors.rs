@@ -132,3 +132,24 @@ pub(crate) fn notifications(error: notifications::NotificationsError) -> ApiErro
         | NotificationsError::Live(_)) => ApiError::internal(&error),
     }
 }
+
+/// Analytics errors.
+pub(crate) fn analytics(error: analytics::AnalyticsError) -> ApiError {
+    use analytics::AnalyticsError;
+    let message = error.to_string();
+    match error {
+        AnalyticsError::NotFound(what) => ApiError::not_found(what),
+        AnalyticsError::Invalid(_) => ApiError::new(ErrorCode::Conflict, message),
+        AnalyticsError::Store(error) => error.into(),
+        AnalyticsError::Token(error) => token(error),
+        AnalyticsError::Platform(platform, failure) => platform_failure(platform, &failure),
+        AnalyticsError::Queue(_) => ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "reports cannot be queued right now; try again shortly",
+            )
+        },
+        error @ AnalyticsError::Storage(_) => ApiError::internal(&error),
+    }
+}

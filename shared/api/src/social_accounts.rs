@@ -2,6 +2,7 @@
 //! verifier kept in DynamoDB for 10 minutes), their health, settings, sync and insights.
 //! Platform tokens are stored encrypted, bound to their account row, and never logged.
 
+use analytics::dashboards::{self, AudienceView, Filters, Period};
 use auth::OpaqueToken;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -11,14 +12,14 @@ use chrono::{Duration, Utc};
 use domain::{AuditAction, Permission, Platform, bounded_text, hashtags};
 use kv::{Item, ItemKey};
 use platforms::{
-    Acting, AppCredentials, AuthorizationRequest, ConnectableAccount, Failure, OAuthApp, Pkce,
-    TokenSet, authorization_url,
+    AppCredentials, AuthorizationRequest, ConnectableAccount, Failure, OAuthApp, Pkce, TokenSet,
+    authorization_url,
 };
 use runtime::AppState;
 use serde::{Deserialize, Serialize};
 use store::accounts::audit::{Actor, AuditEntry};
 use store::accounts::{audit, organizations};
-use store::social_accounts::{self, HourlyEngagement, MetricSample, NewAccount, SocialAccount};
+use store::social_accounts::{self, NewAccount, SocialAccount};
 use store::tokio_postgres;
 use uuid::Uuid;
 
@@ -803,9 +804,14 @@ async fn disconnect(
 #[derive(Serialize, schemars::JsonSchema)]
 struct SyncReport {
     account: AccountView,
+    /// Snapshots of post metrics taken.
     posts_synced: usize,
+    /// Posts published on the platform directly and imported now.
+    posts_imported: usize,
 }
 
+/// Refreshes the profile, then runs the metrics sync for this account now (the scheduled
+/// sync's own code, so both record the same history).
 async fn sync(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -834,9 +840,8 @@ async fn sync(
         .find(|p| p.account_id == account.account_id)
         .or(profile.first());
     let pg: &tokio_postgres::Client = db;
-    let mut updated = account.clone();
     if let Some(own) = own {
-        updated = social_accounts::record_sync(
+        social_accounts::record_sync(
             pg,
             current.organization_id,
             id,
@@ -846,44 +851,20 @@ async fn sync(
         )
         .await?;
     }
-    let acting = Acting {
-        account_id: &account.account_id,
-        access_token: &token,
-    };
-    let mut synced = 0;
-    for (post_id, platform_post_id) in
-        social_accounts::recent_publications(pg, current.organization_id, id, 30).await?
-    {
-        match state
-            .platforms()
-            .metrics(account.platform, &acting, &platform_post_id)
-            .await
-        {
-            Ok(metrics) => {
-                social_accounts::record_metrics(
-                    pg,
-                    current.organization_id,
-                    id,
-                    &MetricSample {
-                        post_id,
-                        likes: metrics.likes,
-                        comments: metrics.comments,
-                        shares: metrics.shares,
-                        impressions: metrics.impressions,
-                        reach: metrics.reach,
-                    },
-                )
-                .await?;
-                synced += 1;
-            }
-            Err(failure) => {
-                tracing::warn!(platform = %account.platform, ?failure, "metrics of one post not synced")
-            }
-        }
-    }
+    drop(client);
+    // Inside API Gateway's 30 seconds, with room for the answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let report = analytics::sync::sync_account(&state, id, Utc::now(), deadline)
+        .await
+        .map_err(service_errors::analytics)?;
+    let client = state.db.client().await?;
+    let updated = social_accounts::get(&**client, current.organization_id, id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
     Ok(JsonResponse(SyncReport {
         account: view(updated),
-        posts_synced: synced,
+        posts_synced: report.snapshots,
+        posts_imported: report.imported,
     })
     .into_response())
 }
@@ -891,9 +872,9 @@ async fn sync(
 #[derive(Serialize, schemars::JsonSchema)]
 struct Insights {
     followers_count: Option<i64>,
-    /// Hours (UTC) of publication ranked by the average engagement of posts published then.
-    best_posting_hours: Vec<HourlyEngagement>,
-    audience: Vec<serde_json::Value>,
+    /// The last 90 days in your time zone, as `/api/analytics/audience` gives them.
+    #[serde(flatten)]
+    audience: AudienceView,
 }
 
 async fn insights(
@@ -902,17 +883,29 @@ async fn insights(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::ViewAnalytics)?;
-    let client = state.db.client().await?;
-    let pg: &tokio_postgres::Client = &client;
-    let account = social_accounts::get(pg, current.organization_id, id, false)
-        .await?
-        .ok_or_else(|| ApiError::not_found("social account"))?;
-    let best_posting_hours =
-        social_accounts::engagement_by_publish_hour(pg, current.organization_id, id).await?;
-    let audience = social_accounts::audience_insights(pg, current.organization_id, id).await?;
+    let account = {
+        let client = state.db.client().await?;
+        social_accounts::get(&**client, current.organization_id, id, false)
+            .await?
+            .ok_or_else(|| ApiError::not_found("social account"))?
+    };
+    let mut checks = FieldChecks::new();
+    let zone = crate::analytics::zone_of(&state, &current, &mut checks, None).await?;
+    let to = Utc::now().with_timezone(&zone).date_naive();
+    let period = Period {
+        from: to - Duration::days(89),
+        to,
+        zone,
+    };
+    let filters = Filters {
+        accounts: vec![id],
+        ..Filters::default()
+    };
+    let audience = dashboards::audience(&state, current.organization_id, &period, &filters)
+        .await
+        .map_err(service_errors::analytics)?;
     Ok(JsonResponse(Insights {
         followers_count: account.followers_count,
-        best_posting_hours,
         audience,
     })
     .into_response())

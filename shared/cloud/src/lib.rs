@@ -15,7 +15,7 @@ pub use email::{EmailError, Mailer, OutgoingEmail};
 pub use objects::{
     ObjectError, abort_multipart, complete_multipart, copy_object, delete_object, delete_prefix,
     object_size, presigned_get, presigned_part, presigned_put, put_object, read_object,
-    start_multipart,
+    start_multipart, upload_part,
 };
 pub use queues::{
     OutgoingMessage, PUBLISH_LANES, PublishLane, QUEUES, QueueError, QueueSpec, ReceivedMessage,

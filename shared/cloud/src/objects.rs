@@ -177,6 +177,30 @@ pub async fn presigned_part(
     Ok(request.uri().to_owned())
 }
 
+/// Uploads one part of a multipart upload from here; returns its ETag.
+pub async fn upload_part(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    part_number: i32,
+    bytes: Vec<u8>,
+) -> Result<String, ObjectError> {
+    let output = s3
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(part_number)
+        .body(bytes.into())
+        .send()
+        .await
+        .map_err(|e| ObjectError(DisplayErrorContext(&e).to_string()))?;
+    output
+        .e_tag
+        .ok_or_else(|| ObjectError("no ETag in the answer".to_owned()))
+}
+
 /// Assembles the uploaded parts (number, ETag) into the object.
 pub async fn complete_multipart(
     s3: &aws_sdk_s3::Client,

@@ -76,6 +76,14 @@ pub const QUEUES: &[QueueSpec] = &[
     ),
     agent_queue("agent-crisis-manager", "QUEUE_URL_AGENT_CRISIS_MANAGER"),
     agent_queue("agent-orchestrator", "QUEUE_URL_AGENT_ORCHESTRATOR"),
+    QueueSpec {
+        name: "analytics-reports",
+        url_env: "QUEUE_URL_ANALYTICS_REPORTS",
+        arn_env: None,
+        max_receive_count: 3,
+        // The report builder times out at 120 s; six times that, as AWS recommends.
+        visibility_timeout_secs: 720,
+    },
     publish_queue("publish-x", "QUEUE_URL_PUBLISH_X", "QUEUE_ARN_PUBLISH_X"),
     publish_queue(
         "publish-meta",

@@ -86,6 +86,13 @@ pub enum LiveEvent {
         stage: ExportStage,
         percent: u8,
     },
+    /// An analytics report advanced (building, ready, failed).
+    #[serde(rename = "report.progress")]
+    ReportProgress {
+        report_id: Uuid,
+        stage: ReportStage,
+        percent: u8,
+    },
     /// The answer to a `ping`.
     #[serde(rename = "pong")]
     Pong {},
@@ -107,6 +114,14 @@ pub struct TargetStatus {
 pub enum ExportStage {
     Collecting,
     Uploading,
+    Ready,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStage {
+    Running,
     Ready,
     Failed,
 }

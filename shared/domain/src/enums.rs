@@ -164,6 +164,7 @@ text_enum! {
         PostUnconfirmed => "post_unconfirmed",
         AccountNeedsReconnect => "account_needs_reconnect",
         ExportReady => "export_ready",
+        ReportReady => "report_ready",
         MemberInvited => "member_invited",
         MemberJoined => "member_joined",
     }

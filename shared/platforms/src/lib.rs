@@ -9,8 +9,9 @@ mod oauth;
 mod token_cipher;
 
 pub use client::{
-    Acting, AppCredentials, ConnectableAccount, Content, MediaItem, PlatformClient, PostMetrics,
-    Published, TokenSet,
+    AccountFigures, Acting, AppCredentials, Audience, ConnectableAccount, Content, MediaItem,
+    MetricsBatch, PlatformClient, PlatformPost, PostMetrics, PostsPage, Published, TokenSet,
+    metrics_batch_size,
 };
 pub use endpoints::{Endpoints, PlatformUrls};
 pub use failure::{Failure, classify_http};

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/V0007__notifications.sql"),
     },
+    Migration {
+        version: 8,
+        name: "analytics",
+        sql: include_str!("../migrations/V0008__analytics.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

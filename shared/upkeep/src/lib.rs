@@ -1,6 +1,6 @@
 //! What the `maintenance` schedule runs every 30 minutes: renew platform tokens before they
 //! expire, delete uploads that were never confirmed, and send the notification emails held for
-//! quiet hours or the daily digest.
+//! quiet hours or the daily digest, and apply each organization's data retention.
 
 use chrono::Duration;
 use runtime::AppState;
@@ -21,6 +21,15 @@ pub struct MaintenanceReport {
     pub abandoned_uploads_deleted: usize,
     /// Notification emails held for quiet hours or the daily digest, sent now.
     pub held_emails: notifications::email::HeldEmailsReport,
+    /// History rows past their organization's `data_retention_days`, deleted.
+    pub expired: ExpiredRows,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ExpiredRows {
+    pub analytics: u64,
+    pub audit_logs: u64,
+    pub webhook_events: u64,
 }
 
 pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
@@ -33,10 +42,12 @@ pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
             tracing::error!(%error, "held notification emails not sent");
             Default::default()
         });
+    let expired = apply_retention(state, chrono::Utc::now()).await?;
     let report = MaintenanceReport {
         tokens,
         abandoned_uploads_deleted,
         held_emails,
+        expired,
     };
     tracing::info!(?report, "maintenance done");
     Ok(report)
@@ -58,4 +69,19 @@ pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, UpkeepE
         }
     }
     Ok(abandoned.len())
+}
+
+/// Deletes analytics history, audit entries and webhook events older than each organization's
+/// `data_retention_days` (posts and their latest numbers stay).
+pub async fn apply_retention(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ExpiredRows, UpkeepError> {
+    let client = state.db.client().await?;
+    let expired = store::analytics::delete_expired(&**client, now).await?;
+    Ok(ExpiredRows {
+        analytics: expired.analytics,
+        audit_logs: expired.audit_logs,
+        webhook_events: expired.webhook_events,
+    })
 }

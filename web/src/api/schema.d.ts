@@ -4,6 +4,159 @@
  */
 
 export interface paths {
+    "/api/analytics/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Demographics and the hours of the week your posts engage best */
+        get: operations["get_api_analytics_audience"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/engagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Engagement over time in day, week or month buckets of your time zone */
+        get: operations["get_api_analytics_engagement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every post's performance as CSV (all columns, any size): a short-lived download link */
+        get: operations["get_api_analytics_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Followers over time per account and in total */
+        get: operations["get_api_analytics_growth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Totals for a period per platform and account, with the change from the period before */
+        get: operations["get_api_analytics_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-post performance, sortable and filtered, cursor-paginated */
+        get: operations["get_api_analytics_posts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's reports, newest first, with download links when ready */
+        get: operations["get_api_analytics_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/reports/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build a report (PDF and CSV) in the background; progress arrives on the live feed */
+        post: operations["post_api_analytics_reports_generate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One report, with download links when ready */
+        get: operations["get_api_analytics_reports__id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/forgot-password": {
         parameters: {
             query?: never;
@@ -805,10 +958,29 @@ export interface components {
         Accepted: {
             message: string;
         };
+        AccountGrowth: {
+            account_name?: string | null;
+            /** Format: int64 */
+            gained?: number | null;
+            platform: components["schemas"]["Platform"];
+            /** @description The last count of each day that has a snapshot. */
+            points: components["schemas"]["FollowersOn"][];
+            /** Format: uuid */
+            social_account_id: string;
+        };
         AccountList: {
             accounts: components["schemas"]["AccountView"][];
             /** Format: int32 */
             max_social_accounts: number;
+        };
+        AccountOverview: {
+            account_name?: string | null;
+            change: components["schemas"]["Change"];
+            current: components["schemas"]["Figures"];
+            platform: components["schemas"]["Platform"];
+            previous: components["schemas"]["Figures"];
+            /** Format: uuid */
+            social_account_id: string;
         };
         /** @enum {string} */
         AccountStatus: "active" | "needs_reconnect";
@@ -837,6 +1009,27 @@ export interface components {
             /** Format: date-time */
             token_expires_at?: string | null;
             token_expires_soon: boolean;
+        };
+        /** @description Engagement by the hour of the week posts went out, in the caller's zone. */
+        ActiveHour: {
+            /** Format: double */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            engagements: number;
+            /**
+             * Format: int32
+             * @description 0–23.
+             */
+            hour: number;
+            /** Format: int64 */
+            impressions: number;
+            /** Format: int64 */
+            posts: number;
+            /**
+             * Format: int32
+             * @description ISO weekday: 1 = Monday … 7 = Sunday.
+             */
+            weekday: number;
         };
         /** @description What deleting did: a post that reached a platform is archived, not erased. */
         Archived: {
@@ -886,6 +1079,27 @@ export interface components {
             variants: components["schemas"]["VariantView"][];
             /** Format: int32 */
             width?: number | null;
+        };
+        /** @description A slice of the audience summed over the accounts' latest demographics. */
+        AudienceSlice: {
+            age_group?: string | null;
+            country?: string | null;
+            /** Format: int64 */
+            followers: number;
+            gender?: string | null;
+        };
+        AudienceView: {
+            /** @description Engagement by the hour of the week posts went out in the period, in the caller's zone. */
+            active_hours: components["schemas"]["ActiveHour"][];
+            age_gender: components["schemas"]["AudienceSlice"][];
+            /** @description The five hours with the best engagement rate among those with at least three posts. */
+            best_hours: components["schemas"]["ActiveHour"][];
+            countries: components["schemas"]["AudienceSlice"][];
+            /**
+             * Format: date
+             * @description The day the demographics were read (Instagram gives them; other platforms do not).
+             */
+            demographics_as_of?: string | null;
         };
         BulkReport: {
             /** Format: uint */
@@ -977,6 +1191,21 @@ export interface components {
             account_id: string;
             name: string;
         };
+        /** @description Change from the previous period: percent for counts, percentage points for the rate. */
+        Change: {
+            /** Format: double */
+            engagement_rate_points?: number | null;
+            /** Format: double */
+            engagements?: number | null;
+            /** Format: double */
+            followers?: number | null;
+            /** Format: double */
+            impressions?: number | null;
+            /** Format: double */
+            posts?: number | null;
+            /** Format: double */
+            reach?: number | null;
+        };
         Check: {
             /** Format: double */
             latency_ms: number;
@@ -987,6 +1216,11 @@ export interface components {
         Checks: {
             dynamodb: components["schemas"]["Check"];
             postgres: components["schemas"]["Check"];
+        };
+        Compared: {
+            change: components["schemas"]["Change"];
+            current: components["schemas"]["Figures"];
+            previous: components["schemas"]["Figures"];
         };
         ConfirmRequest: {
             /** @description For multipart uploads: every part with the ETag S3 answered. */
@@ -1032,6 +1266,47 @@ export interface components {
              */
             email: string;
         };
+        /** @description One bucket of the engagement series. */
+        EngagementBucket: {
+            /**
+             * Format: double
+             * @description Engagements ÷ impressions × 100 over the bucket's posts; none without impressions.
+             */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            engagements: number;
+            /** Format: int64 */
+            impressions: number;
+            /** Format: int64 */
+            posts: number;
+            /**
+             * Format: date
+             * @description The first day of the bucket, in the caller's time zone.
+             */
+            start: string;
+        };
+        EngagementParams: {
+            accounts?: string | null;
+            content_type?: string | null;
+            from?: string | null;
+            /** @description Default `day`. */
+            interval?: components["schemas"]["Interval"] | null;
+            platform?: components["schemas"]["Platform"] | null;
+            tag?: string | null;
+            to?: string | null;
+            tz?: string | null;
+        };
+        EngagementSeries: {
+            /** @description Every bucket of the period, empty ones included. */
+            buckets: components["schemas"]["EngagementBucket"][];
+            /**
+             * Format: double
+             * @description Engagement over the whole period.
+             */
+            engagement_rate?: number | null;
+            interval: components["schemas"]["Interval"];
+            period: components["schemas"]["PeriodView"];
+        };
         /** @description The body of every error response. */
         Error: {
             error: components["schemas"]["ErrorPayload"];
@@ -1045,6 +1320,17 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             details: components["schemas"]["FieldIssue"][];
             message: string;
+        };
+        ExportParams: {
+            accounts?: string | null;
+            content_type?: string | null;
+            /** @description Default: from the first post. */
+            from?: string | null;
+            platform?: components["schemas"]["Platform"] | null;
+            tag?: string | null;
+            /** @description Default: today. */
+            to?: string | null;
+            tz?: string | null;
         };
         ExportView: {
             /** Format: date-time */
@@ -1061,32 +1347,95 @@ export interface components {
             id: string;
             status: components["schemas"]["DataExportStatus"];
         };
+        ExportView2: {
+            /** Format: uint64 */
+            bytes: number;
+            download_url: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: uint64 */
+            rows: number;
+        };
         /** @description What was wrong with one input field. */
         FieldIssue: {
             field: string;
             issue: string;
+        };
+        /** @description A period's numbers. */
+        Figures: {
+            /** Format: int64 */
+            clicks: number;
+            /** Format: int64 */
+            comments: number;
+            /**
+             * Format: double
+             * @description Engagements ÷ impressions × 100 over the period's posts; none without impressions.
+             */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            engagements: number;
+            /**
+             * Format: int64
+             * @description Followers at the end of the period (the last snapshot before it ended).
+             */
+            followers?: number | null;
+            /**
+             * Format: int64
+             * @description Followers gained during the period.
+             */
+            followers_gained?: number | null;
+            /** Format: int64 */
+            impressions: number;
+            /** Format: int64 */
+            likes: number;
+            /** Format: int64 */
+            posts: number;
+            /** Format: int64 */
+            reach: number;
+            /** Format: int64 */
+            saves: number;
+            /** Format: int64 */
+            shares: number;
+            /** Format: int64 */
+            video_views: number;
+        };
+        FollowersOn: {
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            followers: number;
+        };
+        Growth: {
+            accounts: components["schemas"]["AccountGrowth"][];
+            period: components["schemas"]["PeriodView"];
+            /** @description All accounts together, each day: every account's latest count so far. */
+            total: components["schemas"]["FollowersOn"][];
         };
         HealthReport: {
             checks: components["schemas"]["Checks"];
             status: components["schemas"]["Status"];
             version: string;
         };
-        /** @description Average engagement of the account's posts by the hour (UTC) they were published. */
-        HourlyEngagement: {
-            /** Format: double */
-            average_engagement: number;
-            /** Format: int32 */
-            hour: number;
-            /** Format: int64 */
-            posts: number;
-        };
         Insights: {
-            audience: unknown[];
-            /** @description Hours (UTC) of publication ranked by the average engagement of posts published then. */
-            best_posting_hours: components["schemas"]["HourlyEngagement"][];
+            /** @description Engagement by the hour of the week posts went out in the period, in the caller's zone. */
+            active_hours: components["schemas"]["ActiveHour"][];
+            age_gender: components["schemas"]["AudienceSlice"][];
+            /** @description The five hours with the best engagement rate among those with at least three posts. */
+            best_hours: components["schemas"]["ActiveHour"][];
+            countries: components["schemas"]["AudienceSlice"][];
+            /**
+             * Format: date
+             * @description The day the demographics were read (Instagram gives them; other platforms do not).
+             */
+            demographics_as_of?: string | null;
             /** Format: int64 */
             followers_count?: number | null;
         };
+        /**
+         * @description How engagement is bucketed.
+         * @enum {string}
+         */
+        Interval: "day" | "week" | "month";
         InviteRequest: {
             /**
              * Format: email
@@ -1246,7 +1595,7 @@ export interface components {
             title: string;
         };
         /** @enum {string} */
-        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "member_invited" | "member_joined";
+        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "member_invited" | "member_joined";
         NotificationPage: {
             /** @description Pass as `cursor` for the next page; `null` on the last one. */
             next_cursor?: string | null;
@@ -1305,6 +1654,13 @@ export interface components {
              */
             slug?: string | null;
         };
+        Overview: {
+            accounts: components["schemas"]["AccountOverview"][];
+            period: components["schemas"]["PeriodView"];
+            platforms: components["schemas"]["PlatformOverview"][];
+            previous_period: components["schemas"]["PeriodView"];
+            total: components["schemas"]["Compared"];
+        };
         PendingInvitation: {
             /** Format: date-time */
             created_at: string;
@@ -1314,6 +1670,28 @@ export interface components {
             /** Format: uuid */
             id: string;
             role: components["schemas"]["Role"];
+        };
+        /** @description A period and the accounts it covers. */
+        PeriodParams: {
+            /** @description Comma-separated social account ids; default all. */
+            accounts?: string | null;
+            /** @description First day (YYYY-MM-DD), default 29 days before `to`. */
+            from?: string | null;
+            platform?: components["schemas"]["Platform"] | null;
+            /** @description Last day, included (YYYY-MM-DD), default today. */
+            to?: string | null;
+            /** @description IANA time zone the days are cut in; default your profile's. */
+            tz?: string | null;
+        };
+        PeriodView: {
+            /** Format: date */
+            from: string;
+            timezone: string;
+            /**
+             * Format: date
+             * @description Included.
+             */
+            to: string;
         };
         PlanChange: {
             plan: components["schemas"]["SubscriptionPlan"];
@@ -1327,6 +1705,12 @@ export interface components {
         };
         /** @enum {string} */
         Platform: "facebook" | "instagram" | "x" | "linkedin" | "tiktok";
+        PlatformOverview: {
+            change: components["schemas"]["Change"];
+            current: components["schemas"]["Figures"];
+            platform: components["schemas"]["Platform"];
+            previous: components["schemas"]["Figures"];
+        };
         Post: {
             ai_generated: boolean;
             /**
@@ -1391,8 +1775,86 @@ export interface components {
             items: components["schemas"]["Post"][];
             next_cursor?: string | null;
         };
+        PostPage2: {
+            items: components["schemas"]["PostRow"][];
+            /** @description Pass as `cursor` for the next page; absent on the last. */
+            next_cursor?: string | null;
+        };
+        PostParams: {
+            accounts?: string | null;
+            /** @description text, image, video or carousel. */
+            content_type?: string | null;
+            cursor?: string | null;
+            from?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 100, default 25.
+             */
+            limit?: number | null;
+            /** @description `desc` (default) or `asc`. */
+            order?: string | null;
+            platform?: components["schemas"]["Platform"] | null;
+            /** @description Default `published_at`. */
+            sort?: components["schemas"]["PostSort"] | null;
+            /** @description A hashtag, with or without `#`. */
+            tag?: string | null;
+            to?: string | null;
+            tz?: string | null;
+        };
         /** @enum {string} */
         PostPlatformStatus: "pending" | "publishing" | "published" | "failed" | "unconfirmed" | "cancelled";
+        /** @description One row of the post table, with a short-lived link to its first image. */
+        PostRow: {
+            account_name?: string | null;
+            /** Format: int64 */
+            clicks: number;
+            /** Format: int64 */
+            comments: number;
+            content_type: string;
+            /** Format: double */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            engagements: number;
+            hashtags: string[];
+            /**
+             * Format: uuid
+             * @description The target (one post on one account); the cursor's tie-breaker.
+             */
+            id: string;
+            /** Format: int64 */
+            impressions: number;
+            /** Format: int64 */
+            likes: number;
+            /** @description `imported` when it was published on the platform directly. */
+            origin: string;
+            platform: components["schemas"]["Platform"];
+            platform_post_id: string;
+            /** Format: uuid */
+            post_id: string;
+            /** Format: int64 */
+            posts: number;
+            /** Format: date-time */
+            published_at: string;
+            /** Format: int64 */
+            reach: number;
+            /** Format: int64 */
+            saves: number;
+            /** Format: int64 */
+            shares: number;
+            /** Format: uuid */
+            social_account_id: string;
+            /** Format: date-time */
+            synced_at?: string | null;
+            text: string;
+            thumbnail_url?: string | null;
+            /** Format: int64 */
+            video_views: number;
+        };
+        /**
+         * @description What the per-post table sorts by.
+         * @enum {string}
+         */
+        PostSort: "published_at" | "engagements" | "impressions" | "engagement_rate" | "likes" | "comments" | "shares";
         /** @enum {string} */
         PostStatus: "draft" | "scheduled" | "publishing" | "published" | "partially_failed" | "failed";
         PostUpdate: {
@@ -1519,6 +1981,63 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        ReportBody: {
+            /** @description Default: every account. */
+            accounts?: string[] | null;
+            /** @description First day, YYYY-MM-DD. */
+            from: string;
+            /** @description Default: every section. */
+            sections?: components["schemas"]["Section"][] | null;
+            /** @description Default: your profile's time zone. */
+            timezone?: string | null;
+            /** @description 1 to 200 characters; default "Performance report". */
+            title?: string | null;
+            /** @description Last day, included. */
+            to: string;
+        };
+        ReportListParams: {
+            /** @description `next_cursor` of the previous page. */
+            cursor?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 100, default 20.
+             */
+            limit?: number | null;
+        };
+        ReportPage: {
+            items: components["schemas"]["ReportView"][];
+            /** Format: uuid */
+            next_cursor?: string | null;
+        };
+        /** @description A report with links to its files while they may be downloaded. */
+        ReportView: {
+            /** @description The accounts it covers; empty means all of the organization's. */
+            account_ids: string[];
+            /** Format: date-time */
+            created_at: string;
+            csv_url?: string | null;
+            /** Format: date */
+            date_from: string;
+            /** Format: date */
+            date_to: string;
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            pdf_url?: string | null;
+            /** Format: int16 */
+            progress: number;
+            /** Format: uuid */
+            requested_by?: string | null;
+            sections: string[];
+            /** @description queued, running, ready or failed. */
+            status: string;
+            timezone: string;
+            title: string;
+            /** Format: date-time */
+            urls_expire_at?: string | null;
+        };
         ResetPasswordRequest: {
             password: string;
             /** @description The token from the reset email. */
@@ -1546,6 +2065,11 @@ export interface components {
              */
             utc_offset?: string | null;
         };
+        /**
+         * @description What a report can hold; the CSV always lists every post of the period.
+         * @enum {string}
+         */
+        Section: "overview" | "engagement" | "growth" | "top_posts" | "audience";
         SessionList: {
             sessions: components["schemas"]["SessionSummary"][];
         };
@@ -1650,7 +2174,15 @@ export interface components {
         SubscriptionStatus: "active" | "trialing" | "past_due" | "canceled" | "incomplete" | "incomplete_expired" | "unpaid" | "paused";
         SyncReport: {
             account: components["schemas"]["AccountView"];
-            /** Format: uint */
+            /**
+             * Format: uint
+             * @description Posts published on the platform directly and imported now.
+             */
+            posts_imported: number;
+            /**
+             * Format: uint
+             * @description Snapshots of post metrics taken.
+             */
             posts_synced: number;
         };
         Target: {
@@ -1836,6 +2368,328 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_api_analytics_audience: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated social account ids; default all. */
+                accounts?: string | null;
+                /** @description First day (YYYY-MM-DD), default 29 days before `to`. */
+                from?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Last day, included (YYYY-MM-DD), default today. */
+                to?: string | null;
+                /** @description IANA time zone the days are cut in; default your profile's. */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudienceView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_engagement: {
+        parameters: {
+            query?: {
+                accounts?: string | null;
+                content_type?: string | null;
+                from?: string | null;
+                /** @description Default `day`. */
+                interval?: components["schemas"]["Interval"] | null;
+                platform?: components["schemas"]["Platform"] | null;
+                tag?: string | null;
+                to?: string | null;
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngagementSeries"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_export: {
+        parameters: {
+            query?: {
+                accounts?: string | null;
+                content_type?: string | null;
+                /** @description Default: from the first post. */
+                from?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                tag?: string | null;
+                /** @description Default: today. */
+                to?: string | null;
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportView2"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_growth: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated social account ids; default all. */
+                accounts?: string | null;
+                /** @description First day (YYYY-MM-DD), default 29 days before `to`. */
+                from?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Last day, included (YYYY-MM-DD), default today. */
+                to?: string | null;
+                /** @description IANA time zone the days are cut in; default your profile's. */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Growth"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_overview: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated social account ids; default all. */
+                accounts?: string | null;
+                /** @description First day (YYYY-MM-DD), default 29 days before `to`. */
+                from?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Last day, included (YYYY-MM-DD), default today. */
+                to?: string | null;
+                /** @description IANA time zone the days are cut in; default your profile's. */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_posts: {
+        parameters: {
+            query?: {
+                accounts?: string | null;
+                /** @description text, image, video or carousel. */
+                content_type?: string | null;
+                cursor?: string | null;
+                from?: string | null;
+                /** @description 1 to 100, default 25. */
+                limit?: number | null;
+                /** @description `desc` (default) or `asc`. */
+                order?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Default `published_at`. */
+                sort?: components["schemas"]["PostSort"] | null;
+                /** @description A hashtag, with or without `#`. */
+                tag?: string | null;
+                to?: string | null;
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPage2"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_reports: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100, default 20. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_analytics_reports_generate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_reports__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     post_api_auth_forgot_password: {
         parameters: {
             query?: never;

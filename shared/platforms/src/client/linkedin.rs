@@ -152,6 +152,15 @@ impl PlatformClient {
         })
     }
 
+    /// A GET of LinkedIn's versioned REST API as `acting`.
+    pub(super) fn linkedin_get(&self, url: String, acting: &Acting<'_>) -> reqwest::RequestBuilder {
+        self.http
+            .get(url)
+            .bearer_auth(acting.access_token)
+            .header("LinkedIn-Version", LINKEDIN_VERSION)
+            .header("X-Restli-Protocol-Version", "2.0.0")
+    }
+
     pub(super) async fn metrics_linkedin(
         &self,
         acting: &Acting<'_>,

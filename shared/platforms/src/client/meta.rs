@@ -322,7 +322,11 @@ impl PlatformClient {
                     .get(format!("{api}/{post_id}/insights"))
                     .query(&[(
                         "metric",
-                        "views,reach,likes,comments,shares,total_interactions",
+                        if platform == Platform::Facebook {
+                            "views,reach,likes,comments,shares,saved,total_interactions,post_clicks"
+                        } else {
+                            "views,reach,likes,comments,shares,saved,total_interactions"
+                        },
                     )])
                     .bearer_auth(acting.access_token),
             )
@@ -341,8 +345,11 @@ impl PlatformClient {
             likes: value("likes"),
             comments: value("comments"),
             shares: value("shares"),
+            saves: value("saved"),
+            clicks: value("post_clicks"),
             impressions: value("views"),
             reach: value("reach"),
+            video_views: 0,
         })
     }
 }

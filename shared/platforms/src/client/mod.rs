@@ -3,6 +3,11 @@
 //! answer goes through [`classify_http`], every transport error through
 //! [`Failure::answer_lost`], so callers act on one `Failure` type.
 
+mod history;
+
+pub use history::{
+    AccountFigures, Audience, MetricsBatch, PlatformPost, PostsPage, metrics_batch_size,
+};
 mod linkedin;
 mod meta;
 mod tiktok;
@@ -106,9 +111,15 @@ pub struct Published {
 pub struct PostMetrics {
     pub likes: i64,
     pub comments: i64,
+    /// Shares, reposts and quotes.
     pub shares: i64,
+    /// Saves and bookmarks.
+    pub saves: i64,
+    pub clicks: i64,
+    /// Times shown: X impressions, Meta views, TikTok views (one figure, so one rate formula).
     pub impressions: i64,
     pub reach: i64,
+    pub video_views: i64,
 }
 
 /// The account to act as.
@@ -499,13 +510,14 @@ impl PlatformClient {
         acting: &Acting<'_>,
         post_id: &str,
     ) -> Result<PostMetrics, Failure> {
-        match platform {
-            Platform::X => self.metrics_x(acting, post_id).await,
-            Platform::Facebook | Platform::Instagram => {
-                self.metrics_meta(platform, acting, post_id).await
-            }
-            Platform::LinkedIn => self.metrics_linkedin(acting, post_id).await,
-            Platform::TikTok => self.metrics_tiktok(acting, post_id).await,
-        }
+        let batch = self
+            .metrics_batch(platform, acting, &[post_id.to_owned()])
+            .await?;
+        Ok(batch
+            .metrics
+            .into_iter()
+            .find(|(id, _)| id == post_id)
+            .map(|(_, m)| m)
+            .unwrap_or_default())
     }
 }

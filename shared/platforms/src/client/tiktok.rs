@@ -5,10 +5,7 @@ use domain::Platform;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    Acting, ConnectableAccount, Content, PlatformClient, PostMetrics, Published, Text,
-    lenient_count,
-};
+use super::{Acting, ConnectableAccount, Content, PlatformClient, Published, Text, lenient_count};
 use crate::Failure;
 
 /// TikTok wraps every answer in `data`.
@@ -49,24 +46,6 @@ struct PublishStatus {
     #[serde(default)]
     publicaly_available_post_id: Vec<serde_json::Value>,
     fail_reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Videos {
-    #[serde(default)]
-    videos: Vec<VideoCounts>,
-}
-
-#[derive(Deserialize, Default)]
-struct VideoCounts {
-    #[serde(default, deserialize_with = "lenient_count")]
-    like_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    comment_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    share_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    view_count: Option<i64>,
 }
 
 impl PlatformClient {
@@ -197,37 +176,6 @@ impl PlatformClient {
         }
         Err(Failure::UnknownOutcome {
             reason: format!("TikTok was still processing publish {publish_id}"),
-        })
-    }
-
-    pub(super) async fn metrics_tiktok(
-        &self,
-        acting: &Acting<'_>,
-        post_id: &str,
-    ) -> Result<PostMetrics, Failure> {
-        let api = &self.endpoints.tiktok.api;
-        let answer: Data<Videos> = self
-            .send(
-                Platform::TikTok,
-                false,
-                self.http
-                    .post(format!("{api}/v2/video/query/"))
-                    .query(&[(
-                        "fields",
-                        "id,like_count,comment_count,share_count,view_count",
-                    )])
-                    .bearer_auth(acting.access_token)
-                    .json(&json!({ "filters": { "video_ids": [post_id] } })),
-            )
-            .await?
-            .lenient();
-        let video = answer.data.videos.into_iter().next().unwrap_or_default();
-        Ok(PostMetrics {
-            likes: video.like_count.unwrap_or(0),
-            comments: video.comment_count.unwrap_or(0),
-            shares: video.share_count.unwrap_or(0),
-            impressions: video.view_count.unwrap_or(0),
-            reach: 0,
         })
     }
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    Acting, Answer, ConnectableAccount, Content, MediaItem, PlatformClient, PostMetrics, Published,
-    Text, lenient_count,
+    Acting, Answer, ConnectableAccount, Content, MediaItem, PlatformClient, Published, Text,
+    lenient_count,
 };
 use crate::Failure;
 
@@ -61,35 +61,6 @@ struct ProcessingInfo {
 #[derive(Deserialize)]
 struct ProcessingError {
     message: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Tweets {
-    #[serde(default)]
-    data: Vec<Tweet>,
-}
-
-#[derive(Deserialize)]
-struct Tweet {
-    #[serde(default)]
-    public_metrics: TweetMetrics,
-}
-
-#[derive(Deserialize, Default)]
-struct TweetMetrics {
-    #[serde(default, deserialize_with = "lenient_count")]
-    like_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    reply_count: Option<i64>,
-    // The repost count is `retweet_count` in the docs and `repost_count` in the schema.
-    #[serde(default, deserialize_with = "lenient_count")]
-    retweet_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    repost_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    quote_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_count")]
-    impression_count: Option<i64>,
 }
 
 impl PlatformClient {
@@ -328,39 +299,6 @@ impl PlatformClient {
         }
         Err(Failure::Retryable {
             reason: "X was still processing the video".into(),
-        })
-    }
-
-    pub(super) async fn metrics_x(
-        &self,
-        acting: &Acting<'_>,
-        post_id: &str,
-    ) -> Result<PostMetrics, Failure> {
-        let api = &self.endpoints.x.api;
-        let answer = self
-            .send(
-                Platform::X,
-                false,
-                self.http
-                    .get(format!("{api}/2/tweets"))
-                    .query(&[("ids", post_id), ("tweet.fields", "public_metrics")])
-                    .bearer_auth(acting.access_token),
-            )
-            .await?;
-        let tweets: Tweets = answer.lenient();
-        let m = tweets
-            .data
-            .into_iter()
-            .next()
-            .map(|t| t.public_metrics)
-            .unwrap_or_default();
-        let reposts = m.retweet_count.or(m.repost_count).unwrap_or(0);
-        Ok(PostMetrics {
-            likes: m.like_count.unwrap_or(0),
-            comments: m.reply_count.unwrap_or(0),
-            shares: reposts + m.quote_count.unwrap_or(0),
-            impressions: m.impression_count.unwrap_or(0),
-            reach: 0,
         })
     }
 }

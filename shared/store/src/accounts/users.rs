@@ -103,6 +103,14 @@ pub async fn find_by_email(
 }
 
 /// A user by id, whatever their organization: only for the user acting on themselves.
+/// The user's profile time zone, as stored.
+pub async fn timezone_of(db: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
+    let row = db
+        .query_opt("SELECT timezone FROM users WHERE id = $1", &[&id])
+        .await?;
+    Ok(row.and_then(|r| r.get(0)))
+}
+
 pub async fn get(db: &impl GenericClient, id: Uuid) -> Result<Option<User>, StoreError> {
     let row = db
         .query_opt(
