@@ -948,3 +948,294 @@ async fn given_a_retention_of_thirty_days_when_maintenance_runs_then_older_histo
         .get(0);
     assert!(kept > 0);
 }
+
+#[tokio::test]
+async fn given_seed_demo_when_a_newcomer_signs_in_then_months_of_history_are_there() {
+    let app = TestApp::spawn().await;
+
+    let seeded = dev_server::demo::seed(&app.state, &app.env.sandbox, 60)
+        .await
+        .unwrap();
+    assert!(!seeded.already_there);
+    assert_eq!(seeded.posts_planted, 5 * 60);
+    println!(
+        "seeded 60 days in {:.1} s ({} snapshots)",
+        seeded.elapsed.as_secs_f64(),
+        seeded.snapshots
+    );
+
+    let login = app
+        .api(None)
+        .login(json!({ "email": dev_server::demo::DEMO_EMAIL, "password": dev_server::demo::DEMO_PASSWORD }))
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let api = || app.api(Some(&token));
+    let today = Utc::now().date_naive();
+    let period = format!(
+        "from={}&to={today}&tz=UTC",
+        today - chrono::Duration::days(29)
+    );
+    let overview = api().analytics("overview", &period).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    assert_eq!(overview.body["accounts"].as_array().unwrap().len(), 5);
+    assert!(overview.body["total"]["current"]["posts"].as_i64().unwrap() >= 5 * 29);
+    assert!(
+        overview.body["total"]["current"]["engagement_rate"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let growth = api().analytics("growth", &period).await;
+    let points = growth.body["total"].as_array().unwrap();
+    assert!(
+        points.len() >= 29,
+        "a follower count a day: {}",
+        points.len()
+    );
+    let first = points.first().unwrap()["followers"].as_i64().unwrap();
+    let last = points.last().unwrap()["followers"].as_i64().unwrap();
+    assert!(last > first, "followers grow: {first} → {last}");
+    // The planted evening peak shows: posts that went out Tuesday or Thursday 17–20 UTC engage
+    // far better than the rest.
+    let audience = api().analytics("audience", &period).await;
+    let (mut peak, mut rest) = ((0, 0), (0, 0));
+    for slot in audience.body["active_hours"].as_array().unwrap() {
+        let (day, hour) = (
+            slot["weekday"].as_i64().unwrap(),
+            slot["hour"].as_i64().unwrap(),
+        );
+        let sums = if [2, 4].contains(&day) && (17..20).contains(&hour) {
+            &mut peak
+        } else {
+            &mut rest
+        };
+        sums.0 += slot["engagements"].as_i64().unwrap();
+        sums.1 += slot["impressions"].as_i64().unwrap();
+    }
+    let rate = |(e, i): (i64, i64)| e as f64 / i as f64;
+    assert!(peak.1 > 0, "some posts went out at the peak");
+    assert!(
+        rate(peak) > 1.3 * rate(rest),
+        "peak {:.4} vs rest {:.4}",
+        rate(peak),
+        rate(rest)
+    );
+    // Seeding twice leaves the first seeding alone.
+    assert!(
+        dev_server::demo::seed(&app.state, &app.env.sandbox, 60)
+            .await
+            .unwrap()
+            .already_there
+    );
+}
+
+#[tokio::test]
+async fn given_a_watchlist_when_competitors_are_added_and_synced_then_their_figures_are_kept_within_the_plan()
+ {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Watcher").await;
+    app.connect_account(&admin, "x").await;
+    app.connect_account(&admin, "instagram").await;
+    let api = || app.api(auth(&admin));
+    let add = |platform: &'static str, handle: &'static str| {
+        app.call_as(
+            auth(&admin),
+            http::Method::POST,
+            "/api/analytics/competitors",
+            Some(json!({ "platform": platform, "handle": handle })),
+        )
+    };
+
+    // Only X and Instagram show public accounts; a name the platform does not know is a 404.
+    assert_eq!(
+        add("tiktok", "rival").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        add("x", "not a handle").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        add("instagram", "missing_shop").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let rival = add("x", "@Rival_Roasters").await;
+    assert_eq!(rival.status, StatusCode::CREATED, "{}", rival.body);
+    assert_eq!(rival.body["handle"], "rival_roasters");
+    assert_eq!(rival.body["platform_user_id"], "cmp-rival_roasters");
+    assert_eq!(
+        add("x", "rival_roasters").await.status,
+        StatusCode::CONFLICT
+    );
+    let bar = add("instagram", "bean.bar").await;
+    assert_eq!(bar.status, StatusCode::CREATED, "{}", bar.body);
+    // The free plan watches two.
+    let third = add("x", "another_one").await;
+    assert_eq!(third.status, StatusCode::PAYMENT_REQUIRED, "{}", third.body);
+    assert_eq!(third.error_code(), "plan_limit_reached");
+
+    let now = Utc::now();
+    let watched = api().analytics("competitors", "").await;
+    assert_eq!(watched.status, StatusCode::OK, "{}", watched.body);
+    assert_eq!(watched.body["limit"], 2);
+    let list = watched.body["competitors"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let x = list.iter().find(|c| c["platform"] == "x").unwrap();
+    let followers = x["latest"]["followers_count"].as_i64().unwrap();
+    let expected =
+        platform_sandbox::model::followers("cmp-rival_roasters", now.timestamp() as u64) as i64;
+    assert!(
+        (followers - expected).abs() <= 1,
+        "{followers} vs {expected}"
+    );
+    // 30 days backfilled: one post a day in the sandbox's made-up history.
+    for competitor in list {
+        let recent = competitor["latest"]["recent_posts"].as_i64().unwrap();
+        assert!((29..=30).contains(&recent), "{competitor}");
+        assert!(competitor["engagements_per_post"].as_f64().unwrap() > 0.0);
+    }
+    let own: Vec<&str> = watched.body["own"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(own, vec!["x", "instagram"]);
+
+    // The sync refreshes each once a day.
+    let tomorrow = now + chrono::Duration::hours(21);
+    set_sandbox_clock(&app, tomorrow).await;
+    let report = analytics::sync::run(&app.state, tomorrow, far())
+        .await
+        .unwrap();
+    assert_eq!(report.competitors, 2, "{report:?}");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM competitor_snapshots").await,
+        4
+    );
+    let again = analytics::sync::run(&app.state, tomorrow + chrono::Duration::hours(1), far())
+        .await
+        .unwrap();
+    assert_eq!(again.competitors, 0, "not twice a day");
+
+    // Another organization sees none of it and cannot remove it; we can.
+    let stranger = app.register_admin("Stranger").await;
+    let id = rival.body["id"].as_str().unwrap();
+    let path = format!("/api/analytics/competitors/{id}");
+    assert_eq!(
+        app.call_as(auth(&stranger), http::Method::DELETE, &path, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = app.api(auth(&stranger)).analytics("competitors", "").await;
+    assert_eq!(theirs.body["competitors"], json!([]));
+    let without_x = app
+        .call_as(
+            auth(&stranger),
+            http::Method::POST,
+            "/api/analytics/competitors",
+            Some(json!({ "platform": "x", "handle": "rival_roasters" })),
+        )
+        .await;
+    assert_eq!(without_x.status, StatusCode::CONFLICT, "{}", without_x.body);
+    assert_eq!(
+        app.call_as(auth(&admin), http::Method::DELETE, &path, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM competitor_snapshots").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn given_hashtags_over_two_periods_when_trends_are_read_then_rising_and_new_ones_show() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Trendy").await;
+    let accounts = connect_all(&app, &admin, &["x"]).await;
+    let (org, x) = (admin.organization_id.as_str(), accounts[0].0.as_str());
+    // September (the period before): #launch engaged 2.1 %.
+    known_post(
+        &app,
+        org,
+        x,
+        "2026-09-10T10:00:00Z",
+        "text",
+        "Teaser #launch",
+        1000,
+        20,
+    )
+    .await;
+    // October: #launch twice at 6.84 %, #tips twice at 2.1 %, #once once.
+    known_post(
+        &app,
+        org,
+        x,
+        "2026-10-05T10:00:00Z",
+        "text",
+        "Day one #launch #tips",
+        1000,
+        40,
+    )
+    .await;
+    known_post(
+        &app,
+        org,
+        x,
+        "2026-10-20T10:00:00Z",
+        "video",
+        "The reel #launch",
+        4000,
+        300,
+    )
+    .await;
+    known_post(
+        &app,
+        org,
+        x,
+        "2026-10-21T10:00:00Z",
+        "image",
+        "More #tips #once",
+        1000,
+        0,
+    )
+    .await;
+
+    let trends = app
+        .api(auth(&admin))
+        .analytics("trends", "from=2026-10-01&to=2026-10-31&tz=UTC")
+        .await;
+    assert_eq!(trends.status, StatusCode::OK, "{}", trends.body);
+    let tags = trends.body["hashtags"].as_array().unwrap();
+    let names: Vec<&str> = tags.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        vec!["launch", "tips"],
+        "two posts at least, best rate first"
+    );
+    assert_eq!(tags[0]["engagement_rate"], 6.84);
+    assert_eq!(tags[0]["previous_engagement_rate"], 2.1);
+    assert_eq!(tags[0]["change_points"], 4.74);
+    assert_eq!(tags[0]["direction"], "rising");
+    assert_eq!(tags[1]["direction"], "new");
+    let types: Vec<(&str, &str)> = trends.body["content_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap(),
+                t["direction"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        vec![("video", "new"), ("text", "rising"), ("image", "new")]
+    );
+}

@@ -127,6 +127,8 @@ pub struct TestEnv {
     pub secret_id: String,
     /// This test's own platform sandbox.
     pub sandbox_url: String,
+    /// …and its state, for what only the process that runs it can do (issuing tokens).
+    pub sandbox: platform_sandbox::Sandbox,
     /// This test's own publishing lanes (SQS queues).
     pub queues: local_stack::ProvisionedQueues,
 }
@@ -165,7 +167,7 @@ impl TestEnv {
     pub async fn new() -> TestEnv {
         capture_logs();
         let database = fresh_database().await;
-        let (sandbox_url, _sandbox) = platform_sandbox::spawn(0)
+        let (sandbox_url, sandbox) = platform_sandbox::spawn(0)
             .await
             .expect("the platform sandbox starts");
         let aws = cloud::AwsClients::new(&sdk());
@@ -181,6 +183,7 @@ impl TestEnv {
         let env = TestEnv {
             queues,
             sandbox_url,
+            sandbox,
             database_url: database_url(&database),
             database,
             table: unique("itest"),

@@ -11,13 +11,13 @@ const CONNECTIONS: usize = 32;
 const RUN_FOR: Duration = Duration::from_secs(8);
 
 /// One keep-alive connection speaking just enough HTTP/1.1.
-struct Connection {
+pub(crate) struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
 }
 
 impl Connection {
-    async fn open(port: u16) -> Connection {
+    pub(crate) async fn open(port: u16) -> Connection {
         let stream = TcpStream::connect(("127.0.0.1", port))
             .await
             .expect("the bench server is up");
@@ -29,7 +29,7 @@ impl Connection {
     }
 
     /// Sends a request and returns (status, body).
-    async fn request(
+    pub(crate) async fn request(
         &mut self,
         method: &str,
         path: &str,

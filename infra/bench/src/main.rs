@@ -8,9 +8,12 @@
 //!   the work `POST /api/media/{id}/optimize` does, with the process's peak memory.
 //! * `live`: the live feed with 1,000 WebSocket connections: notification and event → receipt
 //!   latency, a 500-connection fan-out, and the server's memory per connection.
+//! * `analytics`: the dashboards over 50 accounts × 2 years and 20,000 posts, their query
+//!   plans, the full CSV export's time and heap, and the metrics sync of 50 accounts.
 //! * `init`: every function's release binary, size, cold start and warm latency, beside a bare
 //!   `lambda_runtime` hello-world (the binaries are in `$BENCH_BINARIES`, built by xtask).
 
+mod analytics_load;
 mod api_load;
 mod init_load;
 mod live_load;
@@ -91,6 +94,11 @@ fn main() {
             .expect("a runtime")
             .block_on(api_load::run());
     }
+    if all || which.iter().any(|w| w == "analytics") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(analytics_load::run());
+    }
     if all || which.iter().any(|w| w == "live") {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
@@ -102,12 +110,20 @@ fn main() {
 /// fresh table of its own and the deployed pool size, every local resource provisioned, the
 /// schema migrated.
 async fn local_state(table_prefix: &str) -> runtime::AppState {
+    local_state_with(table_prefix, |_| None).await
+}
+
+/// [`local_state`] with some variables set by `change` (a database of the benchmark's own).
+async fn local_state_with(
+    table_prefix: &str,
+    change: impl Fn(&str) -> Option<String>,
+) -> runtime::AppState {
     let table = format!("{table_prefix}-{}", uuid::Uuid::new_v4().simple());
     let pool = dev_server::local_stack::deployed_db_max_connections().to_string();
     let config = runtime::Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.clone()),
         "DB_MAX_CONNECTIONS" => Some(pool.clone()),
-        _ => std::env::var(name).ok(),
+        _ => change(name).or_else(|| std::env::var(name).ok()),
     })
     .expect("the configuration: run the benchmarks with `cargo xtask bench`");
     let sdk = cloud::load_sdk_config();

@@ -2,6 +2,7 @@
 //! AWS endpoint (moto), and the dev server that serves every router on one port.
 
 pub mod cors;
+pub mod demo;
 pub mod live_socket;
 pub mod local_stack;
 pub mod web_app;
@@ -45,7 +46,7 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(4010);
-    let (sandbox_url, _sandbox) = platform_sandbox::spawn(sandbox_port).await?;
+    let (sandbox_url, sandbox) = platform_sandbox::spawn(sandbox_port).await?;
     tracing::info!("platform sandbox on {sandbox_url}");
     config.platform_sandbox_url = Some(sandbox_url);
     let sdk = cloud::load_sdk_config();
@@ -123,6 +124,31 @@ pub async fn run_from_env() -> Result<(), BoxError> {
             }
         }
     });
+
+    // `cargo xtask dev --seed-demo`: months of history for a demo organization.
+    if std::env::var("SEED_DEMO").is_ok_and(|v| v == "1") {
+        let seeding = state.clone();
+        tokio::spawn(async move {
+            tracing::warn!("seeding the demo organization (a simulated day at a time)…");
+            match demo::seed(&seeding, &sandbox, 120).await {
+                Ok(seeded) if seeded.already_there => tracing::warn!(
+                    "demo organization already seeded: sign in as {} / {}",
+                    demo::DEMO_EMAIL,
+                    demo::DEMO_PASSWORD
+                ),
+                Ok(seeded) => tracing::warn!(
+                    posts = seeded.posts_planted,
+                    days = seeded.days,
+                    snapshots = seeded.snapshots,
+                    seconds = seeded.elapsed.as_secs_f64(),
+                    "demo organization seeded: sign in as {} / {}",
+                    demo::DEMO_EMAIL,
+                    demo::DEMO_PASSWORD
+                ),
+                Err(error) => tracing::error!(%error, "seeding the demo organization failed"),
+            }
+        });
+    }
 
     let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 pub use guard::bearer;
-pub use state::{Fault, FaultKind, Sandbox, SandboxPost};
+pub use state::{Fault, FaultKind, Sandbox, SandboxPost, account_of};
 pub use webhooks::signature_headers;
 
 /// Every route, under a prefix per platform family.
@@ -34,6 +34,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         // X
         .route("/x/2/users/me", get(x::me))
         .route("/x/2/users/{id}", get(x::user))
+        .route("/x/2/users/by/username/{username}", get(x::user_by_name))
         .route("/x/2/users/{id}/tweets", get(x::timeline))
         .route("/x/2/tweets", post(x::create_tweet).get(x::tweets))
         .route("/x/2/media/upload", post(x::upload_media).get(x::status))
@@ -151,37 +152,15 @@ async fn plant_history(
     State(sandbox): State<Sandbox>,
     Json(history): Json<History>,
 ) -> impl IntoResponse {
-    let account = state::account_of(history.platform, &history.user);
-    let planted = model::history(
-        &account,
+    let planted = sandbox.plant_history(
+        history.platform,
+        &history.user,
         history.days.min(1_000),
         history.per_day.min(24),
-        sandbox.now(),
     );
-    let count = planted.len();
-    for (created, kind, text, media) in planted {
-        let id = sandbox.id("");
-        let id = match history.platform {
-            domain::Platform::LinkedIn => format!("urn:li:share:{id}"),
-            domain::Platform::Facebook => format!("{account}_{id}"),
-            _ => id,
-        };
-        sandbox.record_post(SandboxPost {
-            platform: history.platform,
-            user: history.user.clone(),
-            id,
-            kind: kind.to_owned(),
-            text,
-            media: (0..media)
-                .map(|i| format!("https://media.example/{i}.jpg"))
-                .collect(),
-            reply_to: None,
-            created_unix: created,
-        });
-    }
     (
         axum::http::StatusCode::CREATED,
-        Json(serde_json::json!({ "planted": count })),
+        Json(serde_json::json!({ "planted": planted })),
     )
 }
 

@@ -382,6 +382,13 @@ pub async fn object(
         };
         return Json(json!({ "id": id, "status_code": status })).into_response();
     }
+    if let Some(name) = params
+        .get("fields")
+        .and_then(|f| f.strip_prefix("business_discovery.username("))
+        .and_then(|rest| rest.split(')').next())
+    {
+        return business_discovery(&sandbox, &id, name);
+    }
     let followers = match (id.strip_prefix("page-"), id.strip_prefix("ig-")) {
         (Some(user), _) => sandbox.followers_of(Platform::Facebook, user),
         (_, Some(user)) => sandbox.followers_of(Platform::Instagram, user),
@@ -435,6 +442,31 @@ pub async fn insights(
         data.push(metric("post_clicks", e.clicks));
     }
     Json(json!({ "data": data })).into_response()
+}
+
+/// Business Discovery: another professional account's public figures and recent media, read
+/// through one's own Instagram account. Names starting with `missing` do not exist.
+fn business_discovery(sandbox: &Sandbox, own: &str, name: &str) -> Response {
+    if name.starts_with("missing") {
+        return bad_request(Platform::Instagram, "110", "(#110) Invalid user id");
+    }
+    let account = format!("cmp-ig-{}", name.to_lowercase());
+    let media: Vec<_> = sandbox
+        .public_posts(Platform::Instagram, &account)
+        .into_iter()
+        .map(|(p, e)| {
+            json!({
+                "id": p.id, "caption": p.text, "timestamp": crate::x::rfc3339(p.created_unix),
+                "like_count": e.likes, "comments_count": e.comments,
+            })
+        })
+        .collect();
+    Json(json!({ "id": own, "business_discovery": {
+        "id": account, "username": name, "name": format!("Rival {name}"),
+        "followers_count": model::followers(&account, sandbox.now()),
+        "media_count": 800, "media": { "data": media },
+    }}))
+    .into_response()
 }
 
 /// `follower_demographics` of an Instagram account, broken down by `age,gender` or `country`,

@@ -135,6 +135,14 @@ pub fn now_unix() -> u64 {
         .as_secs()
 }
 
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("clock_offset", &self.clock_offset)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Sandbox {
     fn default() -> Self {
         Sandbox {
@@ -287,6 +295,67 @@ impl Sandbox {
             .cloned()
             .collect();
         posts.sort_by(|a, b| b.created_unix.cmp(&a.created_unix).then(b.id.cmp(&a.id)));
+        posts
+    }
+
+    /// Posts the user published on the platform directly over the `days` before the sandbox's
+    /// now (`per_day` a day, deterministic); returns how many.
+    pub fn plant_history(&self, platform: Platform, user: &str, days: u32, per_day: u32) -> usize {
+        let account = account_of(platform, user);
+        let planted = model::history(&account, days, per_day, self.now());
+        let count = planted.len();
+        for (created, kind, text, media) in planted {
+            let id = self.id("");
+            let id = match platform {
+                Platform::LinkedIn => format!("urn:li:share:{id}"),
+                Platform::Facebook => format!("{account}_{id}"),
+                _ => id,
+            };
+            self.record_post(SandboxPost {
+                platform,
+                user: user.to_owned(),
+                id,
+                kind: kind.to_owned(),
+                text,
+                media: (0..media)
+                    .map(|i| format!("https://media.example/{i}.jpg"))
+                    .collect(),
+                reply_to: None,
+                created_unix: created,
+            });
+        }
+        count
+    }
+
+    /// A public account we know only by name (a competitor): its last 30 days of posts, newest
+    /// first, made up on the fly (deterministic) with what they have earned by now.
+    pub fn public_posts(
+        &self,
+        platform: Platform,
+        account: &str,
+    ) -> Vec<(SandboxPost, model::Engagement)> {
+        let now = self.now();
+        let mut posts: Vec<(SandboxPost, model::Engagement)> = model::history(account, 30, 1, now)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (created, kind, text, media))| {
+                let post = SandboxPost {
+                    platform,
+                    user: account.to_owned(),
+                    id: format!("{account}-{i}"),
+                    kind: kind.to_owned(),
+                    text,
+                    media: (0..media)
+                        .map(|m| format!("https://media.example/{m}.jpg"))
+                        .collect(),
+                    reply_to: None,
+                    created_unix: created,
+                };
+                let earned = model::engagement(&post, account, now);
+                (post, earned)
+            })
+            .collect();
+        posts.reverse();
         posts
     }
 

@@ -390,6 +390,43 @@ pub async fn user(
     .into_response()
 }
 
+/// `GET /2/users/by/username/{username}`: a public account's id and figures. Names starting
+/// with `missing` do not exist (X answers 200 with `errors` and no `data`).
+pub async fn user_by_name(
+    State(sandbox): State<Sandbox>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = admit(
+        &sandbox,
+        Platform::X,
+        &headers,
+        None,
+        "/2/users/by/username",
+    )
+    .await
+    {
+        return response;
+    }
+    if username.starts_with("missing") {
+        return Json(json!({ "errors": [{
+            "value": username, "detail": format!("Could not find user with username: [{username}]."),
+            "title": "Not Found Error", "resource_type": "user", "parameter": "username",
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }]}))
+        .into_response();
+    }
+    let id = format!("cmp-{}", username.to_lowercase());
+    Json(json!({ "data": {
+        "id": id, "name": format!("Rival {username}"), "username": username,
+        "public_metrics": {
+            "followers_count": crate::model::followers(&id, sandbox.now()),
+            "following_count": 300, "tweet_count": 1200,
+        },
+    }}))
+    .into_response()
+}
+
 /// `GET /2/users/{id}/tweets`: a user's timeline, newest first, 5–100 per page.
 pub async fn timeline(
     State(sandbox): State<Sandbox>,
@@ -405,7 +442,28 @@ pub async fn timeline(
         .and_then(|m| m.parse::<usize>().ok())
         .unwrap_or(10)
         .clamp(5, 100);
-    let posts = sandbox.posts_of(Platform::X, &id);
+    let since = query
+        .get("start_time")
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| t.timestamp().max(0) as u64);
+    // A public account's posts (a competitor's) are made up on the fly, with their metrics.
+    let posts: Vec<(SandboxPost, Option<crate::model::Engagement>)> = if id.starts_with("cmp-") {
+        sandbox
+            .public_posts(Platform::X, &id)
+            .into_iter()
+            .map(|(p, e)| (p, Some(e)))
+            .collect()
+    } else {
+        sandbox
+            .posts_of(Platform::X, &id)
+            .into_iter()
+            .map(|p| (p, None))
+            .collect()
+    };
+    let posts: Vec<_> = posts
+        .into_iter()
+        .filter(|(p, _)| p.created_unix >= since)
+        .collect();
     let (window, next) = page(
         &posts,
         query.get("pagination_token").map(String::as_str),
@@ -413,11 +471,17 @@ pub async fn timeline(
     );
     let data: Vec<_> = window
         .iter()
-        .map(|p| {
+        .map(|(p, earned)| {
             let mut tweet = json!({ "id": p.id, "text": p.text, "created_at": rfc3339(p.created_unix) });
             if !p.media.is_empty() {
                 let kind = if p.kind == "video" { "video" } else { "photo" };
                 tweet["attachments"] = json!({ "media_keys": p.media.iter().map(|m| format!("{kind}_{m}")).collect::<Vec<_>>() });
+            }
+            if let Some(e) = earned {
+                tweet["public_metrics"] = json!({
+                    "like_count": e.likes, "reply_count": e.comments, "retweet_count": e.shares,
+                    "quote_count": 0, "bookmark_count": e.saves, "impression_count": e.impressions,
+                });
             }
             tweet
         })

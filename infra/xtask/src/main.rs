@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
-        ["dev"] => dev(),
+        ["dev"] => dev(false),
+        ["dev", "--seed-demo"] => dev(true),
         ["test", rest @ ..] => test(rest),
         ["bench", rest @ ..] => bench(rest),
         ["stack", "up"] => stack_up(),
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  \
-                 dev                 run every API on http://127.0.0.1:3000 against the local stack\n  \
+                 dev [--seed-demo]   run every API on http://127.0.0.1:3000 against the local stack\n                      (--seed-demo: a demo organization with 120 days of analytics)\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
                  bench [NAME]        run the benchmarks (api, media, publish, live, init); release build, numbers printed\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
@@ -91,7 +92,7 @@ fn stack_up() -> Result<(), String> {
     Ok(())
 }
 
-fn dev() -> Result<(), String> {
+fn dev(seed_demo: bool) -> Result<(), String> {
     let paths = paths();
     let stack = Stack::up(&paths)?;
     // Ctrl-C reaches the dev server (it shuts down gracefully); this process outlives it to
@@ -102,6 +103,9 @@ fn dev() -> Result<(), String> {
         .current_dir(&paths.root)
         .args(["run", "--package", "dev-server"])
         .envs(stack.env());
+    if seed_demo {
+        command.env("SEED_DEMO", "1");
+    }
     // The web app, on the dev server's own origin (http://127.0.0.1:3000/).
     if let Some(dist) = web::ensure_built(&paths.root)? {
         command.env("WEB_DIST_DIR", dist);

@@ -78,6 +78,10 @@ impl Period {
     }
 }
 
+pub(crate) fn view_of(period: &Period) -> PeriodView {
+    period.view()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PeriodView {
     pub from: NaiveDate,
@@ -722,4 +726,111 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(cursor)), Some(cursor));
         assert_eq!(decode_cursor("nonsense"), None);
     }
+}
+
+/// Whether something engages more or less than in the period before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Rising,
+    Falling,
+    Steady,
+    /// Not used in the period before.
+    New,
+}
+
+/// One hashtag or content type, this period against the one before.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TrendItem {
+    pub name: String,
+    pub posts: i64,
+    pub engagements: i64,
+    pub impressions: i64,
+    pub engagement_rate: Option<f64>,
+    pub previous_posts: i64,
+    pub previous_engagement_rate: Option<f64>,
+    /// The rate's change, in percentage points.
+    pub change_points: Option<f64>,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Trends {
+    pub period: PeriodView,
+    pub previous_period: PeriodView,
+    /// Hashtags used on at least two posts of the period, best engagement rate first.
+    pub hashtags: Vec<TrendItem>,
+    pub content_types: Vec<TrendItem>,
+}
+
+/// A change of at most this many points counts as steady.
+const STEADY_POINTS: f64 = 0.5;
+
+fn trend_items(now: Vec<q::GroupSums>, before: &[q::GroupSums], min_posts: i64) -> Vec<TrendItem> {
+    let mut items: Vec<TrendItem> = now
+        .into_iter()
+        .filter(|g| g.posts >= min_posts)
+        .map(|g| {
+            let previous = before.iter().find(|b| b.name == g.name);
+            let rate = engagement_rate(g.engagements, g.impressions);
+            let previous_rate =
+                previous.and_then(|p| engagement_rate(p.engagements, p.impressions));
+            let change_points = rate
+                .zip(previous_rate)
+                .map(|(a, b)| ((a - b) * 100.0).round() / 100.0);
+            let direction = match (previous, change_points) {
+                (None, _) => Direction::New,
+                (_, Some(c)) if c > STEADY_POINTS => Direction::Rising,
+                (_, Some(c)) if c < -STEADY_POINTS => Direction::Falling,
+                _ => Direction::Steady,
+            };
+            TrendItem {
+                name: g.name,
+                posts: g.posts,
+                engagements: g.engagements,
+                impressions: g.impressions,
+                engagement_rate: rate,
+                previous_posts: previous.map_or(0, |p| p.posts),
+                previous_engagement_rate: previous_rate,
+                change_points,
+                direction,
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.engagement_rate
+            .partial_cmp(&a.engagement_rate)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(b.posts.cmp(&a.posts))
+            .then(a.name.cmp(&b.name))
+    });
+    items
+}
+
+/// What engages more than before, from our own history: hashtags and content types.
+pub async fn trends(
+    state: &AppState,
+    organization_id: OrgId,
+    period: &Period,
+    filters: &Filters,
+) -> Result<Trends, AnalyticsError> {
+    let client = state.db.client().await?;
+    accounts_in(&client, organization_id, filters).await?;
+    let previous = period.previous();
+    let (now_scope, before_scope) = (scope(period, filters), scope(&previous, filters));
+    let mut sums = Vec::new();
+    for grouping in [q::Grouping::Hashtag, q::Grouping::ContentType] {
+        for scope in [&now_scope, &before_scope] {
+            sums.push(q::grouped_sums(&**client, organization_id, scope, grouping).await?);
+        }
+    }
+    let mut sums = sums.into_iter();
+    let mut next = || sums.next().unwrap_or_default();
+    let (tags_now, tags_before, types_now, types_before) = (next(), next(), next(), next());
+    Ok(Trends {
+        period: period.view(),
+        previous_period: previous.view(),
+        hashtags: trend_items(tags_now, &tags_before, 2),
+        content_types: trend_items(types_now, &types_before, 1),
+    })
 }

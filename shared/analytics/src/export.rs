@@ -16,6 +16,8 @@ use crate::csv;
 const ROWS_PER_PAGE: i64 = 1_000;
 /// S3's smallest multipart part (but the last).
 const PART_BYTES: usize = 5 * 1024 * 1024;
+/// Room for the page of rows that takes the buffer past a part's size.
+const PAGE_HEADROOM: usize = 1024 * 1024;
 /// How long the download link stays valid (the object itself expires after two days).
 pub const DOWNLOAD_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
@@ -45,7 +47,9 @@ pub async fn write_posts_csv(
 ) -> Result<Written, AnalyticsError> {
     let bucket = &state.config.media_bucket;
     let storage = |e: cloud::ObjectError| AnalyticsError::Storage(e.to_string());
-    let mut buffer = csv::header();
+    // Sized once for a whole part and the page that tips it over, so it never regrows.
+    let mut buffer = String::with_capacity(PART_BYTES + PAGE_HEADROOM);
+    buffer.push_str(&csv::header());
     let mut written = Written::default();
     let mut upload: Option<(String, Vec<(i32, String)>)> = None;
     let mut after = None;
@@ -81,12 +85,14 @@ pub async fn write_posts_csv(
                 )),
             };
             let number = parts.len() as i32 + 1;
+            // The part leaves the buffer (no copy); the buffer is sized again once it is sent.
             let bytes = std::mem::take(&mut buffer).into_bytes();
             written.bytes += bytes.len() as u64;
             let etag = cloud::upload_part(state.s3(), bucket, key, id, number, bytes)
                 .await
                 .map_err(storage)?;
             parts.push((number, etag));
+            buffer.reserve(PART_BYTES + PAGE_HEADROOM);
         }
         if last_page {
             break;

@@ -2,8 +2,10 @@
 //! numbers (periods and buckets in the caller's time zone), reports built in the background as
 //! CSV and PDF, and the CSV export. The HTTP edge is in `api::analytics`.
 
+pub mod competitors;
 mod csv;
 pub mod dashboards;
+mod deadline;
 pub mod export;
 pub mod pdf;
 pub mod reports;
@@ -29,6 +31,13 @@ pub enum AnalyticsError {
     Storage(String),
     #[error("queue: {0}")]
     Queue(String),
+    /// Watching a competitor on this platform needs a connected account of it.
+    #[error("connect a {} account first: competitors are read through it", .0.display_name())]
+    NeedsAccount(Platform),
+    #[error("{0}")]
+    PlanLimit(String),
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<store::tokio_postgres::Error> for AnalyticsError {

@@ -1,6 +1,6 @@
 //! The metrics sync: for every healthy account, its followers (and demographics where the
 //! platform gives them), the posts published on the platform directly, and snapshots of every
-//! published post: hourly while it is new, daily for three months, weekly after that.
+//! published post: hourly while it is new, daily for a month, weekly after that.
 //!
 //! A run leases accounts so overlapping runs never sync one twice, honours each platform's
 //! rate limits (X's remaining-calls header and every 429's reset time pause that account, not
@@ -35,17 +35,18 @@ pub const IMPORT_BACKFILL: Duration = Duration::days(365);
 const IMPORT_PAGES_PER_RUN: usize = 50;
 /// Due targets read per account per round.
 const DUE_PER_ROUND: i64 = 500;
-/// Stop starting work this long before the deadline, so writes finish inside it.
-pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+pub use crate::deadline::DEADLINE_MARGIN;
+use crate::deadline::out_of_time;
 
-/// When a target is looked at next: hourly for its first 48 hours, daily until it is three
-/// months old, weekly after that. Each interval is a little shorter than its schedule so that a
+/// When a target is looked at next: hourly for its first 48 hours, daily until it is 30 days
+/// old, weekly after that (a post earns almost everything in its first days; weekly snapshots
+/// keep the long tail without spending the platforms' rate limits). Each interval is a little shorter than its schedule so that a
 /// run starting a minute early still finds the target due.
 pub fn next_sync_at(published_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     let age = now - published_at;
     let wait = if age < Duration::hours(48) {
         Duration::minutes(55)
-    } else if age < Duration::days(90) {
+    } else if age < Duration::days(30) {
         Duration::hours(23) + Duration::minutes(50)
     } else {
         Duration::days(7) - Duration::minutes(10)
@@ -63,6 +64,8 @@ pub struct SyncReport {
     /// Accounts a platform asked us to leave alone for a while.
     pub paused: usize,
     pub failed: usize,
+    /// Competitors refreshed (once a day each).
+    pub competitors: usize,
     /// The run stopped at its deadline with work left (the next run continues).
     pub stopped_at_deadline: bool,
 }
@@ -75,6 +78,7 @@ impl SyncReport {
         self.figures += other.figures;
         self.paused += other.paused;
         self.failed += other.failed;
+        self.competitors += other.competitors;
         self.stopped_at_deadline |= other.stopped_at_deadline;
     }
 }
@@ -82,10 +86,6 @@ impl SyncReport {
 /// The driver's client behind a pooled one (its transactions are the driver's).
 fn pg(client: &mut store::PooledClient) -> &mut store::tokio_postgres::Client {
     client
-}
-
-fn out_of_time(deadline: Instant) -> bool {
-    Instant::now() + DEADLINE_MARGIN >= deadline
 }
 
 /// One scheduled run over every account, at `now` (the real time, or a demo's simulated one).
@@ -128,6 +128,9 @@ async fn run_over(
             db_sync::lease_accounts(&**client, now, lease, LEASE_BATCH, only).await?
         };
         if leased.is_empty() {
+            if only.is_none() {
+                report.competitors = crate::competitors::refresh_due(state, now, deadline).await?;
+            }
             return Ok(report);
         }
         let round: Vec<SyncReport> = futures::stream::iter(leased)
@@ -496,7 +499,7 @@ mod tests {
             Duration::hours(23) + Duration::minutes(50)
         );
         assert_eq!(
-            next_sync_at(published, at(24 * 91)) - at(24 * 91),
+            next_sync_at(published, at(24 * 31)) - at(24 * 31),
             Duration::days(7) - Duration::minutes(10)
         );
     }

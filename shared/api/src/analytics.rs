@@ -2,9 +2,10 @@
 //! and the CSV export. Periods are whole days in the caller's time zone (the `tz` parameter,
 //! else the profile's); the numbers come from the `analytics` crate.
 
+use analytics::competitors::{self as watchlist, CompetitorsView, WATCHABLE};
 use analytics::dashboards::{
     self, AudienceView, EngagementSeries, Filters, Growth, Interval, MAX_PERIOD_DAYS, Overview,
-    Period, PostPage,
+    Period, PostPage, Trends,
 };
 use analytics::export::{self, ExportView};
 use analytics::reports::{self, ReportPage, ReportRequest, ReportView, Section};
@@ -21,6 +22,7 @@ use http_kit::identity::CurrentUser;
 use http_kit::routes::{Routes, op};
 use runtime::AppState;
 use serde::Deserialize;
+use store::analytics::competitors::Competitor;
 use store::analytics::dashboards::{PostSort, Scope};
 use uuid::Uuid;
 
@@ -82,6 +84,48 @@ pub fn routes() -> Routes {
             .returns::<AudienceView>(200)
             .errors(&[404]),
             audience,
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/analytics/competitors",
+                "The competitor watchlist: their followers over the period, posting and engagement, beside yours",
+            )
+            .query::<CompetitorParams>()
+            .returns::<CompetitorsView>(200),
+            competitors,
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/analytics/competitors",
+                "Watch a public X or Instagram account (read through your connected account; 30 days backfilled)",
+            )
+            .body::<CompetitorBody>()
+            .returns::<Competitor>(201)
+            .errors(&[402, 404, 409]),
+            add_competitor,
+        )
+        .route(
+            op(
+                Method::DELETE,
+                "/api/analytics/competitors/{id}",
+                "Stop watching a competitor (its history goes with it)",
+            )
+            .returns_nothing(204)
+            .errors(&[404]),
+            remove_competitor,
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/analytics/trends",
+                "Hashtags and content types engaging more or less than in the period before",
+            )
+            .query::<PeriodParams>()
+            .returns::<Trends>(200)
+            .errors(&[404]),
+            trends,
         )
         .route(
             op(
@@ -660,4 +704,121 @@ async fn export_csv(
         .await
         .map_err(service_errors::analytics)?;
     Ok(JsonResponse(view).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CompetitorParams {
+    /// First day of the followers series (YYYY-MM-DD), default 29 days before `to`.
+    #[schemars(length(max = 10))]
+    from: Option<String>,
+    #[schemars(length(max = 10))]
+    to: Option<String>,
+    #[schemars(length(max = 64))]
+    tz: Option<String>,
+}
+
+async fn competitors(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<CompetitorParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let mut checks = FieldChecks::new();
+    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
+    let period = period(
+        &mut checks,
+        zone,
+        params.from.as_deref(),
+        params.to.as_deref(),
+        Some(30),
+    );
+    checks.finish()?;
+    let view = watchlist::view(&state, current.organization_id, &period)
+        .await
+        .map_err(service_errors::analytics)?;
+    Ok(JsonResponse(view).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CompetitorBody {
+    /// `x` or `instagram`.
+    platform: Platform,
+    /// Their handle, with or without `@`.
+    #[schemars(length(max = 31))]
+    handle: String,
+}
+
+async fn add_competitor(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(body): Json<CompetitorBody>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    let mut checks = FieldChecks::new();
+    if !WATCHABLE.contains(&body.platform) {
+        checks.push("platform", "competitors can be watched on x and instagram");
+    }
+    let handle = body.handle.trim().trim_start_matches('@').to_lowercase();
+    let valid = !handle.is_empty()
+        && handle.len() <= 30
+        && handle
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if !valid {
+        checks.push("handle", "must be 1 to 30 letters, digits, `_` or `.`");
+    }
+    checks.finish()?;
+    let competitor = watchlist::add(
+        &state,
+        current.organization_id,
+        current.user_id,
+        body.platform,
+        &handle,
+    )
+    .await
+    .map_err(service_errors::analytics)?;
+    Ok((StatusCode::CREATED, JsonResponse(competitor)).into_response())
+}
+
+async fn remove_competitor(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageSocialAccounts)?;
+    watchlist::remove(&state, current.organization_id, id)
+        .await
+        .map_err(service_errors::analytics)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn trends(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<PeriodParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let mut checks = FieldChecks::new();
+    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
+    let period = period(
+        &mut checks,
+        zone,
+        params.from.as_deref(),
+        params.to.as_deref(),
+        Some(30),
+    );
+    let filters = post_filters(
+        &mut checks,
+        params.accounts.as_deref(),
+        params.platform,
+        None,
+        None,
+    );
+    checks.finish()?;
+    let trends = dashboards::trends(&state, current.organization_id, &period, &filters)
+        .await
+        .map_err(service_errors::analytics)?;
+    Ok(JsonResponse(trends).into_response())
 }

@@ -150,6 +150,10 @@ pub(crate) fn analytics(error: analytics::AnalyticsError) -> ApiError {
                 "reports cannot be queued right now; try again shortly",
             )
         },
+        AnalyticsError::NeedsAccount(_) | AnalyticsError::Conflict(_) => {
+            ApiError::new(ErrorCode::Conflict, message)
+        }
+        AnalyticsError::PlanLimit(_) => ApiError::new(ErrorCode::PlanLimitReached, message),
         error @ AnalyticsError::Storage(_) => ApiError::internal(&error),
     }
 }

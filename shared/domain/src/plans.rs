@@ -9,6 +9,8 @@ pub struct PlanLimits {
     pub max_social_accounts: i32,
     /// Media library quota, originals and variants together.
     pub storage_bytes: i64,
+    /// Competitor accounts on the analytics watchlist (Hootsuite allows 2 to 20 by plan).
+    pub max_competitors: i32,
 }
 
 impl SubscriptionPlan {
@@ -18,21 +20,25 @@ impl SubscriptionPlan {
                 max_users: 5,
                 max_social_accounts: 3,
                 storage_bytes: GIB,
+                max_competitors: 2,
             },
             SubscriptionPlan::Pro => PlanLimits {
                 max_users: 10,
                 max_social_accounts: 10,
                 storage_bytes: 10 * GIB,
+                max_competitors: 5,
             },
             SubscriptionPlan::Business => PlanLimits {
                 max_users: 25,
                 max_social_accounts: 30,
                 storage_bytes: 50 * GIB,
+                max_competitors: 10,
             },
             SubscriptionPlan::Enterprise => PlanLimits {
                 max_users: 200,
                 max_social_accounts: 150,
                 storage_bytes: 500 * GIB,
+                max_competitors: 20,
             },
         }
     }
@@ -51,6 +57,7 @@ mod tests {
             assert!(smaller.max_users < larger.max_users);
             assert!(smaller.max_social_accounts < larger.max_social_accounts);
             assert!(smaller.storage_bytes < larger.storage_bytes);
+            assert!(smaller.max_competitors < larger.max_competitors);
         }
     }
 }

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics",
         sql: include_str!("../migrations/V0008__analytics.sql"),
     },
+    Migration {
+        version: 9,
+        name: "competitors",
+        sql: include_str!("../migrations/V0009__competitors.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -21,6 +21,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/competitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The competitor watchlist: their followers over the period, posting and engagement, beside yours */
+        get: operations["get_api_analytics_competitors"];
+        put?: never;
+        /** Watch a public X or Instagram account (read through your connected account; 30 days backfilled) */
+        post: operations["post_api_analytics_competitors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/competitors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop watching a competitor (its history goes with it) */
+        delete: operations["delete_api_analytics_competitors__id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/engagement": {
         parameters: {
             query?: never;
@@ -149,6 +184,23 @@ export interface paths {
         };
         /** One report, with download links when ready */
         get: operations["get_api_analytics_reports__id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hashtags and content types engaging more or less than in the period before */
+        get: operations["get_api_analytics_trends"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1222,6 +1274,92 @@ export interface components {
             current: components["schemas"]["Figures"];
             previous: components["schemas"]["Figures"];
         };
+        Competitor: {
+            /** Format: uuid */
+            added_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            display_name?: string | null;
+            handle: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Why the last refresh failed, if it did. */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_synced_at?: string | null;
+            platform: components["schemas"]["Platform"];
+            platform_user_id: string;
+        };
+        CompetitorBody: {
+            /** @description Their handle, with or without `@`. */
+            handle: string;
+            /** @description `x` or `instagram`. */
+            platform: components["schemas"]["Platform"];
+        };
+        CompetitorParams: {
+            /** @description First day of the followers series (YYYY-MM-DD), default 29 days before `to`. */
+            from?: string | null;
+            to?: string | null;
+            tz?: string | null;
+        };
+        /** @description A competitor's public figures at one time. */
+        CompetitorSnapshot: {
+            /** Format: int64 */
+            followers_count?: number | null;
+            /** Format: int64 */
+            posts_count?: number | null;
+            /** Format: int64 */
+            recent_comments: number;
+            /** Format: int64 */
+            recent_likes: number;
+            /**
+             * Format: int32
+             * @description Their posts of the 30 days before, and what those earned.
+             */
+            recent_posts: number;
+            /** Format: date-time */
+            recorded_at: string;
+            top_hashtags: string[];
+        };
+        CompetitorView: {
+            /** Format: uuid */
+            added_by?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            display_name?: string | null;
+            /**
+             * Format: double
+             * @description Likes and comments per post over those 30 days.
+             */
+            engagements_per_post?: number | null;
+            /** @description Followers at the end of each day of the period that has a snapshot. */
+            followers: components["schemas"]["FollowersOn"][];
+            handle: string;
+            /** Format: uuid */
+            id: string;
+            /** @description Why the last refresh failed, if it did. */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_synced_at?: string | null;
+            latest?: components["schemas"]["CompetitorSnapshot"] | null;
+            platform: components["schemas"]["Platform"];
+            platform_user_id: string;
+            /**
+             * Format: double
+             * @description Their posts a week over the 30 days before the latest snapshot.
+             */
+            posts_per_week?: number | null;
+        };
+        CompetitorsView: {
+            competitors: components["schemas"]["CompetitorView"][];
+            /**
+             * Format: int32
+             * @description How many competitors the plan allows.
+             */
+            limit: number;
+            own: components["schemas"]["OwnBenchmark"][];
+            period: components["schemas"]["PeriodView"];
+        };
         ConfirmRequest: {
             /** @description For multipart uploads: every part with the ETag S3 answered. */
             parts?: components["schemas"]["UploadedPart"][];
@@ -1257,6 +1395,8 @@ export interface components {
             /** @description Re-entering the password guards against a stolen, still-valid access token. */
             password: string;
         };
+        /** @description Whether something engages more or less than in the period before. */
+        Direction: ("rising" | "falling" | "steady") | "new";
         /** @enum {string} */
         EmailDelivery: "immediate" | "daily_digest";
         EmailRequest: {
@@ -1660,6 +1800,19 @@ export interface components {
             platforms: components["schemas"]["PlatformOverview"][];
             previous_period: components["schemas"]["PeriodView"];
             total: components["schemas"]["Compared"];
+        };
+        /** @description Our own accounts of one platform, measured as competitors are (last 30 days). */
+        OwnBenchmark: {
+            /**
+             * Format: double
+             * @description Likes and comments per post, as competitors' public counts allow.
+             */
+            engagements_per_post?: number | null;
+            /** Format: int64 */
+            followers?: number | null;
+            platform: components["schemas"]["Platform"];
+            /** Format: double */
+            posts_per_week: number;
         };
         PendingInvitation: {
             /** Format: date-time */
@@ -2240,6 +2393,35 @@ export interface components {
             warnings: string[];
             weighted: boolean;
         };
+        /** @description One hashtag or content type, this period against the one before. */
+        TrendItem: {
+            /**
+             * Format: double
+             * @description The rate's change, in percentage points.
+             */
+            change_points?: number | null;
+            direction: components["schemas"]["Direction"];
+            /** Format: double */
+            engagement_rate?: number | null;
+            /** Format: int64 */
+            engagements: number;
+            /** Format: int64 */
+            impressions: number;
+            name: string;
+            /** Format: int64 */
+            posts: number;
+            /** Format: double */
+            previous_engagement_rate?: number | null;
+            /** Format: int64 */
+            previous_posts: number;
+        };
+        Trends: {
+            content_types: components["schemas"]["TrendItem"][];
+            /** @description Hashtags used on at least two posts of the period, best engagement rate first. */
+            hashtags: components["schemas"]["TrendItem"][];
+            period: components["schemas"]["PeriodView"];
+            previous_period: components["schemas"]["PeriodView"];
+        };
         UnsubscribeRequest: {
             /** @description Only this kind; all kinds when absent. */
             kind?: components["schemas"]["NotificationKind"] | null;
@@ -2400,6 +2582,99 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_competitors: {
+        parameters: {
+            query?: {
+                /** @description First day of the followers series (YYYY-MM-DD), default 29 days before `to`. */
+                from?: string | null;
+                to?: string | null;
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetitorsView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_analytics_competitors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompetitorBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Competitor"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    delete_api_analytics_competitors__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
             503: components["responses"]["Error"];
@@ -2685,6 +2960,43 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_analytics_trends: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated social account ids; default all. */
+                accounts?: string | null;
+                /** @description First day (YYYY-MM-DD), default 29 days before `to`. */
+                from?: string | null;
+                platform?: components["schemas"]["Platform"] | null;
+                /** @description Last day, included (YYYY-MM-DD), default today. */
+                to?: string | null;
+                /** @description IANA time zone the days are cut in; default your profile's. */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trends"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
             503: components["responses"]["Error"];

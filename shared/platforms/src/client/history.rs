@@ -708,3 +708,196 @@ fn x_window_exhausted(answer: &Answer) -> Option<DateTime<Utc>> {
     let reset: i64 = answer.header("x-rate-limit-reset")?.trim().parse().ok()?;
     DateTime::from_timestamp(reset, 0)
 }
+
+/// A public account (a competitor's) as the platform shows it to anyone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicAccount {
+    pub platform_user_id: String,
+    pub name: Option<String>,
+    pub followers: Option<i64>,
+    pub posts: Option<i64>,
+    /// Their posts of the last 30 days (as many as one page holds), with public counts.
+    pub recent: Vec<PublicPost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicPost {
+    pub created_at: DateTime<Utc>,
+    pub text: String,
+    pub likes: i64,
+    pub comments: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct XNamedUser {
+    data: Option<XNamedUserData>,
+}
+
+#[derive(Deserialize)]
+struct XNamedUserData {
+    id: Text,
+    name: Option<String>,
+    #[serde(default)]
+    public_metrics: XPublicFigures,
+}
+
+#[derive(Deserialize, Default)]
+struct XPublicFigures {
+    #[serde(default, deserialize_with = "lenient_count")]
+    followers_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    tweet_count: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct Discovery {
+    business_discovery: Option<DiscoveredAccount>,
+}
+
+#[derive(Deserialize)]
+struct DiscoveredAccount {
+    id: Text,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    followers_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    media_count: Option<i64>,
+    media: Option<DiscoveredMedia>,
+}
+
+#[derive(Deserialize)]
+struct DiscoveredMedia {
+    #[serde(default)]
+    data: Vec<DiscoveredPost>,
+}
+
+#[derive(Deserialize)]
+struct DiscoveredPost {
+    timestamp: Option<String>,
+    caption: Option<String>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    like_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    comments_count: Option<i64>,
+}
+
+impl PlatformClient {
+    /// A public account by its handle, read as `acting` (X user lookup and timeline; Instagram
+    /// Business Discovery through the acting professional account). `None` when the platform
+    /// knows no such account; other platforms offer no such lookup.
+    pub async fn public_account(
+        &self,
+        platform: Platform,
+        acting: &Acting<'_>,
+        handle: &str,
+    ) -> Result<Option<PublicAccount>, Failure> {
+        let since = Utc::now() - chrono::Duration::days(30);
+        match platform {
+            Platform::X => {
+                let api = &self.endpoints.x.api;
+                let user = self
+                    .send(
+                        platform,
+                        false,
+                        self.http
+                            .get(format!("{api}/2/users/by/username/{handle}"))
+                            .query(&[("user.fields", "public_metrics")])
+                            .bearer_auth(acting.access_token),
+                    )
+                    .await;
+                let user: XNamedUser = match user {
+                    Ok(answer) => answer.lenient(),
+                    // X answers an unknown name with 200, `errors` and no `data`.
+                    Err(Failure::RejectedContent { .. }) => return Ok(None),
+                    Err(other) => return Err(other),
+                };
+                let Some(user) = user.data else {
+                    return Ok(None);
+                };
+                let timeline: XTweets = self
+                    .send(
+                        platform,
+                        false,
+                        self.http
+                            .get(format!("{api}/2/users/{}/tweets", user.id.0))
+                            .query(&[
+                                ("max_results", "100"),
+                                ("tweet.fields", "created_at,public_metrics"),
+                                (
+                                    "start_time",
+                                    &since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                                ),
+                            ])
+                            .bearer_auth(acting.access_token),
+                    )
+                    .await?
+                    .lenient();
+                Ok(Some(PublicAccount {
+                    platform_user_id: user.id.0,
+                    name: user.name,
+                    followers: user.public_metrics.followers_count,
+                    posts: user.public_metrics.tweet_count,
+                    recent: timeline
+                        .data
+                        .into_iter()
+                        .filter_map(|t| {
+                            Some(PublicPost {
+                                created_at: t.created_at?,
+                                text: t.text,
+                                likes: t.public_metrics.like_count.unwrap_or(0),
+                                comments: t.public_metrics.reply_count.unwrap_or(0),
+                            })
+                        })
+                        .collect(),
+                }))
+            }
+            Platform::Instagram => {
+                let api = &self.endpoints.meta.api;
+                let fields = format!(
+                    "business_discovery.username({handle}){{id,name,followers_count,media_count,media{{timestamp,caption,like_count,comments_count}}}}"
+                );
+                let answer = self
+                    .send(
+                        platform,
+                        false,
+                        self.http
+                            .get(format!("{api}/{}", acting.account_id))
+                            .query(&[("fields", fields.as_str())])
+                            .bearer_auth(acting.access_token),
+                    )
+                    .await;
+                let found: Discovery = match answer {
+                    Ok(answer) => answer.lenient(),
+                    // (#110) Invalid user id: no professional account of that name.
+                    Err(Failure::RejectedContent { .. }) => return Ok(None),
+                    Err(other) => return Err(other),
+                };
+                let Some(account) = found.business_discovery else {
+                    return Ok(None);
+                };
+                Ok(Some(PublicAccount {
+                    platform_user_id: account.id.0,
+                    name: account.name,
+                    followers: account.followers_count,
+                    posts: account.media_count,
+                    recent: account
+                        .media
+                        .map(|m| m.data)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|p| {
+                            let created_at = meta_time(p.timestamp.as_deref())?;
+                            (created_at >= since).then(|| PublicPost {
+                                created_at,
+                                text: p.caption.unwrap_or_default(),
+                                likes: p.like_count.unwrap_or(0),
+                                comments: p.comments_count.unwrap_or(0),
+                            })
+                        })
+                        .collect(),
+                }))
+            }
+            Platform::Facebook | Platform::LinkedIn | Platform::TikTok => Ok(None),
+        }
+    }
+}

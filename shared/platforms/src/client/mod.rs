@@ -6,7 +6,8 @@
 mod history;
 
 pub use history::{
-    AccountFigures, Audience, MetricsBatch, PlatformPost, PostsPage, metrics_batch_size,
+    AccountFigures, Audience, MetricsBatch, PlatformPost, PostsPage, PublicAccount, PublicPost,
+    metrics_batch_size,
 };
 mod linkedin;
 mod meta;

@@ -426,8 +426,13 @@ pub async fn post_performance(
         ));
     }
     let limit = filter.param(limit);
+    // The page is cut from post_metrics alone (its index on organization and date), then
+    // joined: the posts' text is read for the page's rows only.
     let sql = format!(
-        "SELECT pm.post_platform_id, pm.post_id, pm.social_account_id, sa.account_name, pm.platform,
+        "WITH page AS (
+             SELECT pm.*, {key} AS sort_key FROM post_metrics pm
+             WHERE {} ORDER BY {key} {order}, pm.post_platform_id {order} LIMIT {limit})
+         SELECT pm.post_platform_id, pm.post_id, pm.social_account_id, sa.account_name, pm.platform,
                 pm.content_type, pm.published_at, p.content, p.hashtags, p.origin,
                 (SELECT ma.s3_key FROM media_assets ma
                  WHERE p.media_urls IS NOT NULL AND jsonb_array_length(p.media_urls) > 0
@@ -437,12 +442,12 @@ pub async fn post_performance(
                 1::int8, pm.impressions, pm.reach, pm.engagements, pm.likes, pm.comments, pm.shares,
                 pm.saves, pm.clicks, pm.video_views,
                 round(100.0 * pm.engagements / nullif(pm.impressions, 0), 2)::float8, pm.synced_at,
-                {key}
-         FROM post_metrics pm
+                pm.sort_key
+         FROM page pm
          JOIN posts p ON p.id = pm.post_id
          JOIN post_platforms pp ON pp.id = pm.post_platform_id
          JOIN social_accounts sa ON sa.id = pm.social_account_id
-         WHERE {} ORDER BY {key} {order}, pm.post_platform_id {order} LIMIT {limit}",
+         ORDER BY pm.sort_key {order}, pm.post_platform_id {order}",
         filter.sql
     );
     let rows = db.query(&sql, &filter.refs()).await?;
@@ -474,6 +479,55 @@ pub async fn post_performance(
                 id: row.id,
             };
             (row, cursor)
+        })
+        .collect())
+}
+
+/// Sums of the scope's posts grouped by each hashtag they carry, or by content type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSums {
+    pub name: String,
+    pub posts: i64,
+    pub engagements: i64,
+    pub impressions: i64,
+}
+
+/// What [`grouped_sums`] groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Hashtag,
+    ContentType,
+}
+
+pub async fn grouped_sums(
+    db: &impl GenericClient,
+    organization_id: OrgId,
+    scope: &Scope,
+    grouping: Grouping,
+) -> Result<Vec<GroupSums>, StoreError> {
+    let filter = Filter::of(organization_id, scope);
+    let (group, from) = match grouping {
+        Grouping::Hashtag => (
+            "lower(tag.value)",
+            "post_metrics pm JOIN posts p ON p.id = pm.post_id
+             CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(p.hashtags, '[]'::jsonb)) tag(value)",
+        ),
+        Grouping::ContentType => ("pm.content_type", "post_metrics pm"),
+    };
+    let sql = format!(
+        "SELECT {group}, count(*)::int8, coalesce(sum(pm.engagements), 0)::int8,
+                coalesce(sum(pm.impressions), 0)::int8
+         FROM {from} WHERE {} GROUP BY 1",
+        filter.sql
+    );
+    let rows = db.query(&sql, &filter.refs()).await?;
+    Ok(rows
+        .iter()
+        .map(|r| GroupSums {
+            name: r.get(0),
+            posts: r.get(1),
+            engagements: r.get(2),
+            impressions: r.get(3),
         })
         .collect())
 }
