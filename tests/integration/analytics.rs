@@ -809,6 +809,10 @@ async fn given_a_report_request_when_the_builder_runs_then_the_pdf_and_csv_hold_
     assert_eq!(report.body["status"], "ready");
     assert_eq!(report.body["progress"], 100);
     let pdf = http_get(report.body["pdf_url"].as_str().unwrap()).await;
+    // To look at it: KEEP_REPORT_PDF=/tmp/report.pdf cargo xtask test -- given_a_report
+    if let Ok(path) = std::env::var("KEEP_REPORT_PDF") {
+        std::fs::write(path, &pdf).unwrap();
+    }
     let text = pdf_text(&pdf);
     for expected in [
         "October for Client A",
@@ -1021,6 +1025,20 @@ async fn given_seed_demo_when_a_newcomer_signs_in_then_months_of_history_are_the
         rate(peak),
         rate(rest)
     );
+    // A report of the demo's last 60 days builds.
+    let requested = api()
+        .generate_report(json!({ "title": "Demo: two months", "from": (today - chrono::Duration::days(59)).to_string(), "to": today.to_string() }))
+        .await;
+    assert_eq!(requested.status, StatusCode::ACCEPTED, "{}", requested.body);
+    analytics::reports::drain(&app.state).await.unwrap();
+    let report = api().report(requested.body["id"].as_str().unwrap()).await;
+    assert_eq!(report.body["status"], "ready", "{}", report.body);
+    let pdf = http_get(report.body["pdf_url"].as_str().unwrap()).await;
+    if let Ok(path) = std::env::var("KEEP_DEMO_REPORT_PDF") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    assert!(pdf_text(&pdf).contains("Demo: two months"));
+
     // Seeding twice leaves the first seeding alone.
     assert!(
         dev_server::demo::seed(&app.state, &app.env.sandbox, 60)

@@ -228,7 +228,10 @@ async fn a_disabled_kind_is_not_sent_and_quiet_hours_hold_emails_until_they_end(
     let defaults = app.api(auth(&admin)).notification_settings().await;
     assert_eq!(defaults.status, StatusCode::OK);
     assert_eq!(defaults.body["timezone"], "UTC");
-    assert_eq!(defaults.body["kinds"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        defaults.body["kinds"].as_array().unwrap().len(),
+        domain::NotificationKind::ALL.len()
+    );
 
     // Given failures turned off everywhere
     let off = app
@@ -377,7 +380,10 @@ async fn the_unsubscribe_link_turns_emails_off_and_a_forged_one_is_refused() {
         .unsubscribe(json!({ "user": user, "token": token }))
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert_eq!(done.body["email_off"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        done.body["email_off"].as_array().unwrap().len(),
+        domain::NotificationKind::ALL.len()
+    );
     reject_next_publish(&app, "x", "nope again").await;
     publish(&app, &admin, &x, "not emailed").await;
     assert_eq!(notification_emails(&admin).await.len(), 1);

@@ -12,7 +12,7 @@
 //!    account grows (6 % at zero followers, halved at 20,000).
 //! 5. **Growth.** Followers grow 0.1 % a day from each account's base; they depend only on the
 //!    account and the date, so growth charts are predictable.
-//! 6. **Age.** A post collects its numbers over its first days: 1 − e^(−age/10 h).
+//! 6. **Age.** A post collects its numbers over its first days: 1 − e^(−(age + ½ h)/10 h).
 //!
 //! Noise: ±15 % per post, from a hash of its id.
 
@@ -115,7 +115,8 @@ pub fn engagement(post: &SandboxPost, account: &str, now: u64) -> Engagement {
         hour_factor(published) * type_factor(kind) * hashtag_factor(hashtag_count(&post.text));
     let noise = 0.85 + 0.3 * unit(&post.id);
     let age_hours = (now - published) as f64 / 3_600.0;
-    let grown = 1.0 - (-age_hours / 10.0).exp();
+    // The first viewers arrive at once (half an hour's worth), the rest over the first days.
+    let grown = 1.0 - (-(age_hours + 0.5) / 10.0).exp();
     let impressions = audience * 0.3 * boost.sqrt() * noise * grown;
     let rate = 0.06 / (1.0 + audience / 20_000.0) * boost * noise;
     let engaged = impressions * rate;

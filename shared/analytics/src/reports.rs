@@ -591,7 +591,7 @@ impl Content<'_> {
                 &last.start.to_string(),
             );
         }
-        flow.y = base + 20.0;
+        flow.y = base + 32.0;
         let best = e
             .buckets
             .iter()
