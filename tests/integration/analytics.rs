@@ -74,6 +74,21 @@ async fn connect_all(app: &TestApp, admin: &Member, platforms: &[&str]) -> Vec<(
     accounts
 }
 
+/// `(item[label], item[number])` of each item of a JSON array.
+fn pairs(items: &Value, label: &str, number: &str) -> Vec<(String, i64)> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item[label].as_str().unwrap().to_owned(),
+                item[number].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn far() -> Instant {
     Instant::now() + Duration::from_secs(120)
 }
@@ -568,19 +583,8 @@ async fn given_a_known_dataset_when_the_dashboards_are_read_then_every_number_is
         )
         .await;
     assert_eq!(paris.status, StatusCode::OK, "{}", paris.body);
-    let buckets: Vec<(String, i64)> = paris.body["buckets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["start"].as_str().unwrap().to_owned(),
-                b["posts"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        buckets,
+        pairs(&paris.body["buckets"], "start", "posts"),
         vec![
             ("2026-10-24".into(), 0),
             ("2026-10-25".into(), 2),
@@ -616,19 +620,8 @@ async fn given_a_known_dataset_when_the_dashboards_are_read_then_every_number_is
     // Growth: the last count of each day, per account and together.
     let growth = api().analytics("growth", period).await;
     assert_eq!(growth.status, StatusCode::OK, "{}", growth.body);
-    let total: Vec<(String, i64)> = growth.body["total"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["date"].as_str().unwrap().to_owned(),
-                p["followers"].as_i64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        total,
+        pairs(&growth.body["total"], "date", "followers"),
         vec![
             ("2026-10-15".into(), 500),
             ("2026-10-30".into(), 550),

@@ -7,13 +7,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::serve_events(|state, event: LambdaEvent<Value>| async move {
-        let remaining = event
-            .context
-            .deadline()
-            .duration_since(std::time::SystemTime::now())
-            .unwrap_or_default();
-        let deadline = std::time::Instant::now() + remaining;
-        posting::sweep(&state, deadline)
+        posting::sweep(&state, runtime::deadline_of(&event.context))
             .await
             .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     })

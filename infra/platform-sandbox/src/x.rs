@@ -359,12 +359,7 @@ pub async fn tweets(
         .split(',')
         .filter_map(|id| {
             let (post, e) = sandbox.engagement_of(id.trim())?;
-            Some(
-                json!({ "id": post.id, "text": post.text, "public_metrics": {
-                    "like_count": e.likes, "reply_count": e.comments, "retweet_count": e.shares,
-                    "quote_count": 0, "bookmark_count": e.saves, "impression_count": e.impressions,
-                }}),
-            )
+            Some(json!({ "id": post.id, "text": post.text, "public_metrics": public_metrics(&e) }))
         })
         .collect();
     Json(json!({ "data": data })).into_response()
@@ -478,10 +473,7 @@ pub async fn timeline(
                 tweet["attachments"] = json!({ "media_keys": p.media.iter().map(|m| format!("{kind}_{m}")).collect::<Vec<_>>() });
             }
             if let Some(e) = earned {
-                tweet["public_metrics"] = json!({
-                    "like_count": e.likes, "reply_count": e.comments, "retweet_count": e.shares,
-                    "quote_count": 0, "bookmark_count": e.saves, "impression_count": e.impressions,
-                });
+                tweet["public_metrics"] = public_metrics(e);
             }
             tweet
         })
@@ -491,6 +483,14 @@ pub async fn timeline(
         meta["next_token"] = json!(next);
     }
     Json(json!({ "data": data, "meta": meta })).into_response()
+}
+
+/// A tweet's `public_metrics` as X shows them.
+fn public_metrics(e: &crate::model::Engagement) -> serde_json::Value {
+    json!({
+        "like_count": e.likes, "reply_count": e.comments, "retweet_count": e.shares,
+        "quote_count": 0, "bookmark_count": e.saves, "impression_count": e.impressions,
+    })
 }
 
 pub fn rfc3339(unix: u64) -> String {

@@ -377,28 +377,96 @@ fn post_filters(
     }
 }
 
+/// The parameters every dashboard shares, borrowed from its query.
+#[derive(Default)]
+struct Window<'a> {
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    tz: Option<&'a str>,
+    accounts: Option<&'a str>,
+    platform: Option<Platform>,
+    content_type: Option<&'a str>,
+    tag: Option<&'a str>,
+}
+
+/// A dashboard request read at the edge: the caller may read analytics, the period (whole days
+/// in the caller's zone, `default_days` long unless given) and the filters are valid so far;
+/// the handler adds its own checks before `checks.finish()`.
+struct Scoped {
+    checks: FieldChecks,
+    period: Period,
+    filters: Filters,
+}
+
+async fn scoped(
+    state: &AppState,
+    current: &CurrentUser,
+    window: Window<'_>,
+    default_days: Option<i64>,
+) -> Result<Scoped, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let mut checks = FieldChecks::new();
+    let zone = zone_of(state, current, &mut checks, window.tz).await?;
+    let period = period(&mut checks, zone, window.from, window.to, default_days);
+    let filters = post_filters(
+        &mut checks,
+        window.accounts,
+        window.platform,
+        window.content_type,
+        window.tag,
+    );
+    Ok(Scoped {
+        checks,
+        period,
+        filters,
+    })
+}
+
+impl PeriodParams {
+    fn window(&self) -> Window<'_> {
+        Window {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            tz: self.tz.as_deref(),
+            accounts: self.accounts.as_deref(),
+            platform: self.platform,
+            ..Window::default()
+        }
+    }
+}
+
+/// The queries that filter posts too (a hand-written `flatten`, which `deny_unknown_fields`
+/// does not allow).
+macro_rules! post_window {
+    ($($params:ty),+) => {$(
+        impl $params {
+            fn window(&self) -> Window<'_> {
+                Window {
+                    from: self.from.as_deref(),
+                    to: self.to.as_deref(),
+                    tz: self.tz.as_deref(),
+                    accounts: self.accounts.as_deref(),
+                    platform: self.platform,
+                    content_type: self.content_type.as_deref(),
+                    tag: self.tag.as_deref(),
+                }
+            }
+        }
+    )+};
+}
+
+post_window!(PostParams, EngagementParams, ExportParams);
+
 async fn overview(
     State(state): State<AppState>,
     current: CurrentUser,
     Query(params): Query<PeriodParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        None,
-        None,
-    );
+    let Scoped {
+        checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(30)).await?;
     checks.finish()?;
     let overview = dashboards::overview(&state, current.organization_id, &period, &filters)
         .await
@@ -411,23 +479,11 @@ async fn posts(
     current: CurrentUser,
     Query(params): Query<PostParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        params.content_type.as_deref(),
-        params.tag.as_deref(),
-    );
+    let Scoped {
+        mut checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(30)).await?;
     let limit = checks.page_limit(params.limit, 25);
     let descending = checks
         .check_opt("order", params.order.as_deref(), |o| match o {
@@ -461,23 +517,11 @@ async fn engagement(
     current: CurrentUser,
     Query(params): Query<EngagementParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        params.content_type.as_deref(),
-        params.tag.as_deref(),
-    );
+    let Scoped {
+        mut checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(30)).await?;
     let interval = params.interval.unwrap_or(Interval::Day);
     // One bucket per day for three years is plenty; more is a mistake.
     if interval == Interval::Day && period.days() > 400 {
@@ -499,23 +543,11 @@ async fn growth(
     current: CurrentUser,
     Query(params): Query<PeriodParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        None,
-        None,
-    );
+    let Scoped {
+        checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(30)).await?;
     checks.finish()?;
     let growth = dashboards::growth(&state, current.organization_id, &period, &filters)
         .await
@@ -528,23 +560,11 @@ async fn audience(
     current: CurrentUser,
     Query(params): Query<PeriodParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(90),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        None,
-        None,
-    );
+    let Scoped {
+        checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(90)).await?;
     checks.finish()?;
     let audience = dashboards::audience(&state, current.organization_id, &period, &filters)
         .await
@@ -667,29 +687,16 @@ async fn export_csv(
     current: CurrentUser,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let whole_history = params.from.is_none();
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        None,
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        params.content_type.as_deref(),
-        params.tag.as_deref(),
-    );
+    let Scoped {
+        checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), None).await?;
     checks.finish()?;
     let (from, to) = period.instants();
     let scope = Scope {
         // Without `from`, everything up to `to`, however old.
-        from: if whole_history {
+        from: if params.from.is_none() {
             chrono::DateTime::<Utc>::UNIX_EPOCH
         } else {
             from
@@ -723,16 +730,13 @@ async fn competitors(
     current: CurrentUser,
     Query(params): Query<CompetitorParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
+    let window = Window {
+        from: params.from.as_deref(),
+        to: params.to.as_deref(),
+        tz: params.tz.as_deref(),
+        ..Window::default()
+    };
+    let Scoped { checks, period, .. } = scoped(&state, &current, window, Some(30)).await?;
     checks.finish()?;
     let view = watchlist::view(&state, current.organization_id, &period)
         .await
@@ -799,23 +803,11 @@ async fn trends(
     current: CurrentUser,
     Query(params): Query<PeriodParams>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, params.tz.as_deref()).await?;
-    let period = period(
-        &mut checks,
-        zone,
-        params.from.as_deref(),
-        params.to.as_deref(),
-        Some(30),
-    );
-    let filters = post_filters(
-        &mut checks,
-        params.accounts.as_deref(),
-        params.platform,
-        None,
-        None,
-    );
+    let Scoped {
+        checks,
+        period,
+        filters,
+    } = scoped(&state, &current, params.window(), Some(30)).await?;
     checks.finish()?;
     let trends = dashboards::trends(&state, current.organization_id, &period, &filters)
         .await

@@ -9,7 +9,7 @@ mod state;
 mod telemetry;
 
 pub use config::{Config, ConfigError, DatabaseConfig, Environment};
-pub use events::serve_events;
+pub use events::{deadline_of, serve_events, serve_queue};
 pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
 pub use state::{AppState, StartupError};
 pub use telemetry::init_tracing;
