@@ -129,6 +129,19 @@ export async function sandboxFault(fault) {
   if (!res.ok) throw new Error(`POST /_sandbox/faults → ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Plants posts published on the platform directly, before now (`POST /_sandbox/history`, see
+ * infra/platform-sandbox/src/lib.rs): `{ platform: 'x', user, days: 30, per_day: 3 }`, `user`
+ * being the platform user (for X, the account's `account_id`). A sync then imports them with
+ * their metrics. Returns how many were planted.
+ */
+export async function sandboxHistory(history) {
+  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
+  const res = await fetch(`${sandboxBase}/_sandbox/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(history) });
+  if (!res.ok) throw new Error(`POST /_sandbox/history → ${res.status} ${await res.text()}`);
+  return (await res.json()).planted;
+}
+
 /** Polls `check` (an async function returning a value or null) until it returns a value. */
 export async function eventually(check, what, timeoutMs = 45000) {
   const deadline = Date.now() + timeoutMs;

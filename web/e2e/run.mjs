@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, eventually, pngBytes, sandboxFault, sleep, uniqueEmail } from './lib.mjs';
+import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, eventually, pngBytes, sandboxFault, sandboxHistory, sleep, uniqueEmail } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -262,6 +262,9 @@ test('a viewer sees no compose button', async () => {
   await page.getByRole('link', { name: 'Calendar' }).first().click();
   await page.getByRole('heading', { name: 'Calendar' }).waitFor();
   assert.equal(await page.getByTestId('compose-button').count(), 0);
+  // Viewers read analytics (no account connected in this organization yet).
+  await page.getByRole('link', { name: 'Analytics' }).first().click();
+  await page.getByText('Connect a social account to see analytics').waitFor({ timeout: 20000 });
   await context.close();
 });
 
@@ -533,6 +536,166 @@ test('data export: the progress bar follows the live feed to ready', async () =>
   await context.close();
 });
 
+// ---------------------------------------------------------------- analytics
+
+/** An admin with an X account whose last 30 days (3 posts a day, published on X directly) a
+ *  sync imported, with their metrics. */
+async function adminWithHistory(tag, options) {
+  const admin = await adminViaApi(tag, options);
+  const account = await connectViaApi(admin.token, 'x', { loginHint: `x-${tag}-${Date.now()}` });
+  // The sandbox user is the account's platform id (`account_id`).
+  const listed = (await api('GET', '/api/social-accounts', { token: admin.token })).data.accounts.find((a) => a.id === account.id);
+  const planted = await sandboxHistory({ platform: 'x', user: listed.account_id, days: 30, per_day: 3 });
+  assert.ok(planted > 0, 'history planted');
+  const sync = (await api('POST', `/api/social-accounts/${account.id}/sync`, { token: admin.token })).data;
+  assert.ok(sync.posts_imported > 0, `the sync imported posts (${JSON.stringify({ ...sync, account: undefined })})`);
+  return { admin, account, planted };
+}
+
+/** "87", "1.2M", "30.1K" → a number. */
+function compactNumber(text) {
+  const m = /^([\d.,]+)\s*([KMB])?$/i.exec((text ?? '').trim());
+  if (!m) return NaN;
+  return Number(m[1].replace(/,/g, '')) * ({ K: 1e3, M: 1e6, B: 1e9 }[(m[2] ?? '').toUpperCase()] ?? 1);
+}
+
+async function waitForDashboard(page) {
+  await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+  await page.locator('[data-testid="overview-card"][data-metric="posts"]').waitFor({ timeout: 20000 });
+  await page.getByTestId('engagement-chart').waitFor();
+  await page.getByTestId('followers-chart').waitFor();
+  await page.locator('[role="status"] .animate-spin').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => undefined);
+}
+
+test('analytics: imported history on the dashboard, sort by engagements, export CSV, generate a report and download its PDF', async () => {
+  const { admin } = await adminWithHistory('analytics', { timezone: 'Europe/Paris' });
+  const context = await newContext();
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'Analytics' }).first().click();
+  await waitForDashboard(page);
+
+  // The cards show the imported posts' numbers, each with its change from the period before.
+  const value = (metric) => page.locator(`[data-testid="overview-card"][data-metric="${metric}"] [data-testid="overview-value"]`).textContent();
+  for (const metric of ['posts', 'impressions', 'engagements', 'followers']) {
+    const text = await value(metric);
+    assert.ok(compactNumber(text) > 0, `${metric}: "${text}"`);
+  }
+  assert.match(await value('engagement_rate'), /^\d+\.\d{2}%$/);
+  assert.ok((await page.locator('[data-testid="overview-card"] [data-change]').count()) === 5, 'each card shows a change or "no earlier data"');
+  assert.match(await page.getByTestId('analytics-period').textContent(), /days in Europe\/Paris/);
+
+  // The post table lists the imported posts, newest first, 25 at a time.
+  const table = page.getByTestId('posts-table');
+  const rows = table.getByTestId('post-row');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 25);
+  assert.equal(await table.locator('[data-testid="post-row"][data-origin="imported"]').count(), 25, 'every row is an imported post');
+  assert.ok((await table.getByTestId('imported-badge').count()) > 0, 'with the "Imported" badge');
+
+  // Sort by engagements (descending), then load the next page.
+  const sorted = page.waitForResponse((r) => r.url().includes('/api/analytics/posts?') && r.url().includes('sort=engagements'));
+  await table.getByRole('button', { name: 'Engagements' }).click();
+  const first = await (await sorted).json();
+  await table.locator('th[aria-sort="descending"]', { hasText: 'Engagements' }).waitFor();
+  await page.waitForFunction((top) => document.querySelector('[data-testid="post-row"]')?.getAttribute('data-engagements') === String(top), first.items[0].engagements);
+  const engagements = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-engagements'))));
+  assert.deepEqual(engagements, [...engagements].sort((a, b) => b - a), 'sorted by engagements, most first');
+  assert.deepEqual(engagements, first.items.map((i) => i.engagements), 'in the API\'s order');
+  assert.match(page.url(), /sort=engagements/, 'the sort is kept in the URL');
+
+  // Export CSV with the current filters: the API writes the file, the browser downloads it.
+  const exported = page.waitForResponse((r) => r.url().includes('/api/analytics/export?'));
+  const download = page.waitForEvent('download', { timeout: 20000 });
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const exportResponse = await exported;
+  assert.equal(exportResponse.status(), 200);
+  const exportQuery = new URL(exportResponse.url()).searchParams;
+  assert.equal(exportQuery.get('tz'), 'Europe/Paris');
+  assert.ok(exportQuery.get('from') && exportQuery.get('to'), 'the period goes along');
+  const file = await exportResponse.json();
+  assert.ok(file.rows > 0, `the export has rows (${file.rows})`);
+  const csv = await download;
+  assert.match(csv.suggestedFilename(), /\.csv$/);
+  await page.getByTestId('export-result').getByText(new RegExp(`${file.rows} rows`)).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/analytics', 'the download leaves the page where it was');
+  metrics.analyticsExportRows = file.rows;
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await checkA11y(page, 'analytics dashboard');
+  // Hovering a bucket shows its numbers.
+  const chart = page.getByTestId('engagement-chart').locator('svg');
+  const box = await chart.boundingBox();
+  await chart.hover({ position: { x: box.width * 0.6, y: box.height * 0.5 } });
+  await page.getByTestId('engagement-chart').locator('svg text', { hasText: /engagement rate$/ }).waitFor();
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'desktop-analytics', true);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await eventually(async () => (await rows.count()) > 25, 'the second page');
+  const more = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-engagements'))));
+  assert.deepEqual(more, [...more].sort((a, b) => b - a), 'the next page continues the order');
+
+  // Reports: generate one; its progress comes over the live feed until the links appear.
+  await page.getByRole('navigation', { name: 'Analytics' }).getByRole('link', { name: 'Reports' }).click();
+  await page.getByRole('button', { name: 'Generate report' }).waitFor();
+  await liveOpen(page);
+  const title = `Monthly review ${Date.now() % 100000}`;
+  await page.getByLabel('Title').fill(title);
+  const generated = page.waitForResponse((r) => r.url().endsWith('/api/analytics/reports/generate'));
+  await page.getByRole('button', { name: 'Generate report' }).click();
+  const report = await (await generated).json();
+  assert.equal(report.status, 'queued');
+  assert.equal(report.timezone, 'Europe/Paris');
+  const row = page.locator(`[data-report-id="${report.id}"]`);
+  await row.waitFor();
+  const pdf = row.getByRole('link', { name: /Download PDF/ });
+  await pdf.waitFor({ timeout: 60000 });
+  await row.getByRole('link', { name: /Download CSV/ }).waitFor();
+  assert.equal(await row.getAttribute('data-status'), 'ready');
+  const progress = frames.filter((f) => f.type === 'report.progress' && f.data.report_id === report.id);
+  assert.ok(progress.some((f) => f.data.stage === 'ready'), `report.progress frames: ${progress.map((f) => `${f.data.stage} ${f.data.percent}%`).join(', ')}`);
+  metrics.reportStages = progress.map((f) => `${f.data.stage} ${f.data.percent}%`).join(' → ');
+  // The link is a working, presigned PDF.
+  const res = await fetch(await pdf.getAttribute('href'));
+  assert.equal(res.status, 200);
+  assert.equal(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+  await checkA11y(page, 'analytics reports');
+  await shot(page, 'desktop-analytics-reports', true);
+  await context.close();
+
+  // The same screens on a phone.
+  const phone = await newContext(PHONE);
+  const small = await phone.newPage();
+  await signIn(small, admin.email);
+  await go(small, '/analytics');
+  await waitForDashboard(small);
+  await small.locator('ul[aria-label="Posts"] li').first().waitFor();
+  await checkA11y(small, 'analytics dashboard (phone)');
+  await shot(small, 'phone-analytics', true);
+  await go(small, '/analytics/reports');
+  await small.locator(`[data-report-id="${report.id}"]`).getByRole('link', { name: /Download PDF/ }).waitFor();
+  await checkA11y(small, 'analytics reports (phone)');
+  await shot(small, 'phone-analytics-reports', true);
+  await phone.close();
+});
+
+test('analytics: without data yet, the dashboard says when numbers arrive', async () => {
+  const admin = await adminViaApi('analytics-empty');
+  await connectViaApi(admin.token, 'x', { loginHint: `x-analytics-empty-${Date.now()}` });
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'Analytics' }).first().click();
+  await page.getByText('No analytics for this period yet').waitFor({ timeout: 20000 });
+  await page.getByText(/hourly sync/).waitFor();
+  await page.getByRole('main').getByRole('link', { name: 'Social accounts' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Export CSV' }).isDisabled(), true);
+  await checkA11y(page, 'analytics empty state');
+  await context.close();
+});
+
 test('live feed: a revoked session closes it, and the tab signs out instead of reconnecting', async () => {
   const admin = await adminViaApi('revoke');
   const context = await newContext();
@@ -757,6 +920,8 @@ if (Object.keys(metrics).length) {
     console.log(`  first contentful paint, dashboard on reload: ${metrics.fcpDashboardReloadMs == null ? 'n/a (no refresh cookie yet: a reload signs out)' : `${metrics.fcpDashboardReloadMs.toFixed(0)} ms`}`);
   if ('signInToDashboardMs' in metrics) console.log(`  sign-in to dashboard with its data: ${metrics.signInToDashboardMs} ms`);
   if ('exportStages' in metrics) console.log(`  data export, live progress: ${metrics.exportStages}`);
+  if ('reportStages' in metrics) console.log(`  analytics report, live progress: ${metrics.reportStages}`);
+  if ('analyticsExportRows' in metrics) console.log(`  analytics CSV export: ${metrics.analyticsExportRows} rows`);
   if ('month1000WithFetchMs' in metrics) console.log(`  month view with 1,000 posts: ${metrics.month1000WithFetchMs} ms including the API call, ${metrics.month1000RenderMs} ms rendering from cache`);
   writeFileSync(join(tmp, 'metrics.json'), JSON.stringify(metrics, null, 2));
 }

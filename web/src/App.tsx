@@ -24,6 +24,8 @@ const SocialCallback = lazy(() => import('./pages/SocialCallback'));
 const MediaLibrary = lazy(() => import('./pages/MediaLibrary'));
 const Organization = lazy(() => import('./pages/Organization'));
 const Profile = lazy(() => import('./pages/Profile'));
+const Analytics = lazy(() => import('./pages/Analytics'));
+const AnalyticsReports = lazy(() => import('./pages/AnalyticsReports'));
 const NotificationSettings = lazy(() => import('./pages/NotificationSettings'));
 const Unsubscribe = lazy(() => import('./pages/Unsubscribe'));
 
@@ -78,6 +80,8 @@ export function App() {
                   <Route path="/calendar" element={<CalendarPage />} />
                   <Route path="/posts" element={<PostsList />} />
                   <Route path="/posts/:id" element={<PostDetail />} />
+                  <Route path="/analytics" element={<Analytics />} />
+                  <Route path="/analytics/reports" element={<AnalyticsReports />} />
                   <Route path="/social-accounts" element={<SocialAccounts />} />
                   <Route path="/media" element={<MediaLibrary />} />
                   <Route path="/organization" element={<Organization />} />

@@ -22,6 +22,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'post_unconfirmed',
   'account_needs_reconnect',
   'export_ready',
+  'report_ready',
   'member_invited',
   'member_joined',
 ];
@@ -33,6 +34,7 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   post_unconfirmed: 'A post could not be confirmed',
   account_needs_reconnect: 'A social account needs reconnecting',
   export_ready: 'Your data export is ready',
+  report_ready: 'An analytics report is ready',
   member_invited: 'Someone was invited to the organization',
   member_joined: 'Someone joined the organization',
 };

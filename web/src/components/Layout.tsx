@@ -17,6 +17,7 @@ const NAV: NavItem[] = [
   { to: '/compose', label: 'Compose', needs: 'create_content' },
   { to: '/calendar', label: 'Calendar' },
   { to: '/posts', label: 'Posts' },
+  { to: '/analytics', label: 'Analytics' },
   { to: '/media', label: 'Media library' },
   { to: '/social-accounts', label: 'Social accounts' },
   { to: '/organization', label: 'Organization' },
@@ -24,9 +25,9 @@ const NAV: NavItem[] = [
 ];
 
 /**
- * The header's entries for feature groups: the notifications bell now; analytics, AI
- * assistant, billing, integrations and admin are added here (or to NAV) when their endpoints
- * exist.
+ * The header's entries for feature groups: the notifications bell now (analytics is in NAV,
+ * open to every role); AI assistant, billing, integrations and admin are added here (or to
+ * NAV) when their endpoints exist.
  */
 function HeaderSlots() {
   return <NotificationBell />;

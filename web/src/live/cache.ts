@@ -142,6 +142,12 @@ export function applyLiveMessage(queryClient: QueryClient, message: LiveMessage,
       invalidator.add(postQueryKey(change.post_id), ['posts'], ['calendar']);
       return;
     }
+    case 'report.progress': {
+      // The reports screen follows the progress itself; a finished report changes the list
+      // (status, download links) even when that screen is not open.
+      if (message.data.stage !== 'running') invalidator.add(['analytics', 'reports'], ['analytics', 'report', message.data.report_id]);
+      return;
+    }
     default:
       return; // export progress is read by the profile page; pong and error change nothing
   }
@@ -156,5 +162,8 @@ export function refreshAfterConnect(queryClient: QueryClient, reconnected: boole
     void queryClient.invalidateQueries({ queryKey: ['post'] });
     void queryClient.invalidateQueries({ queryKey: ['posts'] });
     void queryClient.invalidateQueries({ queryKey: ['calendar'] });
+    // So were report progress events.
+    void queryClient.invalidateQueries({ queryKey: ['analytics', 'reports'] });
+    void queryClient.invalidateQueries({ queryKey: ['analytics', 'report'] });
   }
 }

@@ -12,6 +12,7 @@ type PostPlatformStatus = components['schemas']['PostPlatformStatus'];
 export const PROTOCOL_VERSION = 1;
 
 export type ExportStage = 'collecting' | 'uploading' | 'ready' | 'failed';
+export type ReportStage = 'running' | 'ready' | 'failed';
 
 export interface PostStatusData {
   post_id: string;
@@ -26,11 +27,20 @@ export interface ExportProgressData {
   percent: number;
 }
 
+/** An analytics report advanced; sent to the user who asked for it. */
+export interface ReportProgressData {
+  report_id: string;
+  stage: ReportStage;
+  /** 0–100. */
+  percent: number;
+}
+
 export type LiveMessage =
   | { type: 'notification.created'; data: { notification: Notification; unread: number }; sentAt: string }
   | { type: 'notifications.unread'; data: { unread: number }; sentAt: string }
   | { type: 'post.status'; data: PostStatusData; sentAt: string }
   | { type: 'export.progress'; data: ExportProgressData; sentAt: string }
+  | { type: 'report.progress'; data: ReportProgressData; sentAt: string }
   | { type: 'pong'; data: Record<string, never>; sentAt: string }
   | { type: 'error'; data: { code: string; message: string }; sentAt: string };
 
@@ -43,6 +53,7 @@ export type LiveAction = { action: 'ping' } | { action: 'sync' };
 const POST_STATUSES: readonly string[] = ['draft', 'scheduled', 'publishing', 'published', 'partially_failed', 'failed'];
 const TARGET_STATUSES: readonly string[] = ['pending', 'publishing', 'published', 'failed', 'unconfirmed', 'cancelled'];
 const EXPORT_STAGES: readonly string[] = ['collecting', 'uploading', 'ready', 'failed'];
+const REPORT_STAGES: readonly string[] = ['running', 'ready', 'failed'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -98,6 +109,11 @@ export function parseLiveMessage(text: unknown): LiveMessage | null {
       const { export_id, stage, percent } = d;
       if (!isStr(export_id) || !isStr(stage) || !EXPORT_STAGES.includes(stage) || typeof percent !== 'number' || !Number.isFinite(percent)) return null;
       return { type: raw.type, data: { export_id, stage: stage as ExportStage, percent: Math.min(100, Math.max(0, percent)) }, sentAt };
+    }
+    case 'report.progress': {
+      const { report_id, stage, percent } = d;
+      if (!isStr(report_id) || !isStr(stage) || !REPORT_STAGES.includes(stage) || typeof percent !== 'number' || !Number.isFinite(percent)) return null;
+      return { type: raw.type, data: { report_id, stage: stage as ReportStage, percent: Math.min(100, Math.max(0, percent)) }, sentAt };
     }
     case 'pong':
       return { type: raw.type, data: {}, sentAt };

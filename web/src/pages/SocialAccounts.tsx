@@ -141,7 +141,11 @@ function AccountCard({ account, mayManage, onReconnect, timezone }: { account: A
   });
   const sync = useMutation({
     mutationFn: () => unwrap(api.POST('/api/social-accounts/{id}/sync', { params: { path: { id: account.id } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.accounts }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.accounts });
+      // The sync pulled fresh metrics (and maybe imported posts): the analytics are stale.
+      void queryClient.invalidateQueries({ queryKey: ['analytics'] });
+    },
     onError: (e) => setBanner(bannerMessage(e)),
   });
   const disconnect = useMutation({

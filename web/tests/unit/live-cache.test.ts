@@ -92,4 +92,17 @@ describe('live messages in the query cache', () => {
     expect(queryClient.getQueryData<Schemas['Post']>(['post', 'p2'])!.status).toBe('scheduled');
     expect(queryClient.getQueryData(['post', 'p1'])).toBeUndefined();
   });
+
+  it('refetches the reports when one finished, not for each step', async () => {
+    const spy = vi.spyOn(queryClient, 'invalidateQueries');
+    apply({ type: 'report.progress', data: { report_id: 'r1', stage: 'running', percent: 40 }, sentAt: '' });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(spy).not.toHaveBeenCalled();
+    apply({ type: 'report.progress', data: { report_id: 'r1', stage: 'ready', percent: 100 }, sentAt: '' });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(spy.mock.calls.map((c) => c[0]?.queryKey)).toEqual([
+      ['analytics', 'reports'],
+      ['analytics', 'report', 'r1'],
+    ]);
+  });
 });

@@ -30,6 +30,12 @@ describe('live messages', () => {
       stage: 'uploading',
       percent: 80,
     });
+    expect(parseLiveMessage(frame('report.progress', { report_id: 'r1', stage: 'running', percent: 40 }))).toEqual({
+      type: 'report.progress',
+      data: { report_id: 'r1', stage: 'running', percent: 40 },
+      sentAt: '2026-11-26T10:00:01Z',
+    });
+    expect(parseLiveMessage(frame('report.progress', { report_id: 'r1', stage: 'ready', percent: 100 }))?.data).toEqual({ report_id: 'r1', stage: 'ready', percent: 100 });
     expect(parseLiveMessage(frame('pong', {}))?.type).toBe('pong');
     expect(parseLiveMessage(frame('error', { code: 'bad_action', message: 'unknown action' }))?.data).toEqual({ code: 'bad_action', message: 'unknown action' });
   });
@@ -51,6 +57,9 @@ describe('live messages', () => {
     expect(parseLiveMessage(frame('notification.created', { notification: { ...notification, read: 'no' }, unread: 1 }))).toBeNull();
     expect(parseLiveMessage(frame('notification.created', { notification: { ...notification, title: undefined }, unread: 1 }))).toBeNull();
     expect(parseLiveMessage(frame('export.progress', { export_id: 'e1', stage: 'zipping', percent: 5 }))).toBeNull();
+    expect(parseLiveMessage(frame('report.progress', { report_id: 'r1', stage: 'queued', percent: 0 }))).toBeNull();
+    expect(parseLiveMessage(frame('report.progress', { report_id: 7, stage: 'running', percent: 5 }))).toBeNull();
+    expect(parseLiveMessage(frame('report.progress', { report_id: 'r1', stage: 'running', percent: '5' }))).toBeNull();
     expect(parseLiveMessage(frame('post.status', { post_id: 'p1', status: 'teleported', targets: [] }))).toBeNull();
     expect(parseLiveMessage(frame('post.status', { post_id: 'p1', status: 'published', targets: [{ id: 't1' }] }))).toBeNull();
   });
@@ -71,6 +80,8 @@ describe('live messages', () => {
     expect(m?.type === 'notification.created' && m.data.notification.link).toBeNull();
     const p = parseLiveMessage(frame('export.progress', { export_id: 'e1', stage: 'collecting', percent: 140 }));
     expect(p?.type === 'export.progress' && p.data.percent).toBe(100);
+    const r = parseLiveMessage(frame('report.progress', { report_id: 'r1', stage: 'running', percent: -3 }));
+    expect(r?.type === 'report.progress' && r.data.percent).toBe(0);
   });
 });
 

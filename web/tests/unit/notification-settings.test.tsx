@@ -28,7 +28,7 @@ describe('notification settings mapping', () => {
     const values = toFormValues({ ...settings, quiet_hours: { start: '22:30:00', end: '06:45' } });
     expect(values.quiet).toBe(true);
     expect(values.quiet_hours).toEqual({ start: '22:30', end: '06:45' });
-    expect(values.kinds).toHaveLength(7);
+    expect(values.kinds).toHaveLength(NOTIFICATION_KINDS.length);
     expect(toSettingsBody(values)).toEqual({
       kinds: settings.kinds,
       email_delivery: 'immediate',
