@@ -1250,3 +1250,44 @@ async fn given_hashtags_over_two_periods_when_trends_are_read_then_rising_and_ne
         vec![("video", "new"), ("text", "rising"), ("image", "new")]
     );
 }
+
+#[tokio::test]
+async fn given_x_says_a_call_used_up_its_window_when_the_sync_runs_then_x_waits_without_a_429() {
+    let app = TestApp::spawn().await;
+    let admin = app.register_admin("Windowed").await;
+    let accounts = connect_all(&app, &admin, &["x"]).await;
+    // 150 posts: two metrics calls, the first of which uses up X's window.
+    plant_history(&app, "x", &accounts[0].1, 15, 10).await;
+    app.sandbox_fault(&platform_sandbox::Fault {
+        platform: Some(domain::Platform::X),
+        user: None,
+        path_contains: Some("/2/tweets?".into()),
+        kind: FaultKind::WindowUsedUp {
+            reset_after_secs: 900,
+        },
+        times: 1,
+    })
+    .await;
+
+    let now = Utc::now();
+    let report = analytics::sync::run(&app.state, now, far()).await.unwrap();
+
+    // The first call's snapshots are kept; the second waits for the window's reset.
+    assert_eq!(report.snapshots, 100, "{report:?}");
+    assert_eq!(report.paused, 1);
+    let paused: Option<DateTime<Utc>> = connect(&app.env.database)
+        .await
+        .query_one("SELECT paused_until FROM metrics_sync_state", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(paused.expect("paused") > now + chrono::Duration::minutes(14));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM post_metrics WHERE synced_at IS NULL"
+        )
+        .await,
+        50
+    );
+}

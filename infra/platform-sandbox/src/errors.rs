@@ -135,7 +135,7 @@ pub async fn fault_response(platform: Platform, kind: &FaultKind) -> Option<Resp
                 platform_error(platform, StatusCode::FORBIDDEN, "invalid-request", reason)
             }
         }),
-        FaultKind::LostResponse { .. } => None,
+        FaultKind::LostResponse { .. } | FaultKind::WindowUsedUp { .. } => None,
     }
     .map(IntoResponse::into_response)
 }

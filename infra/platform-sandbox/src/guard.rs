@@ -1,9 +1,9 @@
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use domain::Platform;
 
 use crate::errors::{expired_token, fault_response};
-use crate::state::{FaultKind, Sandbox};
+use crate::state::{FaultKind, Sandbox, now_unix};
 
 /// A request that passed authentication and faults; `lost_after` is set when the fault asks
 /// for the work to happen but the answer to come too late.
@@ -12,13 +12,22 @@ pub struct Admitted {
     pub lost_after: Option<u64>,
     /// For a Facebook Page token: the Page it acts for.
     pub page: Option<String>,
+    /// The call used up the rate-limit window, which resets then (unix seconds).
+    pub window_reset: Option<u64>,
 }
 
 impl Admitted {
-    /// Delays the answer of a lost response past the client's patience.
-    pub async fn answer(&self, response: Response) -> Response {
+    /// Delays the answer of a lost response past the client's patience, and says when the
+    /// call used up the rate-limit window.
+    pub async fn answer(&self, mut response: Response) -> Response {
         if let Some(millis) = self.lost_after {
             tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        }
+        if let Some(reset) = self.window_reset {
+            let headers = response.headers_mut();
+            headers.insert("x-rate-limit-limit", HeaderValue::from(100));
+            headers.insert("x-rate-limit-remaining", HeaderValue::from(0));
+            headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
         }
         response
     }
@@ -59,6 +68,13 @@ pub async fn admit(
             user,
             lost_after: Some(millis),
             page,
+            window_reset: None,
+        }),
+        Some(FaultKind::WindowUsedUp { reset_after_secs }) => Ok(Admitted {
+            user,
+            lost_after: None,
+            page,
+            window_reset: Some(now_unix() + reset_after_secs),
         }),
         Some(kind) => match fault_response(platform, &kind).await {
             Some(response) => Err(response),
@@ -66,12 +82,14 @@ pub async fn admit(
                 user,
                 lost_after: None,
                 page,
+                window_reset: None,
             }),
         },
         None => Ok(Admitted {
             user,
             lost_after: None,
             page,
+            window_reset: None,
         }),
     }
 }

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 pub enum FaultKind {
     /// 429 with the platform's reset information.
     RateLimited { reset_after_secs: u64 },
+    /// The call succeeds but was the window's last: X's `x-rate-limit-remaining: 0`.
+    WindowUsedUp { reset_after_secs: u64 },
     /// 500 (on a publish call the outcome is unknown: the post may exist).
     ServerError,
     /// 503: the platform did not take the request (safe to retry).

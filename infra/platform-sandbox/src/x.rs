@@ -351,9 +351,10 @@ pub async fn tweets(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = admit(&sandbox, Platform::X, &headers, None, "/2/tweets?").await {
-        return response;
-    }
+    let admitted = match admit(&sandbox, Platform::X, &headers, None, "/2/tweets?").await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
+    };
     let ids = query.get("ids").map(String::as_str).unwrap_or_default();
     let data: Vec<_> = ids
         .split(',')
@@ -362,7 +363,9 @@ pub async fn tweets(
             Some(json!({ "id": post.id, "text": post.text, "public_metrics": public_metrics(&e) }))
         })
         .collect();
-    Json(json!({ "data": data })).into_response()
+    admitted
+        .answer(Json(json!({ "data": data })).into_response())
+        .await
 }
 
 /// `GET /2/users/{id}`: a user's public figures.
