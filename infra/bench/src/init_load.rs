@@ -64,7 +64,19 @@ fn functions() -> Vec<Function> {
             no_io_event: http("GET", "/api/posts"),
         },
         Function {
+            name: "api-notifications",
+            no_io_event: http("GET", "/api/notifications"),
+        },
+        Function {
+            name: "api-analytics",
+            no_io_event: http("GET", "/api/analytics/overview"),
+        },
+        Function {
             name: "publisher",
+            no_io_event: Some(json!({ "Records": [] })),
+        },
+        Function {
+            name: "report-builder",
             no_io_event: Some(json!({ "Records": [] })),
         },
         // Every invocation of these does I/O by nature: init only.
@@ -74,6 +86,10 @@ fn functions() -> Vec<Function> {
         },
         Function {
             name: "maintenance",
+            no_io_event: None,
+        },
+        Function {
+            name: "metrics-sync",
             no_io_event: None,
         },
         Function {
