@@ -105,8 +105,14 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     });
 
     // The hourly metrics sync, and the reports queue's consumer (no event source locally).
+    // With `SEED_DEMO=1` the demo organization is seeded first: its simulated days must not
+    // race a sync at the real time.
     let analytics = state.clone();
+    let seed_demo = std::env::var("SEED_DEMO").is_ok_and(|v| v == "1");
     tokio::spawn(async move {
+        if seed_demo {
+            seed_demo_organization(&analytics, &sandbox).await;
+        }
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
         let mut ticks: u64 = 0;
         loop {
@@ -125,31 +131,6 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         }
     });
 
-    // `cargo xtask dev --seed-demo`: months of history for a demo organization.
-    if std::env::var("SEED_DEMO").is_ok_and(|v| v == "1") {
-        let seeding = state.clone();
-        tokio::spawn(async move {
-            tracing::warn!("seeding the demo organization (a simulated day at a time)…");
-            match demo::seed(&seeding, &sandbox, 120).await {
-                Ok(seeded) if seeded.already_there => tracing::warn!(
-                    "demo organization already seeded: sign in as {} / {}",
-                    demo::DEMO_EMAIL,
-                    demo::DEMO_PASSWORD
-                ),
-                Ok(seeded) => tracing::warn!(
-                    posts = seeded.posts_planted,
-                    days = seeded.days,
-                    snapshots = seeded.snapshots,
-                    seconds = seeded.elapsed.as_secs_f64(),
-                    "demo organization seeded: sign in as {} / {}",
-                    demo::DEMO_EMAIL,
-                    demo::DEMO_PASSWORD
-                ),
-                Err(error) => tracing::error!(%error, "seeding the demo organization failed"),
-            }
-        });
-    }
-
     let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     tracing::info!(
@@ -163,4 +144,26 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         })
         .await?;
     Ok(())
+}
+
+/// `cargo xtask dev --seed-demo`: months of history for a demo organization, once.
+async fn seed_demo_organization(state: &AppState, sandbox: &platform_sandbox::Sandbox) {
+    tracing::warn!("seeding the demo organization (a simulated day at a time)…");
+    match demo::seed(state, sandbox, 120).await {
+        Ok(seeded) if seeded.already_there => tracing::warn!(
+            "demo organization already seeded: sign in as {} / {}",
+            demo::DEMO_EMAIL,
+            demo::DEMO_PASSWORD
+        ),
+        Ok(seeded) => tracing::warn!(
+            posts = seeded.posts_planted,
+            days = seeded.days,
+            snapshots = seeded.snapshots,
+            seconds = seeded.elapsed.as_secs_f64(),
+            "demo organization seeded: sign in as {} / {}",
+            demo::DEMO_EMAIL,
+            demo::DEMO_PASSWORD
+        ),
+        Err(error) => tracing::error!(%error, "seeding the demo organization failed"),
+    }
 }
