@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::Platform;
-use platforms::{Acting, Failure, PublicAccount};
+use platforms::PublicAccount;
 use runtime::AppState;
 use serde::Serialize;
 use store::OrgId;
@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 use crate::AnalyticsError;
 use crate::dashboards::{FollowersOn, Period, PeriodView};
+use crate::session::Session;
+use crate::with_token;
 
 /// The platforms whose public accounts can be watched.
 pub const WATCHABLE: [Platform; 2] = [Platform::X, Platform::Instagram];
@@ -28,10 +30,8 @@ const REFRESH_EVERY: Duration = Duration::hours(20);
 fn snapshot_of(account: &PublicAccount, at: DateTime<Utc>) -> CompetitorSnapshot {
     let mut tags: BTreeMap<String, i64> = BTreeMap::new();
     for post in &account.recent {
-        for word in post.text.split_whitespace() {
-            if let Some(tag) = word.strip_prefix('#').filter(|t| !t.is_empty()) {
-                *tags.entry(tag.to_lowercase()).or_default() += 1;
-            }
+        for tag in domain::hashtags(&post.text) {
+            *tags.entry(tag.to_lowercase()).or_default() += 1;
         }
     }
     let mut ranked: Vec<(String, i64)> = tags.into_iter().collect();
@@ -47,41 +47,25 @@ fn snapshot_of(account: &PublicAccount, at: DateTime<Utc>) -> CompetitorSnapshot
     }
 }
 
-/// Looks `handle` up through one of the organization's healthy accounts of `platform`,
-/// refreshing its token once if the platform refuses it.
+/// Looks `handle` up through one of the organization's healthy accounts of `platform`.
 async fn look_up(
     state: &AppState,
     organization_id: OrgId,
     platform: Platform,
     handle: &str,
 ) -> Result<Option<PublicAccount>, AnalyticsError> {
-    let mut client = state.db.client().await?;
-    let accounts = social_accounts::list(&**client, organization_id).await?;
-    let account = accounts
-        .into_iter()
-        .find(|a| {
-            a.platform == platform && a.is_active && a.status == domain::AccountStatus::Active
-        })
-        .ok_or(AnalyticsError::NeedsAccount(platform))?;
-    let mut token = social::fresh_access_token(state, &mut client, &account, false).await?;
-    for attempt in 0..2 {
-        let acting = Acting {
-            account_id: &account.account_id,
-            access_token: &token,
-        };
-        match state
-            .platforms()
-            .public_account(platform, &acting, handle)
-            .await
-        {
-            Err(Failure::AuthExpired { .. }) if attempt == 0 => {
-                token = social::fresh_access_token(state, &mut client, &account, true).await?;
-            }
-            Err(failure) => return Err(AnalyticsError::Platform(platform, failure)),
-            Ok(found) => return Ok(found),
-        }
+    let account = {
+        let client = state.db.client().await?;
+        social_accounts::list(&**client, organization_id).await?
     }
-    unreachable!("the second attempt returns")
+    .into_iter()
+    .find(|a| a.platform == platform && a.is_active && a.status == domain::AccountStatus::Active)
+    .ok_or(AnalyticsError::NeedsAccount(platform))?;
+    let mut session = Session::of(state, account).await?;
+    with_token!(state, session, |acting| state
+        .platforms()
+        .public_account(platform, &acting, handle))
+    .map_err(|failure| AnalyticsError::Platform(platform, failure))
 }
 
 /// Adds a competitor, backfilling its last 30 days, within the plan's limit.

@@ -214,7 +214,7 @@ pub struct Overview {
 }
 
 /// The organization's accounts a dashboard covers: the filter's, or all.
-async fn accounts_in(
+pub(crate) async fn accounts_in(
     db: &store::tokio_postgres::Client,
     organization_id: OrgId,
     filters: &Filters,
@@ -236,32 +236,30 @@ async fn accounts_in(
 /// Per account: (totals, followers at the end, followers at the start).
 type AccountFigures = BTreeMap<Uuid, (Totals, Option<(i64, Option<i64>)>)>;
 
-async fn figures_by_account(
-    db: &store::tokio_postgres::Client,
-    organization_id: OrgId,
-    period: &Period,
-    filters: &Filters,
+/// Each account's totals over the scope, with its followers at the scope's end and start
+/// (the counts at the three instants of a period and the one before are read once).
+fn figures_by_account(
     accounts: &[Uuid],
-) -> Result<AccountFigures, AnalyticsError> {
-    let scope = scope(period, filters);
+    totals: Vec<(Uuid, Platform, Totals)>,
+    end: &[(Uuid, i64)],
+    start: &[(Uuid, i64)],
+) -> AccountFigures {
     let mut figures: AccountFigures = accounts
         .iter()
         .map(|id| (*id, (Totals::default(), None)))
         .collect();
-    for (account, _, totals) in q::totals_by_account(db, organization_id, &scope).await? {
+    for (account, _, totals) in totals {
         if let Some(entry) = figures.get_mut(&account) {
             entry.0 = totals;
         }
     }
-    let end = q::followers_at(db, organization_id, accounts, scope.to).await?;
-    let start = q::followers_at(db, organization_id, accounts, scope.from).await?;
     for (account, followers) in end {
-        if let Some(entry) = figures.get_mut(&account) {
-            let before = start.iter().find(|(a, _)| *a == account).map(|s| s.1);
-            entry.1 = Some((followers, before));
+        if let Some(entry) = figures.get_mut(account) {
+            let before = start.iter().find(|(a, _)| a == account).map(|s| s.1);
+            entry.1 = Some((*followers, before));
         }
     }
-    Ok(figures)
+    figures
 }
 
 /// Sums accounts' figures; followers gained count only the accounts that had a count when
@@ -294,8 +292,23 @@ pub async fn overview(
     let accounts = accounts_in(db, organization_id, filters).await?;
     let ids: Vec<Uuid> = accounts.iter().map(|a| a.0).collect();
     let previous = period.previous();
-    let now = figures_by_account(db, organization_id, period, filters, &ids).await?;
-    let before = figures_by_account(db, organization_id, &previous, filters, &ids).await?;
+    let (now_scope, before_scope) = (scope(period, filters), scope(&previous, filters));
+    // The previous period ends where this one starts.
+    let followers_end = q::followers_at(db, organization_id, &ids, now_scope.to).await?;
+    let followers_start = q::followers_at(db, organization_id, &ids, now_scope.from).await?;
+    let followers_before = q::followers_at(db, organization_id, &ids, before_scope.from).await?;
+    let now = figures_by_account(
+        &ids,
+        q::totals_by_account(db, organization_id, &now_scope).await?,
+        &followers_end,
+        &followers_start,
+    );
+    let before = figures_by_account(
+        &ids,
+        q::totals_by_account(db, organization_id, &before_scope).await?,
+        &followers_start,
+        &followers_before,
+    );
     let compared = |pick: &dyn Fn(&Uuid) -> bool| {
         Compared::new(
             sum_figures(now.iter().filter(|(id, _)| pick(id)).map(|(_, v)| v)),

@@ -9,6 +9,7 @@ mod deadline;
 pub mod export;
 pub mod pdf;
 pub mod reports;
+mod session;
 pub mod sync;
 
 use domain::Platform;

@@ -85,15 +85,11 @@ pub async fn request(
     request: ReportRequest,
 ) -> Result<Report, AnalyticsError> {
     let client = state.db.client().await?;
-    let owned = store::social_accounts::list(&**client, organization_id).await?;
-    if let Some(missing) = request
-        .accounts
-        .iter()
-        .find(|a| !owned.iter().any(|o| o.id == **a))
-    {
-        tracing::info!(account = %missing, "report asked for an account of another organization");
-        return Err(AnalyticsError::NotFound("social account"));
-    }
+    let filters = Filters {
+        accounts: request.accounts.clone(),
+        ..Filters::default()
+    };
+    dashboards::accounts_in(&client, organization_id, &filters).await?;
     let sections: Vec<String> = request
         .sections
         .iter()

@@ -11,16 +11,17 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
-use platforms::{Acting, Failure, PostMetrics, metrics_batch_size};
+use platforms::{Failure, PostMetrics, metrics_batch_size};
 use runtime::AppState;
 use store::analytics::sync::{
     self as db_sync, AccountOutcome, AudienceSlice, Counts, DueTarget, ImportProgress,
     LeasedAccount, TimelinePost,
 };
-use store::social_accounts::{self, SocialAccount};
 use uuid::Uuid;
 
 use crate::AnalyticsError;
+use crate::session::Session;
+use crate::with_token;
 
 /// How many accounts one run works on at once: platform calls overlap, database writes are
 /// short (the pool stays at the deployed size).
@@ -180,63 +181,6 @@ async fn sync_leased(
     report
 }
 
-/// The account with a token that works, refreshed once when the platform refuses it.
-struct Session {
-    account: SocialAccount,
-    token: String,
-    refreshed: bool,
-}
-
-impl Session {
-    async fn open(state: &AppState, leased: &LeasedAccount) -> Result<Session, AnalyticsError> {
-        let mut client = state.db.client().await?;
-        let account = social_accounts::get(&**client, leased.organization_id, leased.id, false)
-            .await?
-            .ok_or(AnalyticsError::NotFound("social account"))?;
-        let token = social::fresh_access_token(state, &mut client, &account, false).await?;
-        Ok(Session {
-            account,
-            token,
-            refreshed: false,
-        })
-    }
-
-    fn acting(&self) -> Acting<'_> {
-        Acting {
-            account_id: &self.account.account_id,
-            access_token: &self.token,
-        }
-    }
-
-    /// After an `AuthExpired`: one forced refresh; `false` if that was already done.
-    async fn refresh(&mut self, state: &AppState) -> Result<bool, AnalyticsError> {
-        if self.refreshed {
-            return Ok(false);
-        }
-        let mut client = state.db.client().await?;
-        self.token = social::fresh_access_token(state, &mut client, &self.account, true).await?;
-        self.refreshed = true;
-        Ok(true)
-    }
-}
-
-/// Calls the platform through `call`, refreshing the token once on `AuthExpired`.
-macro_rules! with_token {
-    ($state:expr, $session:expr, |$acting:ident| $call:expr) => {{
-        let first = {
-            let $acting = $session.acting();
-            $call.await
-        };
-        match first {
-            Err(Failure::AuthExpired { .. }) if $session.refresh($state).await? => {
-                let $acting = $session.acting();
-                $call.await
-            }
-            other => other,
-        }
-    }};
-}
-
 /// The platform said to wait: until its reset time, or a quarter of an hour.
 fn pause_of(failure: &Failure, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match failure {
@@ -257,7 +201,7 @@ async fn sync_one(
     report: &mut SyncReport,
     outcome: &mut AccountOutcome,
 ) -> Result<(), AnalyticsError> {
-    let mut session = Session::open(state, leased).await?;
+    let mut session = Session::open(state, leased.organization_id, leased.id).await?;
     let platform = leased.platform;
     let stop = |failure: Failure, outcome: &mut AccountOutcome| -> Result<(), AnalyticsError> {
         outcome.paused_until = pause_of(&failure, now);

@@ -264,6 +264,9 @@ struct ExportParams {
     tag: Option<String>,
 }
 
+/// The most accounts one request may name.
+const MAX_ACCOUNTS: usize = 50;
+
 const CONTENT_TYPES: [&str; 4] = ["text", "image", "video", "carousel"];
 
 /// The caller's time zone: the parameter, else the profile's.
@@ -335,8 +338,8 @@ fn account_ids(checks: &mut FieldChecks, text: Option<&str>) -> Vec<Uuid> {
                     domain::Invalid("must be social account ids separated by commas".into())
                 })
                 .and_then(|ids| {
-                    if ids.len() > 50 {
-                        Err(domain::Invalid("at most 50 accounts".into()))
+                    if ids.len() > MAX_ACCOUNTS {
+                        Err(domain::Invalid(format!("at most {MAX_ACCOUNTS} accounts")))
                     } else {
                         Ok(ids)
                     }
@@ -600,10 +603,15 @@ async fn generate_report(
     current: CurrentUser,
     Json(body): Json<ReportBody>,
 ) -> Result<Response, ApiError> {
-    current.require(Permission::ViewAnalytics)?;
-    let mut checks = FieldChecks::new();
-    let zone = zone_of(&state, &current, &mut checks, body.timezone.as_deref()).await?;
-    let period = period(&mut checks, zone, Some(&body.from), Some(&body.to), None);
+    let window = Window {
+        from: Some(&body.from),
+        to: Some(&body.to),
+        tz: body.timezone.as_deref(),
+        ..Window::default()
+    };
+    let Scoped {
+        mut checks, period, ..
+    } = scoped(&state, &current, window, None).await?;
     let title = body
         .title
         .map(|t| t.trim().to_owned())
@@ -612,11 +620,17 @@ async fn generate_report(
         checks.push("title", "must be 1 to 200 characters");
     }
     let accounts = body.accounts.unwrap_or_default();
-    if accounts.len() > 50 {
-        checks.push("accounts", "at most 50 accounts");
+    if accounts.len() > MAX_ACCOUNTS {
+        checks.push("accounts", &format!("at most {MAX_ACCOUNTS} accounts"));
     }
+    // In the order asked for, each once.
     let mut sections = body.sections.unwrap_or_else(|| Section::ALL.to_vec());
-    sections.dedup();
+    let mut seen = Vec::new();
+    sections.retain(|s| {
+        let first = !seen.contains(s);
+        seen.push(*s);
+        first
+    });
     if sections.is_empty() {
         checks.push("sections", "choose at least one section");
     }

@@ -415,13 +415,9 @@ pub async fn import_post(
     if known {
         return Ok(false);
     }
-    let hashtags: Vec<String> = post
-        .text
-        .split_whitespace()
-        .filter_map(|w| w.strip_prefix('#'))
-        .map(|t| t.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_'))
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
+    let hashtags: Vec<String> = domain::hashtags(post.text)
+        .iter()
+        .map(|t| t.to_lowercase())
         .collect();
     let row = db
         .query_one(
