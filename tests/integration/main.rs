@@ -2,6 +2,7 @@
 //! endpoint. `cargo xtask test` starts both.
 
 mod accounts;
+mod ai_agents;
 mod analytics;
 mod errors;
 mod health;

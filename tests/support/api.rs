@@ -272,6 +272,91 @@ impl<'a> Api<'a> {
         self.get(&format!("/api/analytics/reports/{id}")).await
     }
 
+    // AI agents
+    pub async fn ai_agents(self) -> TestResponse {
+        self.get("/api/ai-agents").await
+    }
+
+    pub async fn configure_agent(self, agent_type: &str, body: Value) -> TestResponse {
+        self.send(
+            Method::PATCH,
+            &format!("/api/ai-agents/{agent_type}"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `POST /api/ai-agents/{what}` (content/generate, content/improve, hashtags/suggest,
+    /// competitor/analyze), waiting up to `wait` seconds with `Prefer: wait=N` when given.
+    pub async fn ai_task(self, what: &str, body: Value, wait: Option<u64>) -> TestResponse {
+        let prefer = wait.map(|n| format!("wait={n}"));
+        let headers: Vec<(&str, &str)> = prefer.iter().map(|p| ("prefer", p.as_str())).collect();
+        self.app
+            .call_with(
+                self.token,
+                Method::POST,
+                &format!("/api/ai-agents/{what}"),
+                Some(body),
+                &headers,
+            )
+            .await
+    }
+
+    pub async fn ai_tasks(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/ai-agents/tasks".to_owned(), query))
+            .await
+    }
+
+    pub async fn ai_task_detail(self, id: impl Display) -> TestResponse {
+        self.get(&format!("/api/ai-agents/tasks/{id}")).await
+    }
+
+    pub async fn ai_feedback(self, id: impl Display, body: Value) -> TestResponse {
+        self.send(
+            Method::POST,
+            &format!("/api/ai-agents/tasks/{id}/feedback"),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn ai_usage(self) -> TestResponse {
+        self.get("/api/ai-agents/usage").await
+    }
+
+    pub async fn memories(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/ai-agents/memory".to_owned(), query))
+            .await
+    }
+
+    pub async fn remember(self, body: Value) -> TestResponse {
+        self.send(Method::POST, "/api/ai-agents/memory", Some(body))
+            .await
+    }
+
+    pub async fn forget(self, id: impl Display) -> TestResponse {
+        self.send(Method::DELETE, &format!("/api/ai-agents/memory/{id}"), None)
+            .await
+    }
+
+    pub async fn start_workflow(self, body: Value) -> TestResponse {
+        self.send(Method::POST, "/api/ai-agents/workflows", Some(body))
+            .await
+    }
+
+    pub async fn workflow(self, id: impl Display) -> TestResponse {
+        self.get(&format!("/api/ai-agents/workflows/{id}")).await
+    }
+
+    pub async fn retry_workflow(self, id: impl Display) -> TestResponse {
+        self.send(
+            Method::POST,
+            &format!("/api/ai-agents/workflows/{id}/retry"),
+            None,
+        )
+        .await
+    }
+
     pub async fn notifications(self, query: &str) -> TestResponse {
         self.get(&with_query("/api/notifications".to_owned(), query))
             .await

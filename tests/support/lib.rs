@@ -129,7 +129,11 @@ pub struct TestEnv {
     pub sandbox_url: String,
     /// …and its state, for what only the process that runs it can do (issuing tokens).
     pub sandbox: platform_sandbox::Sandbox,
-    /// This test's own publishing lanes (SQS queues).
+    /// This test's own model sandbox (Bedrock Converse and embeddings)…
+    pub models_url: String,
+    /// …and its handle (faults, latency, call counts).
+    pub models: model_sandbox::ModelSandbox,
+    /// This test's own queues (publishing lanes, reports, agents).
     pub queues: local_stack::ProvisionedQueues,
 }
 
@@ -171,19 +175,30 @@ impl TestEnv {
             .await
             .expect("the platform sandbox starts");
         let aws = cloud::AwsClients::new(&sdk());
-        // The publishing lanes and the reports queue (agent queues are not consumed yet).
-        let lanes: Vec<cloud::QueueSpec> = cloud::QUEUES
+        let (models_url, models) = model_sandbox::spawn(0)
+            .await
+            .expect("the model sandbox starts");
+        // The publishing lanes, the reports queue and the queues of the agents that run.
+        let consumed: Vec<&str> = agents::worker::CONSUMED
             .iter()
-            .filter(|q| q.arn_env.is_some() || q.name == "analytics-reports")
+            .map(|a| cloud::QueueSpec::for_agent(*a).name)
+            .collect();
+        let queues: Vec<cloud::QueueSpec> = cloud::QUEUES
+            .iter()
+            .filter(|q| {
+                q.arn_env.is_some() || q.name == "analytics-reports" || consumed.contains(&q.name)
+            })
             .copied()
             .collect();
-        let queues = local_stack::create_queues(&aws, &format!("{}-", unique("itest")), &lanes)
+        let queues = local_stack::create_queues(&aws, &format!("{}-", unique("itest")), &queues)
             .await
             .unwrap();
         let env = TestEnv {
             queues,
             sandbox_url,
             sandbox,
+            models_url,
+            models,
             database_url: database_url(&database),
             database,
             table: unique("itest"),
@@ -211,6 +226,7 @@ impl TestEnv {
             ("APP_BASE_URL".into(), "https://app.example.test".into()),
             ("API_BASE_URL".into(), "https://api.example.test".into()),
             ("PLATFORM_SANDBOX_URL".into(), self.sandbox_url.clone()),
+            ("MODEL_SANDBOX_URL".into(), self.models_url.clone()),
             // The pool size that template.yaml deploys, not a roomier one.
             (
                 "DB_MAX_CONNECTIONS".into(),
@@ -341,6 +357,69 @@ impl TestApp {
             None => builder.body(Body::empty()),
         };
         self.send(request.unwrap()).await
+    }
+}
+
+/// The agent functions' event sources, as the dev server runs them: every consumed agent's
+/// queue drained in the background until this is dropped.
+pub struct AgentRunner(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AgentRunner {
+    fn drop(&mut self) {
+        for handle in &self.0 {
+            handle.abort();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn run_agents(&self) -> AgentRunner {
+        AgentRunner(
+            agents::worker::CONSUMED
+                .iter()
+                .map(|agent| {
+                    let state = self.state.clone();
+                    let agent = *agent;
+                    tokio::spawn(async move {
+                        loop {
+                            match agents::worker::drain(&state, agent).await {
+                                Ok(0) | Err(_) => {
+                                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                                }
+                                Ok(_) => {}
+                            }
+                        }
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// A request with extra headers.
+    pub async fn call_with(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("user-agent", "integration-tests/1.0")
+            .header("x-forwarded-for", "198.51.100.7")
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = body
+            .map(|b| Body::from(b.to_string()))
+            .unwrap_or_else(Body::empty);
+        self.send(builder.body(body).unwrap()).await
     }
 }
 

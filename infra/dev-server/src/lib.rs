@@ -49,6 +49,20 @@ pub async fn run_from_env() -> Result<(), BoxError> {
     let (sandbox_url, sandbox) = platform_sandbox::spawn(sandbox_port).await?;
     tracing::info!("platform sandbox on {sandbox_url}");
     config.platform_sandbox_url = Some(sandbox_url);
+    // So does the model sandbox, unless AI_PROVIDER names a real model server.
+    let model_sandbox_port: u16 = std::env::var("MODEL_SANDBOX_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(4020);
+    if std::env::var_os("AI_PROVIDER").is_none() {
+        let (model_url, _models) = model_sandbox::spawn(model_sandbox_port).await?;
+        tracing::info!("model sandbox on {model_url} (outputs are labelled sandbox:…)");
+        config.ai.provider = runtime::AiProvider::Bedrock {
+            endpoint: Some(model_url),
+        };
+        config.ai.sandbox = true;
+        config.ai.attempt_timeout = std::time::Duration::from_secs(3);
+    }
     let sdk = cloud::load_sdk_config();
     let aws = cloud::AwsClients::new(&sdk);
     let names = LocalResources::of(&config, &LocalResources::default().queue_prefix);
@@ -130,6 +144,23 @@ pub async fn run_from_env() -> Result<(), BoxError> {
             }
         }
     });
+
+    // The agents' queues, each consumed with its agent's concurrency.
+    for agent in agents::worker::CONSUMED {
+        let agents_state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                match agents::worker::drain(&agents_state, agent).await {
+                    Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, %agent, "consuming an agent queue failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    }
+                }
+            }
+        });
+    }
 
     let app = app(state, cors::CorsPolicy::local());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;

@@ -3,6 +3,7 @@
 //! ([`openapi`]) lists the groups for the dev server and the OpenAPI document.
 
 pub mod accounts;
+pub mod ai_agents;
 pub mod analytics;
 pub mod health;
 pub mod media;

@@ -32,6 +32,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::posts::routes(),
         crate::notifications::routes(),
         crate::analytics::routes(),
+        crate::ai_agents::routes(),
     ]
 }
 

@@ -157,3 +157,39 @@ pub(crate) fn analytics(error: analytics::AnalyticsError) -> ApiError {
         error @ AnalyticsError::Storage(_) => ApiError::internal(&error),
     }
 }
+
+/// AI agent errors.
+pub(crate) fn agents(error: agents::AgentsError) -> ApiError {
+    use agents::AgentsError;
+    let message = error.to_string();
+    match error {
+        AgentsError::NotFound(what) => ApiError::not_found(what),
+        AgentsError::AgentDisabled(_) | AgentsError::NotRetryable => {
+            ApiError::new(ErrorCode::Conflict, message)
+        }
+        AgentsError::BudgetExhausted {
+            spent,
+            budget,
+            renews_on,
+        } => ApiError {
+            details: vec![
+                FieldIssue::new("spent_usd", format!("{spent:.4}")),
+                FieldIssue::new("budget_usd", format!("{budget:.2}")),
+                FieldIssue::new("renews_on", renews_on.to_string()),
+            ],
+            ..ApiError::new(ErrorCode::PlanLimitReached, message)
+        },
+        AgentsError::Invalid(_) => ApiError::new(ErrorCode::Conflict, message),
+        AgentsError::Queue(_) | AgentsError::Model(_) | AgentsError::MalformedOutput(_) => {
+            ApiError {
+                retry_after: Some(30),
+                ..ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the AI agents cannot take this right now; try again shortly",
+                )
+            }
+        }
+        AgentsError::Store(error) => error.into(),
+        AgentsError::Analytics(error) => analytics(error),
+    }
+}

@@ -275,6 +275,36 @@ pub async fn delete_messages(
     Ok(())
 }
 
+/// Makes received messages visible again at once (what a Lambda partial batch failure leads to
+/// after the visibility timeout; the local emulation does not wait that long).
+pub async fn release_messages(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    receipt_handles: &[String],
+) -> Result<(), QueueError> {
+    for chunk in receipt_handles.chunks(10) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, handle)| {
+                aws_sdk_sqs::types::ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .build()
+                    .map_err(|e| QueueError(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sqs.change_message_visibility_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| QueueError(DisplayErrorContext(&e).to_string()))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

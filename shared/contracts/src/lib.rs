@@ -15,6 +15,16 @@ pub struct PublishRequest {
     pub post_platform_id: Uuid,
 }
 
+/// On an agent's queue: run this task, at most once (the task row is claimed before work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentTaskMessage {
+    pub task_id: Uuid,
+    /// Set when the task is a step of a workflow: the chain is visible in every message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<Uuid>,
+}
+
 pub use domain::NotificationKind;
 
 /// A notification for one user, kept 90 days in DynamoDB under the user's partition; producers
@@ -93,6 +103,14 @@ pub enum LiveEvent {
         stage: ReportStage,
         percent: u8,
     },
+    /// An AI task changed status (running, completed, failed).
+    #[serde(rename = "ai_task.status")]
+    AiTaskStatus {
+        task_id: Uuid,
+        agent_type: domain::AgentType,
+        status: domain::AgentTaskStatus,
+        workflow_id: Option<Uuid>,
+    },
     /// The answer to a `ping`.
     #[serde(rename = "pong")]
     Pong {},
@@ -156,6 +174,22 @@ mod tests {
             let request: PublishRequest = serde_json::from_str(&record.body.unwrap()).unwrap();
             assert!(!request.post_platform_id.is_nil());
         }
+    }
+
+    #[test]
+    fn the_agent_fixture_carries_agent_task_messages() {
+        let event: aws_lambda_events::sqs::SqsEvent =
+            serde_json::from_str(&fixture("agent-content-creator.json")).unwrap();
+        for record in event.records {
+            let message: AgentTaskMessage = serde_json::from_str(&record.body.unwrap()).unwrap();
+            assert!(!message.task_id.is_nil());
+        }
+        assert!(
+            serde_json::from_str::<AgentTaskMessage>(
+                r#"{"task_id":"0190f5b2-7c3e-7a51-9d2b-5a8e3c1f4d20","x":1}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

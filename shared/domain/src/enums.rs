@@ -165,6 +165,8 @@ text_enum! {
         AccountNeedsReconnect => "account_needs_reconnect",
         ExportReady => "export_ready",
         ReportReady => "report_ready",
+        AiTaskFailed => "ai_task_failed",
+        AiWorkflowFinished => "ai_workflow_finished",
         MemberInvited => "member_invited",
         MemberJoined => "member_joined",
     }

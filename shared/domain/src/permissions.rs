@@ -20,6 +20,8 @@ pub enum Permission {
     ManageSocialAccounts,
     /// Read analytics and reports.
     ViewAnalytics,
+    /// Configure the AI agents (model, tone, brand voice, language) and curate their memory.
+    ConfigureAgents,
     /// Hear about organization-wide events: members invited or joining, accounts that need
     /// reconnecting.
     FollowTeamEvents,

@@ -11,6 +11,9 @@ pub struct PlanLimits {
     pub storage_bytes: i64,
     /// Competitor accounts on the analytics watchlist (Hootsuite allows 2 to 20 by plan).
     pub max_competitors: i32,
+    /// What the organization's AI tasks may cost a month, in US cents (at the providers'
+    /// prices): a task is refused with the figures once it is spent.
+    pub ai_budget_cents: i64,
 }
 
 impl SubscriptionPlan {
@@ -21,24 +24,28 @@ impl SubscriptionPlan {
                 max_social_accounts: 3,
                 storage_bytes: GIB,
                 max_competitors: 2,
+                ai_budget_cents: 200,
             },
             SubscriptionPlan::Pro => PlanLimits {
                 max_users: 10,
                 max_social_accounts: 10,
                 storage_bytes: 10 * GIB,
                 max_competitors: 5,
+                ai_budget_cents: 2_000,
             },
             SubscriptionPlan::Business => PlanLimits {
                 max_users: 25,
                 max_social_accounts: 30,
                 storage_bytes: 50 * GIB,
                 max_competitors: 10,
+                ai_budget_cents: 10_000,
             },
             SubscriptionPlan::Enterprise => PlanLimits {
                 max_users: 200,
                 max_social_accounts: 150,
                 storage_bytes: 500 * GIB,
                 max_competitors: 20,
+                ai_budget_cents: 100_000,
             },
         }
     }
@@ -58,6 +65,7 @@ mod tests {
             assert!(smaller.max_social_accounts < larger.max_social_accounts);
             assert!(smaller.storage_bytes < larger.storage_bytes);
             assert!(smaller.max_competitors < larger.max_competitors);
+            assert!(smaller.ai_budget_cents < larger.ai_budget_cents);
         }
     }
 }

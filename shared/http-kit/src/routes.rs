@@ -39,6 +39,8 @@ pub struct Operation {
     empty_success: Option<u16>,
     errors: Vec<u16>,
     idempotent: bool,
+    /// Honours `Prefer: wait=N`: answers 200 with the same body when the work finished in time.
+    waits: bool,
 }
 
 /// Starts the documentation of `method path`.
@@ -55,6 +57,7 @@ pub fn op(method: Method, path: &'static str, summary: &'static str) -> Operatio
         empty_success: None,
         errors: Vec::new(),
         idempotent: false,
+        waits: false,
     }
 }
 
@@ -100,6 +103,13 @@ impl Operation {
     pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
         self.errors.extend([409, 422]);
+        self
+    }
+
+    /// Honours `Prefer: wait=N` (RFC 7240): answers 200 with the success body when the work
+    /// finished within N seconds (at most 25).
+    pub fn waits(mut self) -> Self {
+        self.waits = true;
         self
     }
 
@@ -257,6 +267,17 @@ pub fn document(groups: &[Routes]) -> Value {
                     json!({ "application/json": { "schema": schema_of(&mut generator) } });
             }
             responses.insert(status.to_string(), success);
+            if operation.waits
+                && let Some(schema_of) = body
+            {
+                responses.insert(
+                    "200".to_owned(),
+                    json!({
+                        "description": "Finished within the wait asked for with `Prefer: wait=N`",
+                        "content": { "application/json": { "schema": schema_of(&mut generator) } },
+                    }),
+                );
+            }
             if let Some(status) = operation.empty_success {
                 responses.insert(status.to_string(), json!({ "description": reason(status) }));
             }
@@ -304,6 +325,13 @@ pub fn document(groups: &[Routes]) -> Value {
                     "name": "X-All-Or-Nothing", "in": "header", "required": false,
                     "description": "With a CSV body: `true` creates nothing unless every row is valid (a JSON body says `all_or_nothing` instead).",
                     "schema": { "type": "string", "enum": ["true", "false"] },
+                }));
+            }
+            if operation.waits {
+                parameters.push(json!({
+                    "name": "Prefer", "in": "header", "required": false,
+                    "description": "`wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll).",
+                    "schema": { "type": "string", "maxLength": 100 },
                 }));
             }
             if operation.idempotent {

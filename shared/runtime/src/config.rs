@@ -76,6 +76,41 @@ pub struct Config {
     /// (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`). Unset, live events are
     /// not pushed (the dev server pushes to its own sockets instead).
     pub live_endpoint: Option<String>,
+    /// Which language models the agents use, and where they are served.
+    pub ai: AiConfig,
+}
+
+/// Where the agents' models are served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AiProvider {
+    /// Amazon Bedrock in the function's region; `endpoint` overrides it (the model sandbox).
+    Bedrock { endpoint: Option<String> },
+    /// An OpenAI-compatible server (OpenAI, Ollama, vLLM) at this base URL (ending in `/v1`).
+    OpenAiCompatible { base_url: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct AiConfig {
+    pub provider: AiProvider,
+    /// The default chat model of every agent (each agent's configuration may name another).
+    pub chat_model: String,
+    pub embedding_model: String,
+    /// Locally: the model sandbox answers, and every output says so (`sandbox:<model>`).
+    pub sandbox: bool,
+    pub prices: llm::PriceTable,
+    /// One model call's limit.
+    pub attempt_timeout: std::time::Duration,
+}
+
+impl AiConfig {
+    /// The name recorded with an output: the model, marked when the sandbox produced it.
+    pub fn label(&self, model: &str) -> String {
+        if self.sandbox {
+            format!("sandbox:{model}")
+        } else {
+            model.to_owned()
+        }
+    }
 }
 
 /// Every problem with the environment at once, so a deploy is fixed in one round.
@@ -184,6 +219,8 @@ impl Config {
             problems.push("LIVE_ENDPOINT must be an http(s) URL".to_owned());
         }
 
+        let ai = ai_config(&get, environment, &mut problems);
+
         let publish_trigger = cloud::PublishTrigger {
             role_arn: match get("SCHEDULER_ROLE_ARN") {
                 Some(value) => value,
@@ -227,7 +264,70 @@ impl Config {
             platform_sandbox_url,
             publish_trigger,
             live_endpoint,
+            ai,
         })
+    }
+}
+
+fn ai_config(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+    problems: &mut Vec<String>,
+) -> AiConfig {
+    let sandbox_url = get("MODEL_SANDBOX_URL").map(|u| u.trim_end_matches('/').to_owned());
+    if sandbox_url.is_some() && environment == Environment::Prod {
+        problems.push("MODEL_SANDBOX_URL must not be set in prod".to_owned());
+    }
+    let openai = |base: String| AiProvider::OpenAiCompatible { base_url: base };
+    let provider = match get("AI_PROVIDER").as_deref() {
+        None | Some("bedrock") => AiProvider::Bedrock {
+            endpoint: sandbox_url.clone().or_else(|| get("AI_BEDROCK_ENDPOINT")),
+        },
+        Some("openai") => match (sandbox_url.clone(), get("AI_BASE_URL")) {
+            (Some(sandbox), _) => openai(format!("{sandbox}/v1")),
+            (None, Some(base)) if base.starts_with("http://") || base.starts_with("https://") => {
+                openai(base.trim_end_matches('/').to_owned())
+            }
+            (None, _) => {
+                problems.push(
+                    "AI_PROVIDER=openai needs AI_BASE_URL (an http(s) URL ending in /v1)"
+                        .to_owned(),
+                );
+                openai(String::new())
+            }
+        },
+        Some(other) => {
+            problems.push(format!(
+                "AI_PROVIDER must be bedrock or openai, not '{other}'"
+            ));
+            AiProvider::Bedrock { endpoint: None }
+        }
+    };
+    let prices = match get("AI_PRICES") {
+        None => llm::PriceTable::default(),
+        Some(json) => llm::PriceTable::with_overrides(&json).unwrap_or_else(|problem| {
+            problems.push(problem);
+            llm::PriceTable::default()
+        }),
+    };
+    let attempt_timeout = match get("AI_CALL_TIMEOUT_SECS").map(|n| n.parse::<u64>()) {
+        None if sandbox_url.is_some() => std::time::Duration::from_secs(3),
+        None => std::time::Duration::from_secs(60),
+        Some(Ok(n)) if (1..=600).contains(&n) => std::time::Duration::from_secs(n),
+        Some(_) => {
+            problems
+                .push("AI_CALL_TIMEOUT_SECS must be a number of seconds from 1 to 600".to_owned());
+            std::time::Duration::from_secs(60)
+        }
+    };
+    AiConfig {
+        provider,
+        chat_model: get("AI_CHAT_MODEL").unwrap_or_else(|| "amazon.nova-lite-v1:0".to_owned()),
+        embedding_model: get("AI_EMBEDDING_MODEL")
+            .unwrap_or_else(|| "amazon.titan-embed-text-v2:0".to_owned()),
+        sandbox: sandbox_url.is_some(),
+        prices,
+        attempt_timeout,
     }
 }
 

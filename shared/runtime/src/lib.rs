@@ -8,7 +8,7 @@ mod secrets;
 mod state;
 mod telemetry;
 
-pub use config::{Config, ConfigError, DatabaseConfig, Environment};
+pub use config::{AiConfig, AiProvider, Config, ConfigError, DatabaseConfig, Environment};
 pub use events::{deadline_of, serve_events, serve_queue};
 pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
 pub use state::{AppState, StartupError};

@@ -55,6 +55,8 @@ pub struct AppSecrets {
     /// Apps configured per platform; a platform absent here is "not configured".
     pub platforms: BTreeMap<Platform, PlatformCredentials>,
     pub stripe_webhook_secret: Option<String>,
+    /// The API key of an OpenAI-compatible model server (`AI_PROVIDER=openai`), when it wants one.
+    pub ai_api_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +74,8 @@ struct SecretDocument {
     platforms: BTreeMap<String, PlatformCredentials>,
     #[serde(default)]
     stripe_webhook_secret: Option<String>,
+    #[serde(default)]
+    ai_api_key: Option<String>,
 }
 
 impl AppSecrets {
@@ -131,6 +135,7 @@ impl AppSecrets {
             token_encryption_key: SecretBytes(encryption),
             platforms,
             stripe_webhook_secret: document.stripe_webhook_secret,
+            ai_api_key: document.ai_api_key,
         })
     }
 }

@@ -44,6 +44,7 @@ struct LazyClients {
     access_tokens: OnceLock<AccessTokens>,
     passwords: OnceLock<PasswordHasher>,
     platforms: OnceLock<platforms::PlatformClient>,
+    models: OnceLock<llm::Provider>,
     token_cipher: platforms::TokenCipher,
 }
 
@@ -92,6 +93,7 @@ impl AppState {
                 access_tokens: OnceLock::new(),
                 passwords: OnceLock::new(),
                 platforms: OnceLock::new(),
+                models: OnceLock::new(),
                 token_cipher,
             }),
             connections: Arc::new(OnceLock::new()),
@@ -151,6 +153,29 @@ impl AppState {
                     Duration::from_secs(2),
                 ),
             })
+    }
+
+    /// The language models (Bedrock, an OpenAI-compatible server, or the model sandbox).
+    pub fn models(&self) -> &llm::Provider {
+        self.clients.models.get_or_init(|| {
+            let ai = &self.config.ai;
+            match &ai.provider {
+                crate::AiProvider::Bedrock { endpoint } => {
+                    llm::Provider::Bedrock(llm::bedrock::Bedrock::new(
+                        &self.clients.sdk,
+                        endpoint.as_deref(),
+                        ai.attempt_timeout,
+                    ))
+                }
+                crate::AiProvider::OpenAiCompatible { base_url } => {
+                    llm::Provider::OpenAi(llm::openai::OpenAiCompatible::new(
+                        base_url,
+                        self.secrets.ai_api_key.clone(),
+                        ai.attempt_timeout,
+                    ))
+                }
+            }
+        })
     }
 
     /// Where live-feed messages go: the WebSocket API's management endpoint, or the dev

@@ -2,6 +2,7 @@
 //! `main`), IAM auth tokens for RDS Proxy, TLS, and the embedded, versioned migrations.
 
 pub mod accounts;
+pub mod agents;
 pub mod analytics;
 mod error;
 mod iam;

@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "competitors",
         sql: include_str!("../migrations/V0009__competitors.sql"),
     },
+    Migration {
+        version: 10,
+        name: "ai_agents",
+        sql: include_str!("../migrations/V0010__ai_agents.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

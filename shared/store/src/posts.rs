@@ -726,3 +726,37 @@ pub async fn expire_stale_claims(
         released: claims(released),
     })
 }
+
+/// Where an AI draft came from, kept on the post (`ai_*` columns).
+pub struct AiOrigin<'a> {
+    pub agent_id: Uuid,
+    pub prompt: &'a str,
+    pub model: &'a str,
+}
+
+/// Marks a draft as written by an agent, optionally at a proposed time (shown on the calendar;
+/// a draft is never published until someone schedules it).
+pub async fn mark_ai_draft(
+    db: &impl GenericClient,
+    organization_id: OrgId,
+    id: Uuid,
+    origin: &AiOrigin<'_>,
+    proposed: Option<(DateTime<Utc>, &str)>,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE posts SET ai_generated = true, ai_agent_id = $3, ai_prompt = $4, ai_model_used = $5,
+             scheduled_at = $6, schedule_timezone = COALESCE($7, schedule_timezone)
+         WHERE organization_id = $1 AND id = $2 AND status = 'draft'",
+        &[
+            &organization_id,
+            &id,
+            &origin.agent_id.to_string(),
+            &origin.prompt,
+            &origin.model,
+            &proposed.map(|(at, _)| at),
+            &proposed.map(|(_, tz)| tz),
+        ],
+    )
+    .await?;
+    Ok(())
+}

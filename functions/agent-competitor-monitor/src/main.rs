@@ -1,0 +1,11 @@
+//! The competitor monitor: compares the watchlist's figures with yours and recommends.
+//! Consumes its SQS queue: each message names a task, claimed once (a redelivered message does
+//! nothing twice); a message that is not a task rests in the dead-letter queue.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    runtime::serve_queue(|state, messages| async move {
+        agents::worker::handle_batch(&state, messages).await
+    })
+    .await
+}

@@ -1,0 +1,687 @@
+//! `/api/ai-agents/*`: the agents and their settings, the task endpoints (202 with a status
+//! URL, or 200 with the result when `Prefer: wait=N` is met), task history, memory, workflows
+//! and the month's AI usage. The work itself happens in the agent functions (`agents` crate).
+
+use std::time::Duration;
+
+use agents::budget::{self, AiUsage};
+use agents::catalog::{AgentSettings, TaskKind};
+use agents::competitor::CompetitorRequest;
+use agents::content::{Brief, ImproveRequest};
+use agents::hashtags::HashtagRequest;
+use agents::memory::{Feedback, MemoryView, NewMemoryInput};
+use agents::pipeline::{self, Requester};
+use agents::views::{self, AgentView, TaskPage, TaskView, WorkflowPage, WorkflowView};
+use agents::workflows::{self, WorkflowRequest};
+use axum::Json as JsonResponse;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{AgentTaskStatus, AgentType, MemoryType, Permission};
+use http_kit::error::{ApiError, FieldChecks};
+use http_kit::extract::{Json, Path, Query};
+use http_kit::identity::CurrentUser;
+use http_kit::routes::{Routes, op};
+use runtime::AppState;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::agents::tasks::TaskFilter;
+use uuid::Uuid;
+
+use crate::service_errors;
+
+pub fn routes() -> Routes {
+    Routes::new("ai-agents")
+        .route(
+            op(Method::GET, "/api/ai-agents", "The organization's agents: what each does, its settings, counters and model")
+                .returns::<Vec<AgentView>>(200),
+            list_agents,
+        )
+        .route(
+            op(Method::PATCH, "/api/ai-agents/{agent_type}", "Change an agent's settings (model, tone, brand voice, language) or switch it off; managers and admins")
+                .body::<AgentChange>()
+                .returns::<AgentView>(200)
+                .errors(&[404]),
+            configure_agent,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/content/generate", "Write one post per platform from a brief, checked against each platform's rules (202 and a status URL; `Prefer: wait=N` waits up to N ≤ 25 s)")
+                .body::<Brief>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            generate,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/content/improve", "Rewrite a post for a goal, with what changed and why")
+                .body::<ImproveRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            improve,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/hashtags/suggest", "Hashtags ranked from your own history, related posts and the model's ideas, each with its evidence")
+                .body::<HashtagRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            suggest_hashtags,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/competitor/analyze", "Compare your accounts with the competitor watchlist and recommend what to try, with the figures used")
+                .body::<CompetitorRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            analyze_competitors,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/tasks", "AI task history, newest first, with tokens, cost and time")
+                .query::<TaskParams>()
+                .returns::<TaskPage>(200),
+            list_tasks,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/tasks/{id}", "One task: input, output, each model call and check, tokens, cost, error")
+                .returns::<TaskView>(200)
+                .errors(&[404]),
+            get_task,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/tasks/{id}/feedback", "Accept or reject a task's output: remembered as a preference for next time")
+                .body::<Feedback>()
+                .returns::<MemoryView>(201)
+                .errors(&[404, 409]),
+            task_feedback,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/usage", "This month's AI spending against the plan's budget")
+                .returns::<AiUsage>(200),
+            usage,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/memory", "What the agents remember (brand voice, preferences, past outputs), newest first")
+                .query::<MemoryParams>()
+                .returns::<MemoryPage>(200),
+            list_memory,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/memory", "Teach the agents something (the brand voice, a rule of thumb); managers and admins")
+                .body::<NewMemoryInput>()
+                .returns::<MemoryView>(201)
+                .errors(&[503]),
+            add_memory,
+        )
+        .route(
+            op(Method::DELETE, "/api/ai-agents/memory/{id}", "Make the agents forget one memory; managers and admins")
+                .returns_nothing(204)
+                .errors(&[404]),
+            delete_memory,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/workflows", "Start a workflow: a campaign (content → slots → drafts awaiting approval) or the weekly review (figures → report → recommendations)")
+                .body::<WorkflowRequest>()
+                .returns::<WorkflowView>(202)
+                .errors(&[402, 409, 503]),
+            start_workflow,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/workflows", "Workflows, newest first, step by step")
+                .query::<PageParams>()
+                .returns::<WorkflowPage>(200),
+            list_workflows,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/workflows/{id}", "One workflow, step by step, with each step's tasks")
+                .returns::<WorkflowView>(200)
+                .errors(&[404]),
+            get_workflow,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/workflows/{id}/retry", "Run a failed workflow's failed step again")
+                .returns::<WorkflowView>(202)
+                .errors(&[402, 404, 409, 503]),
+            retry_workflow,
+        )
+}
+
+pub fn router(state: AppState) -> Router {
+    routes().into_router(state)
+}
+
+fn requester(current: &CurrentUser) -> Requester {
+    Requester {
+        organization_id: current.organization_id,
+        user_id: current.user_id,
+    }
+}
+
+/// `Prefer: wait=N` (RFC 7240), capped at 25 s; other preferences are ignored, as the RFC asks.
+fn preferred_wait(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .filter_map(|p| p.trim().strip_prefix("wait="))
+        .find_map(|n| n.trim().parse::<u64>().ok())
+        .map(|n| n.min(pipeline::MAX_WAIT.as_secs()))
+}
+
+/// Validates, submits, and answers 202 — or 200 with the finished task when the caller asked to
+/// wait and it finished in time.
+async fn submit(
+    state: &AppState,
+    current: &CurrentUser,
+    headers: &HeaderMap,
+    kind: TaskKind,
+    input: Value,
+    problems: Vec<(&'static str, String)>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    for (field, problem) in problems {
+        checks.push(field, &problem);
+    }
+    checks.finish()?;
+    let task = pipeline::submit(state, &requester(current), kind, &input)
+        .await
+        .map_err(service_errors::agents)?;
+    let mut task = task;
+    let wait = preferred_wait(headers);
+    if let Some(seconds) = wait {
+        task = pipeline::wait_for(
+            state,
+            current.organization_id,
+            task.id,
+            Duration::from_secs(seconds),
+        )
+        .await
+        .map_err(service_errors::agents)?;
+    }
+    let finished = matches!(
+        task.status,
+        AgentTaskStatus::Completed | AgentTaskStatus::Failed
+    );
+    let view = TaskView::from(task);
+    let mut response = if finished {
+        (StatusCode::OK, JsonResponse(&view)).into_response()
+    } else {
+        (StatusCode::ACCEPTED, JsonResponse(&view)).into_response()
+    };
+    if let Ok(location) = HeaderValue::from_str(&view.status_url) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    if let Some(seconds) = wait
+        && let Ok(applied) = HeaderValue::from_str(&format!("wait={seconds}"))
+    {
+        response.headers_mut().insert("preference-applied", applied);
+    }
+    Ok(response)
+}
+
+async fn generate(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(brief): Json<Brief>,
+) -> Result<Response, ApiError> {
+    let mut problems = brief.problems();
+    if !brief.draft_for_accounts.is_empty() {
+        let client = state.db.client().await?;
+        let owned = store::social_accounts::list(&**client, current.organization_id).await?;
+        for id in &brief.draft_for_accounts {
+            match owned.iter().find(|a| a.id == *id) {
+                None => problems.push((
+                    "draft_for_accounts",
+                    format!("{id} is not one of your accounts"),
+                )),
+                Some(a) if !brief.platforms.contains(&a.platform) => problems.push((
+                    "draft_for_accounts",
+                    format!(
+                        "{id} is on {}, which `platforms` leaves out",
+                        a.platform.display_name()
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    let input = serde_json::to_value(&brief).expect("a brief serializes");
+    submit(
+        &state,
+        &current,
+        &headers,
+        TaskKind::ContentGenerate,
+        input,
+        problems,
+    )
+    .await
+}
+
+async fn improve(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<ImproveRequest>,
+) -> Result<Response, ApiError> {
+    let problems = request.problems();
+    let input = serde_json::to_value(&request).expect("a request serializes");
+    submit(
+        &state,
+        &current,
+        &headers,
+        TaskKind::ContentImprove,
+        input,
+        problems,
+    )
+    .await
+}
+
+async fn suggest_hashtags(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<HashtagRequest>,
+) -> Result<Response, ApiError> {
+    let problems = request.problems();
+    let input = serde_json::to_value(&request).expect("a request serializes");
+    submit(
+        &state,
+        &current,
+        &headers,
+        TaskKind::HashtagSuggest,
+        input,
+        problems,
+    )
+    .await
+}
+
+async fn analyze_competitors(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<CompetitorRequest>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let watched = {
+        let client = state.db.client().await?;
+        store::analytics::competitors::list(&**client, current.organization_id).await?
+    };
+    if watched.is_empty() {
+        return Err(ApiError::new(
+            http_kit::ErrorCode::Conflict,
+            "the competitor watchlist is empty: add competitors in Analytics first",
+        ));
+    }
+    let problems = request.problems();
+    let input = serde_json::to_value(&request).expect("a request serializes");
+    submit(
+        &state,
+        &current,
+        &headers,
+        TaskKind::CompetitorAnalyze,
+        input,
+        problems,
+    )
+    .await
+}
+
+async fn list_agents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewOrganization)?;
+    let agents = views::agents(&state, current.organization_id)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(agents).into_response())
+}
+
+/// New settings for an agent (the whole settings object: unset fields return to defaults).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AgentChange {
+    settings: Option<AgentSettings>,
+    is_active: Option<bool>,
+}
+
+async fn configure_agent(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(agent_type): Path<String>,
+    Json(change): Json<AgentChange>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ConfigureAgents)?;
+    let agent_type: AgentType = agent_type
+        .parse()
+        .map_err(|_| ApiError::not_found("agent"))?;
+    let mut checks = FieldChecks::new();
+    let settings = match change.settings {
+        Some(settings) => settings,
+        None => {
+            let client = state.db.client().await?;
+            pipeline::agent_of(&client, current.organization_id, agent_type)
+                .await
+                .map_err(service_errors::agents)
+                .map(|a| serde_json::from_value(a.configuration).unwrap_or_default())?
+        }
+    };
+    for (field, invalid) in settings.problems() {
+        checks.push(&format!("settings.{field}"), &invalid.0);
+    }
+    checks.finish()?;
+    let view = views::configure(
+        &state,
+        current.organization_id,
+        agent_type,
+        &settings,
+        change.is_active,
+        &current.actor(),
+    )
+    .await
+    .map_err(service_errors::agents)?;
+    Ok(JsonResponse(view).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TaskParams {
+    agent_type: Option<AgentType>,
+    status: Option<AgentTaskStatus>,
+    task_type: Option<TaskKind>,
+    workflow_id: Option<Uuid>,
+    #[schemars(length(max = 100))]
+    cursor: Option<String>,
+    /// 1 to 100, default 25.
+    #[schemars(range(min = 1, max = 100))]
+    limit: Option<i64>,
+}
+
+fn cursor(
+    checks: &mut FieldChecks,
+    text: Option<&str>,
+) -> Option<(chrono::DateTime<chrono::Utc>, Uuid)> {
+    checks.check_opt("cursor", text, |c| {
+        views::parse_cursor(c)
+            .ok_or_else(|| domain::Invalid("is not a cursor this API returned".into()))
+    })
+}
+
+async fn list_tasks(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<TaskParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    let limit = checks.page_limit(params.limit, 25);
+    let before = cursor(&mut checks, params.cursor.as_deref());
+    checks.finish()?;
+    let filter = TaskFilter {
+        agent_type: params.agent_type,
+        status: params.status,
+        task_type: params.task_type.map(|k| k.as_str().to_owned()),
+        workflow_id: params.workflow_id,
+        before,
+    };
+    let page = views::task_page(&state, current.organization_id, &filter, limit)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(page).into_response())
+}
+
+async fn get_task(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let client = state.db.client().await?;
+    let task = store::agents::tasks::get(&**client, current.organization_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("task"))?;
+    Ok(JsonResponse(TaskView::from(task)).into_response())
+}
+
+async fn task_feedback(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(feedback): Json<Feedback>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    if feedback
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 500)
+    {
+        checks.push("note", "must be at most 500 characters");
+    }
+    checks.finish()?;
+    let memory = agents::memory::feedback(
+        &state,
+        current.organization_id,
+        current.user_id,
+        id,
+        &feedback,
+    )
+    .await
+    .map_err(service_errors::agents)?;
+    Ok((StatusCode::CREATED, JsonResponse(memory)).into_response())
+}
+
+async fn usage(State(state): State<AppState>, current: CurrentUser) -> Result<Response, ApiError> {
+    current.require(Permission::ViewOrganization)?;
+    let client = state.db.client().await?;
+    let usage = budget::usage(&client, current.organization_id)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(usage).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct MemoryParams {
+    memory_type: Option<MemoryType>,
+    #[schemars(length(max = 100))]
+    cursor: Option<String>,
+    #[schemars(range(min = 1, max = 100))]
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct MemoryPage {
+    memories: Vec<MemoryView>,
+    next_cursor: Option<String>,
+}
+
+async fn list_memory(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<MemoryParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    let limit = checks.page_limit(params.limit, 25);
+    let before = cursor(&mut checks, params.cursor.as_deref());
+    checks.finish()?;
+    let client = state.db.client().await?;
+    let mut rows = store::agents::memory::list(
+        &**client,
+        current.organization_id,
+        params.memory_type,
+        before,
+        limit + 1,
+    )
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|m| views::cursor_of(m.created_at, m.id)))
+        .flatten();
+    Ok(JsonResponse(MemoryPage {
+        memories: rows.into_iter().map(MemoryView::from).collect(),
+        next_cursor,
+    })
+    .into_response())
+}
+
+async fn add_memory(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(input): Json<NewMemoryInput>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ConfigureAgents)?;
+    let mut checks = FieldChecks::new();
+    let length = input.content.trim().chars().count();
+    if length == 0 || length > 2000 {
+        checks.push("content", "must be 1 to 2000 characters");
+    }
+    if input.memory_type == MemoryType::Conversation {
+        checks.push(
+            "memory_type",
+            "must be knowledge or preference (agents keep conversations themselves)",
+        );
+    }
+    if input.importance.is_some_and(|i| !(0.0..=1.0).contains(&i)) {
+        checks.push("importance", "must be from 0 to 1");
+    }
+    if input
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        checks.push("expires_in_days", "must be from 1 to 3650");
+    }
+    checks.finish()?;
+    let memory = agents::memory::add(&state, current.organization_id, current.user_id, &input)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok((StatusCode::CREATED, JsonResponse(memory)).into_response())
+}
+
+async fn delete_memory(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ConfigureAgents)?;
+    let mut client = state.db.client().await?;
+    let pg: &mut store::tokio_postgres::Client = &mut client;
+    let tx = pg.transaction().await?;
+    if !store::agents::memory::delete(&tx, current.organization_id, id).await? {
+        return Err(ApiError::not_found("memory"));
+    }
+    store::accounts::audit::record(
+        &tx,
+        &current.actor(),
+        store::accounts::audit::AuditEntry {
+            action: domain::AuditAction::Delete,
+            resource_type: "ai_memory",
+            resource_id: Some(id),
+            old_values: None,
+            new_values: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn start_workflow(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(request): Json<WorkflowRequest>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    for (field, problem) in request.problems() {
+        checks.push(&field, &problem);
+    }
+    checks.finish()?;
+    let workflow = workflows::start(&state, &requester(&current), &request)
+        .await
+        .map_err(service_errors::agents)?;
+    let view = views::workflow_view(&state, workflow)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok((StatusCode::ACCEPTED, JsonResponse(view)).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    #[schemars(length(max = 100))]
+    cursor: Option<String>,
+    #[schemars(range(min = 1, max = 100))]
+    limit: Option<i64>,
+}
+
+async fn list_workflows(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let mut checks = FieldChecks::new();
+    let limit = checks.page_limit(params.limit, 10);
+    let before = cursor(&mut checks, params.cursor.as_deref());
+    checks.finish()?;
+    let page = views::workflow_page(&state, current.organization_id, before, limit)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(page).into_response())
+}
+
+async fn get_workflow(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let view = views::workflow(&state, current.organization_id, id)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(view).into_response())
+}
+
+async fn retry_workflow(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::CreateContent)?;
+    let exists = {
+        let client = state.db.client().await?;
+        store::agents::workflows::get(&**client, current.organization_id, id).await?
+    };
+    if exists.is_none() {
+        return Err(ApiError::not_found("workflow"));
+    }
+    let workflow = workflows::retry(&state, current.organization_id, id)
+        .await
+        .map_err(service_errors::agents)?;
+    let view = views::workflow_view(&state, workflow)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok((StatusCode::ACCEPTED, JsonResponse(view)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefer_wait_is_read_from_any_position_and_capped() {
+        let mut headers = HeaderMap::new();
+        headers.insert("prefer", HeaderValue::from_static("respond-async, wait=10"));
+        assert_eq!(preferred_wait(&headers), Some(10));
+        headers.insert("prefer", HeaderValue::from_static("wait=600"));
+        assert_eq!(preferred_wait(&headers), Some(25));
+        headers.insert("prefer", HeaderValue::from_static("wait=soon"));
+        assert_eq!(preferred_wait(&headers), None);
+    }
+}
