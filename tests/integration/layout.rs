@@ -87,6 +87,30 @@ fn every_publishing_lane_is_deployed_with_its_concurrency_cap() {
 }
 
 #[test]
+fn every_running_agent_is_deployed_on_its_queue_with_its_concurrency_cap() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for agent in agents::worker::CONSUMED {
+        let queue = cloud::QueueSpec::for_agent(agent);
+        let resource = queue_resource(&template, queue.name);
+        let source = format!("Queue: !GetAtt {resource}.Arn");
+        let at = template
+            .find(&source)
+            .unwrap_or_else(|| panic!("no function consumes {}", queue.name));
+        let cap = template[at..]
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("MaximumConcurrency:"))
+            .map(|v| v.trim().parse::<usize>().unwrap());
+        assert_eq!(
+            cap,
+            Some(agents::worker::concurrency(agent)),
+            "{}",
+            queue.name
+        );
+        assert!(template.contains(&format!("{}: !Ref {resource}", queue.url_env)));
+    }
+}
+
+#[test]
 fn the_publisher_sample_event_is_a_lane_batch_carrying_a_publish_request() {
     let text = std::fs::read_to_string(root().join("events/publisher.json")).unwrap();
     let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
@@ -122,6 +146,22 @@ const SYSTEM_WIDE: &[(&str, &str)] = &[
     ("analytics/reports.rs", "fail"),
     ("analytics/competitors.rs", "due"),
     ("analytics/mod.rs", "delete_expired"),
+    // Agent workers hold only the task id of their message; the task row carries the
+    // organization everything after it is scoped by. GDPR works per member; retention on all.
+    ("agents/mod.rs", "count_outcome"),
+    ("agents/tasks.rs", "find"),
+    ("agents/tasks.rs", "claim"),
+    ("agents/tasks.rs", "finish"),
+    ("agents/tasks.rs", "fail_pending"),
+    ("agents/tasks.rs", "release"),
+    ("agents/workflows.rs", "find"),
+    ("agents/workflows.rs", "advance"),
+    ("agents/workflows.rs", "fail"),
+    ("agents/memory.rs", "created_by"),
+    ("agents/memory.rs", "erase_created_by"),
+    ("agents/memory.rs", "delete_expired"),
+    // The recall query carries its organization inside, as the New* rows do.
+    ("agents/memory.rs", "recall"),
 ];
 
 /// The public async functions of a store module, with their parameter lists.
@@ -149,6 +189,10 @@ fn every_store_function_on_tenant_data_is_scoped_by_organization() {
         "analytics/dashboards.rs",
         "analytics/reports.rs",
         "analytics/competitors.rs",
+        "agents/mod.rs",
+        "agents/tasks.rs",
+        "agents/memory.rs",
+        "agents/workflows.rs",
     ] {
         let functions = store_functions(file);
         assert!(!functions.is_empty(), "{file}");
@@ -224,7 +268,16 @@ const HTTP_LAYER: &[&str] = &["axum", "api", "http-kit", "lambda_http"];
 
 #[test]
 fn no_worker_links_the_http_layer() {
-    for worker in ["publisher", "publish-sweeper", "maintenance", "db-migrate"] {
+    for worker in [
+        "publisher",
+        "publish-sweeper",
+        "maintenance",
+        "db-migrate",
+        "agent-content-creator",
+        "agent-engagement-optimizer",
+        "agent-competitor-monitor",
+        "agent-orchestrator",
+    ] {
         let seen = reachable_crates(&root().join("functions").join(worker), HTTP_LAYER);
         assert!(seen.contains("runtime"), "{worker}: {seen:?}");
     }
@@ -242,6 +295,8 @@ fn services_know_no_http_and_the_http_kit_knows_no_service() {
         "media",
         "platforms",
         "contracts",
+        "agents",
+        "llm",
     ] {
         reachable_crates(&root().join("shared").join(service), HTTP_LAYER);
     }

@@ -147,6 +147,8 @@ impl Drop for DevServer {
 
 const E2E_PORT: u16 = 3100;
 const E2E_SANDBOX_PORT: u16 = 4110;
+/// The model sandbox of the browser tests' dev server (faults are set through it).
+const E2E_MODEL_SANDBOX_PORT: u16 = 4121;
 
 /// The web app's unit tests (Vitest) and end-to-end tests (Playwright driving Debian's
 /// chromium against a dev server of the real API): (passed, failed), both runners' counts.
@@ -183,6 +185,7 @@ pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64
         .envs(env.iter().cloned())
         .env("DEV_PORT", E2E_PORT.to_string())
         .env("PLATFORM_SANDBOX_PORT", E2E_SANDBOX_PORT.to_string())
+        .env("MODEL_SANDBOX_PORT", E2E_MODEL_SANDBOX_PORT.to_string())
         .env("APP_BASE_URL", &origin)
         .env("API_BASE_URL", &origin)
         .env("WEB_DIST_DIR", &dist)
@@ -207,7 +210,11 @@ pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64
             .args(["run", "e2e"])
             .env("E2E_BASE_URL", &origin)
             .env("E2E_API_URL", &origin)
-            .env("E2E_SES_URL", ses),
+            .env("E2E_SES_URL", ses)
+            .env(
+                "E2E_MODEL_SANDBOX_URL",
+                format!("http://127.0.0.1:{E2E_MODEL_SANDBOX_PORT}"),
+            ),
     )?;
     let (e2e_passed, e2e_failed) = counts(&e2e_output);
     passed += e2e_passed;

@@ -89,6 +89,8 @@ pub async fn erase(state: &AppState, caller: &Caller, password: &str) -> Result<
         return Err(AccountsError::LastAdminLeaving);
     }
     audit::anonymise_user(&tx, user.id).await?;
+    // What they taught the agents (brand voice, feedback) is theirs and goes with them.
+    store::agents::memory::erase_created_by(&tx, user.id).await?;
     let export_keys = exports::object_keys_of(&tx, user.id).await?;
     users::delete(&tx, user.id).await?;
     if sole_member {
@@ -229,6 +231,18 @@ pub async fn export(
             "sessions": sessions::list_live(db, caller.user_id, current_session).await?,
             "posts": users::authored_posts(db, caller.user_id).await?,
             "activity": audit::by_user(db, caller.user_id).await?,
+            "ai_memory": store::agents::memory::created_by(db, caller.user_id)
+                .await?
+                .into_iter()
+                .map(|m| serde_json::json!({
+                    "id": m.id,
+                    "memory_type": m.memory_type.as_str(),
+                    "content": m.content_summary,
+                    "importance": m.importance,
+                    "created_at": m.created_at,
+                    "expires_at": m.expires_at,
+                }))
+                .collect::<Vec<_>>(),
         });
         let bytes = serde_json::to_vec_pretty(&archive)
             .map_err(|e| AccountsError::Storage(e.to_string()))?;

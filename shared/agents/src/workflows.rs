@@ -183,11 +183,15 @@ struct StepInput<T> {
 }
 
 fn step_input(workflow: &Workflow) -> Value {
-    let request = workflow
+    // The request without its `type` tag: each step reads the variant it belongs to.
+    let mut request = workflow
         .input_data
         .get("request")
         .cloned()
         .unwrap_or(Value::Null);
+    if let Some(fields) = request.as_object_mut() {
+        fields.remove("type");
+    }
     json!({ "workflow": request, "outputs": workflow.output_data })
 }
 

@@ -30,6 +30,8 @@ pub struct ExpiredRows {
     pub analytics: u64,
     pub audit_logs: u64,
     pub webhook_events: u64,
+    /// Agents' memories past their expiry.
+    pub memories: u64,
 }
 
 pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
@@ -72,14 +74,17 @@ pub async fn delete_abandoned_uploads(state: &AppState) -> Result<usize, UpkeepE
 }
 
 /// Deletes analytics history, audit entries and webhook events older than each organization's
-/// `data_retention_days` (posts and their latest numbers stay).
+/// `data_retention_days` (posts and their latest numbers stay), and agents' memories past their
+/// expiry.
 pub async fn apply_retention(
     state: &AppState,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ExpiredRows, UpkeepError> {
     let client = state.db.client().await?;
     let expired = store::analytics::delete_expired(&**client, now).await?;
+    let memories = store::agents::memory::delete_expired(&**client).await?;
     Ok(ExpiredRows {
+        memories,
         analytics: expired.analytics,
         audit_logs: expired.audit_logs,
         webhook_events: expired.webhook_events,

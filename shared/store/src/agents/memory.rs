@@ -112,6 +112,15 @@ pub struct Recall<'a> {
     pub limit: i64,
 }
 
+/// A text search query matching any word of `text` (words only: no operators get through).
+fn any_word(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 pub async fn recall(
     db: &impl GenericClient,
     recall: &Recall<'_>,
@@ -119,7 +128,7 @@ pub async fn recall(
     let rows = db
         .query(
             &format!(
-                "WITH q AS (SELECT plainto_tsquery('simple', $4) AS query),
+                "WITH q AS (SELECT CASE WHEN $4 = '' THEN NULL ELSE to_tsquery('simple', $4) END AS query),
                  scored AS (
                      SELECT m.*,
                          COALESCE(CASE WHEN $2::real[] IS NOT NULL AND m.embedding_model = $3
@@ -141,7 +150,7 @@ pub async fn recall(
                 &recall.organization_id,
                 &recall.embedding.map(|(v, _)| v.to_vec()),
                 &recall.embedding.map(|(_, model)| model),
-                &recall.text,
+                &any_word(recall.text),
                 &recall.agent_id,
                 &WEIGHTS[0],
                 &WEIGHTS[1],
