@@ -40,6 +40,19 @@ fn brief(platforms: &[&str]) -> Value {
     })
 }
 
+/// The content creator as `GET /api/ai-agents` shows it to `member`.
+async fn content_creator(app: &TestApp, member: &Member) -> Value {
+    let agents = app.api(auth(member)).ai_agents().await;
+    agents
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent_type"] == "content_creator")
+        .unwrap()
+        .clone()
+}
+
 /// Waits for a task to settle (the runner consumes the queues in the background).
 async fn settled(app: &TestApp, member: &Member, id: &str) -> Value {
     for _ in 0..200 {
@@ -136,15 +149,7 @@ async fn given_a_brief_when_generated_with_prefer_wait_then_each_platform_gets_a
     );
 
     // The agent counted it, and remembered it.
-    let agents = app.api(auth(&admin)).ai_agents().await;
-    let creator = agents
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["agent_type"] == "content_creator")
-        .unwrap()
-        .clone();
+    let creator = content_creator(&app, &admin).await;
     assert_eq!(creator["tasks_completed"], 1);
     assert_eq!(creator["success_rate"], 100.0);
     let memories = app
@@ -285,15 +290,7 @@ async fn given_malformed_answers_when_generating_then_one_is_reasked_and_two_fai
         "{}",
         inbox.body
     );
-    let agents = app.api(auth(&admin)).ai_agents().await;
-    let creator = agents
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["agent_type"] == "content_creator")
-        .unwrap()
-        .clone();
+    let creator = content_creator(&app, &admin).await;
     assert_eq!(
         (
             creator["tasks_completed"].as_i64(),

@@ -151,34 +151,11 @@ pub async fn run() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let mut connection = Connection::open(port).await;
-    let register = serde_json::json!({
-        "email": format!("analytics-{}@example.test", uuid::Uuid::new_v4().simple()),
-        "password": "correct horse battery staple",
-        "organization_name": "Analytics bench", "gdpr_consent": true,
-    })
-    .to_string();
-    let (status, body) = connection
-        .request(
-            "POST",
-            "/api/auth/register",
-            "Content-Type: application/json\r\n",
-            &register,
-        )
-        .await;
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let registered: serde_json::Value = serde_json::from_slice(&body).expect("json");
-    let token = registered["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let organization_id: uuid::Uuid = registered["organization"]["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("organization id");
-    let user_id: uuid::Uuid = registered["user"]["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("user id");
+    let crate::api_load::Registered {
+        token,
+        organization_id,
+        user_id,
+    } = connection.register("analytics-bench").await;
 
     let (db, db_connection) = tokio_postgres::connect(&database_url, tokio_postgres::NoTls)
         .await

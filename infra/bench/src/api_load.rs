@@ -16,7 +16,45 @@ pub(crate) struct Connection {
     buffer: Vec<u8>,
 }
 
+/// A new organization's admin, signed in.
+pub(crate) struct Registered {
+    pub(crate) token: String,
+    pub(crate) organization_id: uuid::Uuid,
+    pub(crate) user_id: uuid::Uuid,
+}
+
 impl Connection {
+    /// Registers a new organization (its name starting with `label`) through the API.
+    pub(crate) async fn register(&mut self, label: &str) -> Registered {
+        let suffix = uuid::Uuid::new_v4().simple();
+        let register = serde_json::json!({
+            "email": format!("{label}-{suffix}@example.test"),
+            "password": "correct horse battery staple",
+            "organization_name": format!("{label} {suffix}"), "gdpr_consent": true,
+        })
+        .to_string();
+        let (status, body) = self
+            .request(
+                "POST",
+                "/api/auth/register",
+                "Content-Type: application/json\r\n",
+                &register,
+            )
+            .await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        let registered: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        let id =
+            |value: &serde_json::Value| value.as_str().and_then(|s| s.parse().ok()).expect("an id");
+        Registered {
+            token: registered["access_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+            organization_id: id(&registered["organization"]["id"]),
+            user_id: id(&registered["user"]["id"]),
+        }
+    }
+
     pub(crate) async fn open(port: u16) -> Connection {
         let stream = TcpStream::connect(("127.0.0.1", port))
             .await

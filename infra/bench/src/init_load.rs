@@ -72,6 +72,26 @@ fn functions() -> Vec<Function> {
             no_io_event: http("GET", "/api/analytics/overview"),
         },
         Function {
+            name: "api-ai-agents",
+            no_io_event: http("GET", "/api/ai-agents"),
+        },
+        Function {
+            name: "agent-content-creator",
+            no_io_event: Some(json!({ "Records": [] })),
+        },
+        Function {
+            name: "agent-engagement-optimizer",
+            no_io_event: Some(json!({ "Records": [] })),
+        },
+        Function {
+            name: "agent-competitor-monitor",
+            no_io_event: Some(json!({ "Records": [] })),
+        },
+        Function {
+            name: "agent-orchestrator",
+            no_io_event: Some(json!({ "Records": [] })),
+        },
+        Function {
             name: "publisher",
             no_io_event: Some(json!({ "Records": [] })),
         },

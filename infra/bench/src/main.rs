@@ -10,9 +10,13 @@
 //!   latency, a 500-connection fan-out, and the server's memory per connection.
 //! * `analytics`: the dashboards over 50 accounts × 2 years and 20,000 posts, their query
 //!   plans, the full CSV export's time and heap, and the metrics sync of 50 accounts.
+//! * `agents`: the AI task pipeline with the model sandbox at 500 ms a call: content generation
+//!   end to end beyond the model's time, and 1,000 tasks at once with duplicates under each
+//!   agent's concurrency cap.
 //! * `init`: every function's release binary, size, cold start and warm latency, beside a bare
 //!   `lambda_runtime` hello-world (the binaries are in `$BENCH_BINARIES`, built by xtask).
 
+mod agents_load;
 mod analytics_load;
 mod api_load;
 mod init_load;
@@ -99,6 +103,11 @@ fn main() {
             .expect("a runtime")
             .block_on(analytics_load::run());
     }
+    if all || which.iter().any(|w| w == "agents") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(agents_load::run());
+    }
     if all || which.iter().any(|w| w == "live") {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
@@ -138,6 +147,35 @@ async fn local_state_with(
     let state = runtime::AppState::build(config, &sdk)
         .await
         .expect("app state");
+    store::run_migrations(&state.db).await.expect("migrations");
+    state
+}
+
+/// A state against the local stack with `vars` set (a sandbox's URL), a table and queues of its
+/// own, the deployed pool size, and the schema migrated.
+async fn sandboxed_state(vars: &[(&str, String)]) -> runtime::AppState {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let table = format!("bench-{suffix}");
+    let pool = dev_server::local_stack::deployed_db_max_connections().to_string();
+    let mut config = runtime::Config::from_lookup(|name| match name {
+        "TABLE_NAME" => Some(table.clone()),
+        "DB_MAX_CONNECTIONS" => Some(pool.clone()),
+        _ => vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(name).ok()),
+    })
+    .expect("config");
+    let sdk = cloud::load_sdk_config();
+    let aws = cloud::AwsClients::new(&sdk);
+    let names = dev_server::local_stack::LocalResources::of(&config, &format!("bench-{suffix}-"));
+    let queues = dev_server::local_stack::provision(&aws, &names)
+        .await
+        .expect("local resources");
+    config.queue_urls = queues.urls;
+    config.queue_arns = queues.arns;
+    let state = runtime::AppState::build(config, &sdk).await.expect("state");
     store::run_migrations(&state.db).await.expect("migrations");
     state
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 use domain::Platform;
 use platform_sandbox::{Fault, FaultKind};
 use platforms::{AppCredentials, AuthorizationRequest, OAuthApp, Pkce, authorization_url};
-use runtime::{AppState, Config};
+use runtime::AppState;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -342,27 +342,7 @@ async fn run_once(state: &AppState, base: &str, label: &str, faults: bool) {
 
 pub async fn run() {
     let (base, _sandbox) = platform_sandbox::spawn(0).await.expect("sandbox");
-    let suffix = Uuid::new_v4().simple().to_string();
-    let mut vars: HashMap<&str, String> = HashMap::new();
-    vars.insert("TABLE_NAME", format!("bench-{suffix}"));
-    vars.insert(
-        "DB_MAX_CONNECTIONS",
-        dev_server::local_stack::deployed_db_max_connections().to_string(),
-    );
-    vars.insert("PLATFORM_SANDBOX_URL", base.clone());
-    let mut config =
-        Config::from_lookup(|name| vars.get(name).cloned().or_else(|| std::env::var(name).ok()))
-            .expect("config");
-    let sdk = cloud::load_sdk_config();
-    let aws = cloud::AwsClients::new(&sdk);
-    let names = dev_server::local_stack::LocalResources::of(&config, &format!("bench-{suffix}-"));
-    let queues = dev_server::local_stack::provision(&aws, &names)
-        .await
-        .expect("local resources");
-    config.queue_urls = queues.urls;
-    config.queue_arns = queues.arns;
-    let state = AppState::build(config, &sdk).await.expect("state");
-    store::run_migrations(&state.db).await.expect("migrations");
+    let state = crate::sandboxed_state(&[("PLATFORM_SANDBOX_URL", base.clone())]).await;
     println!(
         "publish (release build, real publisher path, platform sandbox in-process, local Postgres + moto):"
     );

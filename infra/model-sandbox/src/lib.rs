@@ -128,14 +128,14 @@ impl ModelSandbox {
             }
         }
         let position = inner.faults.iter().position(|f| f.on == target);
-        let fault = position.and_then(|i| {
+        let fault = position.map(|i| {
             let fault = &mut inner.faults[i];
             let kind = fault.kind;
             fault.times = fault.times.saturating_sub(1);
             if fault.times == 0 {
                 inner.faults.remove(i);
             }
-            Some(kind)
+            kind
         });
         (fault, inner.latency)
     }

@@ -77,6 +77,13 @@ impl TaskKind {
     }
 }
 
+/// A task's input as an endpoint receives it: which kind of task it asks for, and what is wrong
+/// with it (by field), checked at the edge before anything is queued.
+pub trait TaskInput: serde::Serialize {
+    const KIND: TaskKind;
+    fn problems(&self) -> Vec<(&'static str, String)>;
+}
+
 /// One agent as the product presents it.
 pub struct AgentInfo {
     pub agent_type: AgentType,
@@ -182,7 +189,7 @@ impl AgentSettings {
         if let Some(tone) = &self.tone
             && (tone.trim().is_empty() || tone.chars().count() > 60)
         {
-            problems.push(("tone", Invalid("must be 1 to 60 characters".into())));
+            problems.push(("tone", Invalid(TONE_PROBLEM.into())));
         }
         if let Some(voice) = &self.brand_voice
             && voice.chars().count() > 1000
@@ -195,13 +202,27 @@ impl AgentSettings {
         if let Some(language) = &self.language
             && !is_language_tag(language)
         {
-            problems.push((
-                "language",
-                Invalid("must be a language tag such as en, fr or pt-BR".into()),
-            ));
+            problems.push(("language", Invalid(LANGUAGE_PROBLEM.into())));
         }
         problems
     }
+}
+
+/// The one wording of a bad language tag and a bad tone, wherever a request carries them.
+pub(crate) const LANGUAGE_PROBLEM: &str = "must be a language tag such as en, fr or pt-BR";
+pub(crate) const TONE_PROBLEM: &str = "must be 1 to 60 characters";
+
+/// What is wrong with an optional language field, if anything.
+pub(crate) fn language_problem(language: Option<&String>) -> Option<(&'static str, String)> {
+    language
+        .is_some_and(|l| !is_language_tag(l))
+        .then(|| ("language", LANGUAGE_PROBLEM.to_owned()))
+}
+
+/// What is wrong with an optional tone field, if anything.
+pub(crate) fn tone_problem(tone: Option<&String>) -> Option<(&'static str, String)> {
+    tone.is_some_and(|t| t.trim().is_empty() || t.chars().count() > 60)
+        .then(|| ("tone", TONE_PROBLEM.to_owned()))
 }
 
 /// A BCP 47 tag as far as we use one: a 2–3 letter language and an optional region or script.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use store::agents::tasks::Task;
 
-use crate::catalog::{AgentSettings, is_language_tag};
+use crate::catalog::AgentSettings;
 use crate::session::{Conversation, data_block};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession};
@@ -24,18 +24,15 @@ pub struct CompetitorRequest {
     pub language: Option<String>,
 }
 
-impl CompetitorRequest {
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+impl crate::catalog::TaskInput for CompetitorRequest {
+    const KIND: crate::TaskKind = crate::TaskKind::CompetitorAnalyze;
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.focus.as_ref().is_some_and(|f| f.chars().count() > 300) {
             problems.push(("focus", "must be at most 300 characters".to_owned()));
         }
-        if self.language.as_ref().is_some_and(|l| !is_language_tag(l)) {
-            problems.push((
-                "language",
-                "must be a language tag such as en, fr or pt-BR".to_owned(),
-            ));
-        }
+        problems.extend(crate::catalog::language_problem(self.language.as_ref()));
         problems
     }
 }
@@ -51,6 +48,18 @@ pub struct Finding {
 pub struct Recommendation {
     pub action: String,
     pub rationale: String,
+}
+
+/// The schema of 1 to 5 recommendations, each citing the figures behind it.
+pub(crate) fn recommendations_schema() -> Value {
+    json!({ "type": "array", "minItems": 1, "maxItems": 5, "items": {
+        "type": "object",
+        "properties": {
+            "action": { "type": "string", "description": "What to do, at most 120 characters." },
+            "rationale": { "type": "string", "description": "Which figures support it, at most 200 characters." }
+        },
+        "required": ["action", "rationale"]
+    } })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -126,14 +135,7 @@ pub async fn analyze(
                     },
                     "required": ["about", "finding"]
                 } },
-                "recommendations": { "type": "array", "minItems": 1, "maxItems": 5, "items": {
-                    "type": "object",
-                    "properties": {
-                        "action": { "type": "string", "description": "What to do, at most 120 characters." },
-                        "rationale": { "type": "string", "description": "Which figures support it, at most 200 characters." }
-                    },
-                    "required": ["action", "rationale"]
-                } }
+                "recommendations": recommendations_schema()
             },
             "required": ["summary", "findings", "recommendations"]
         }),

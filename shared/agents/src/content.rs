@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use store::agents::tasks::Task;
 use uuid::Uuid;
 
-use crate::catalog::{AgentSettings, is_language_tag};
+use crate::catalog::AgentSettings;
 use crate::memory::{self, BrandContext, Remember};
 use crate::session::{Conversation, data_block};
 use crate::worker::input_of;
@@ -65,19 +65,15 @@ pub struct Brief {
     pub draft_for_accounts: Vec<Uuid>,
 }
 
-impl Brief {
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+impl crate::catalog::TaskInput for Brief {
+    const KIND: crate::TaskKind = crate::TaskKind::ContentGenerate;
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.topic.trim().is_empty() || self.topic.chars().count() > 1000 {
             problems.push(("topic", "must be 1 to 1000 characters".to_owned()));
         }
-        if self
-            .tone
-            .as_ref()
-            .is_some_and(|t| t.trim().is_empty() || t.chars().count() > 60)
-        {
-            problems.push(("tone", "must be 1 to 60 characters".to_owned()));
-        }
+        problems.extend(crate::catalog::tone_problem(self.tone.as_ref()));
         if self
             .audience
             .as_ref()
@@ -85,12 +81,7 @@ impl Brief {
         {
             problems.push(("audience", "must be at most 300 characters".to_owned()));
         }
-        if self.language.as_ref().is_some_and(|l| !is_language_tag(l)) {
-            problems.push((
-                "language",
-                "must be a language tag such as en, fr or pt-BR".to_owned(),
-            ));
-        }
+        problems.extend(crate::catalog::language_problem(self.language.as_ref()));
         let mut seen = self.platforms.clone();
         seen.sort_by_key(|p| p.as_str());
         seen.dedup();
@@ -478,15 +469,7 @@ pub async fn generate(
     session: &mut ModelSession,
 ) -> Result<Value, AgentsError> {
     let brief: Brief = input_of(task)?;
-    let context = memory::context(
-        session,
-        state,
-        task.organization_id,
-        task.agent_id,
-        settings,
-        &brief.topic,
-    )
-    .await?;
+    let context = memory::context(session, state, task, settings, &brief.topic).await?;
     let (variants, rationale) = write_variants(session, &brief, settings, &context, None).await?;
     let draft_post_id = if brief.draft_for_accounts.is_empty() {
         None
@@ -566,27 +549,19 @@ pub struct ImproveRequest {
     pub language: Option<String>,
 }
 
-impl ImproveRequest {
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+impl crate::catalog::TaskInput for ImproveRequest {
+    const KIND: crate::TaskKind = crate::TaskKind::ContentImprove;
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.text.trim().is_empty() || self.text.chars().count() > 10_000 {
             problems.push(("text", "must be 1 to 10000 characters".to_owned()));
         }
-        match (&self.goal, &self.tone) {
-            (ImproveGoal::Tone, None) => {
-                problems.push(("tone", "is required when the goal is tone".to_owned()))
-            }
-            (_, Some(t)) if t.trim().is_empty() || t.chars().count() > 60 => {
-                problems.push(("tone", "must be 1 to 60 characters".to_owned()))
-            }
-            _ => {}
+        if self.goal == ImproveGoal::Tone && self.tone.is_none() {
+            problems.push(("tone", "is required when the goal is tone".to_owned()));
         }
-        if self.language.as_ref().is_some_and(|l| !is_language_tag(l)) {
-            problems.push((
-                "language",
-                "must be a language tag such as en, fr or pt-BR".to_owned(),
-            ));
-        }
+        problems.extend(crate::catalog::tone_problem(self.tone.as_ref()));
+        problems.extend(crate::catalog::language_problem(self.language.as_ref()));
         problems
     }
 }
@@ -621,15 +596,7 @@ pub async fn improve(
     session: &mut ModelSession,
 ) -> Result<Value, AgentsError> {
     let request: ImproveRequest = input_of(task)?;
-    let context = memory::context(
-        session,
-        state,
-        task.organization_id,
-        task.agent_id,
-        settings,
-        &request.text,
-    )
-    .await?;
+    let context = memory::context(session, state, task, settings, &request.text).await?;
     let language = language_of(request.language.as_deref(), settings);
     let goal = match request.goal {
         ImproveGoal::Clearer => "clearer and easier to read".to_owned(),

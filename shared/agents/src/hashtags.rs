@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use store::agents::PostPerformance;
 use store::agents::tasks::Task;
 
-use crate::catalog::{AgentSettings, is_language_tag};
+use crate::catalog::AgentSettings;
 use crate::session::{Conversation, data_block};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession};
@@ -37,8 +37,10 @@ pub struct HashtagRequest {
     pub language: Option<String>,
 }
 
-impl HashtagRequest {
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+impl crate::catalog::TaskInput for HashtagRequest {
+    const KIND: crate::TaskKind = crate::TaskKind::HashtagSuggest;
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
         let mut problems = Vec::new();
         if self.text.trim().is_empty() || self.text.chars().count() > 5000 {
             problems.push(("text", "must be 1 to 5000 characters".to_owned()));
@@ -52,12 +54,7 @@ impl HashtagRequest {
                 "must name 1 to 5 different platforms".to_owned(),
             ));
         }
-        if self.language.as_ref().is_some_and(|l| !is_language_tag(l)) {
-            problems.push((
-                "language",
-                "must be a language tag such as en, fr or pt-BR".to_owned(),
-            ));
-        }
+        problems.extend(crate::catalog::language_problem(self.language.as_ref()));
         problems
     }
 }

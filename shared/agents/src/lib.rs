@@ -18,6 +18,6 @@ pub mod views;
 pub mod worker;
 pub mod workflows;
 
-pub use catalog::{AgentSettings, TaskKind};
+pub use catalog::{AgentSettings, TaskInput, TaskKind};
 pub use error::AgentsError;
 pub use session::ModelSession;

@@ -37,15 +37,15 @@ impl BrandContext {
     }
 }
 
-/// The memories most relevant to `query`: five at most.
+/// The memories most relevant to `query` for the task's agent: five at most.
 pub async fn context(
     session: &mut ModelSession,
     state: &AppState,
-    organization_id: OrgId,
-    agent_id: Uuid,
+    task: &store::agents::tasks::Task,
     settings: &AgentSettings,
     query: &str,
 ) -> Result<BrandContext, AgentsError> {
+    let (organization_id, agent_id) = (task.organization_id, task.agent_id);
     let vector = session.embed(&[query.to_owned()]).await?.pop();
     let model = state.config.ai.embedding_model.clone();
     let client = state.db.client().await?;
@@ -139,6 +139,16 @@ impl From<Memory> for MemoryView {
     }
 }
 
+/// A model session outside any task (a member's memory, feedback): embeddings only, whose cost
+/// is a fraction of a cent and not counted against the budget.
+fn short_session(state: &AppState) -> ModelSession {
+    ModelSession::new(
+        state,
+        state.config.ai.chat_model.clone(),
+        std::time::Instant::now() + std::time::Duration::from_secs(20),
+    )
+}
+
 /// A memory a member adds by hand (the brand voice, a rule of thumb).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,11 +172,7 @@ pub async fn add(
     user_id: Uuid,
     input: &NewMemoryInput,
 ) -> Result<MemoryView, AgentsError> {
-    let mut session = ModelSession::new(
-        state,
-        state.config.ai.chat_model.clone(),
-        std::time::Instant::now() + std::time::Duration::from_secs(20),
-    );
+    let mut session = short_session(state);
     let memory = remember(
         &mut session,
         state,
@@ -230,11 +236,7 @@ pub async fn feedback(
         summary.push_str(&format!(" — because: {note}"));
     }
     let summary: String = summary.chars().take(2000).collect();
-    let mut session = ModelSession::new(
-        state,
-        state.config.ai.chat_model.clone(),
-        std::time::Instant::now() + std::time::Duration::from_secs(20),
-    );
+    let mut session = short_session(state);
     let memory = remember(
         &mut session,
         state,

@@ -92,7 +92,7 @@ mod tests {
         let text = format!(
             "{} Second sentence here. {}",
             "a".repeat(200) + ".",
-            "b".repeat(100)
+            format!("B{}", "b".repeat(99))
         );
         let cut = cut_to_fit(Platform::X, &text);
         assert_eq!(cut, format!("{}. Second sentence here.", "a".repeat(200)));
@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn long_x_text_becomes_a_thread_of_whole_sentences() {
-        let sentence = format!("{}. ", "x".repeat(120));
+        // Sentences begin with a capital (Unicode's sentence boundaries).
+        let sentence = format!("X{}. ", "x".repeat(119));
         let thread = split_into_thread(&sentence.repeat(5));
         assert_eq!(thread.len(), 3);
         assert!(thread.iter().all(|post| fits(Platform::X, post)));

@@ -23,7 +23,7 @@ use store::agents::tasks::{self, NewTask, Task, TaskFilter};
 use store::agents::workflows::{self as db, Workflow};
 use uuid::Uuid;
 
-use crate::catalog::{AgentSettings, TaskKind};
+use crate::catalog::{AgentSettings, TaskInput, TaskKind};
 use crate::competitor::Recommendation;
 use crate::content::{self, Brief, Variant};
 use crate::memory;
@@ -104,7 +104,7 @@ pub struct WeeklyReviewInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WorkflowRequest {
-    Campaign(CampaignInput),
+    Campaign(Box<CampaignInput>),
     WeeklyReview(WeeklyReviewInput),
 }
 
@@ -153,15 +153,10 @@ impl WorkflowRequest {
             WorkflowRequest::WeeklyReview(w) => {
                 let mut problems: Vec<(String, String)> =
                     zone_problem(&w.timezone).into_iter().collect();
-                if w.language
-                    .as_ref()
-                    .is_some_and(|l| !crate::catalog::is_language_tag(l))
-                {
-                    problems.push((
-                        "language".into(),
-                        "must be a language tag such as en, fr or pt-BR".into(),
-                    ));
-                }
+                problems.extend(
+                    crate::catalog::language_problem(w.language.as_ref())
+                        .map(|(field, problem)| (field.to_owned(), problem)),
+                );
                 problems
             }
         }
@@ -476,15 +471,8 @@ pub async fn run_step(
         TaskKind::CampaignContent => {
             let input: StepInput<CampaignInput> = input_of(task)?;
             let campaign = input.workflow;
-            let context = memory::context(
-                session,
-                state,
-                task.organization_id,
-                task.agent_id,
-                settings,
-                &campaign.brief.topic,
-            )
-            .await?;
+            let context =
+                memory::context(session, state, task, settings, &campaign.brief.topic).await?;
             let mut posts = Vec::new();
             for angle in ANGLES.iter().take(usize::from(campaign.posts)) {
                 let (variants, _) = content::write_variants(
@@ -734,14 +722,7 @@ async fn recommendations(
             "type": "object",
             "properties": {
                 "summary": { "type": "string", "description": "The week in two or three sentences citing the figures, at most 500 characters." },
-                "recommendations": { "type": "array", "minItems": 1, "maxItems": 5, "items": {
-                    "type": "object",
-                    "properties": {
-                        "action": { "type": "string", "description": "What to do, at most 120 characters." },
-                        "rationale": { "type": "string", "description": "Which figures support it, at most 200 characters." }
-                    },
-                    "required": ["action", "rationale"]
-                } }
+                "recommendations": crate::competitor::recommendations_schema()
             },
             "required": ["summary", "recommendations"]
         }),

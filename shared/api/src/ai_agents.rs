@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use agents::budget::{self, AiUsage};
-use agents::catalog::{AgentSettings, TaskKind};
+use agents::catalog::{AgentSettings, TaskInput, TaskKind};
 use agents::competitor::CompetitorRequest;
 use agents::content::{Brief, ImproveRequest};
 use agents::hashtags::HashtagRequest;
@@ -24,8 +24,8 @@ use http_kit::extract::{Json, Path, Query};
 use http_kit::identity::CurrentUser;
 use http_kit::routes::{Routes, op};
 use runtime::AppState;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use store::agents::tasks::TaskFilter;
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ pub fn routes() -> Routes {
                 .returns::<TaskView>(202)
                 .waits()
                 .errors(&[402, 409, 503]),
-            improve,
+            plain_task::<ImproveRequest>,
         )
         .route(
             op(Method::POST, "/api/ai-agents/hashtags/suggest", "Hashtags ranked from your own history, related posts and the model's ideas, each with its evidence")
@@ -67,7 +67,7 @@ pub fn routes() -> Routes {
                 .returns::<TaskView>(202)
                 .waits()
                 .errors(&[402, 409, 503]),
-            suggest_hashtags,
+            plain_task::<HashtagRequest>,
         )
         .route(
             op(Method::POST, "/api/ai-agents/competitor/analyze", "Compare your accounts with the competitor watchlist and recommend what to try, with the figures used")
@@ -172,21 +172,32 @@ fn preferred_wait(headers: &HeaderMap) -> Option<u64> {
 
 /// Validates, submits, and answers 202 — or 200 with the finished task when the caller asked to
 /// wait and it finished in time.
-async fn submit(
+async fn submit<T: TaskInput>(
     state: &AppState,
     current: &CurrentUser,
     headers: &HeaderMap,
-    kind: TaskKind,
-    input: Value,
-    problems: Vec<(&'static str, String)>,
+    input: &T,
+) -> Result<Response, ApiError> {
+    submit_checked(state, current, headers, input, Vec::new()).await
+}
+
+/// [`submit`] with problems the handler found beyond the input's own fields.
+async fn submit_checked<T: TaskInput>(
+    state: &AppState,
+    current: &CurrentUser,
+    headers: &HeaderMap,
+    input: &T,
+    mut problems: Vec<(&'static str, String)>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::CreateContent)?;
     let mut checks = FieldChecks::new();
+    problems.splice(0..0, input.problems());
     for (field, problem) in problems {
         checks.push(field, &problem);
     }
     checks.finish()?;
-    let task = pipeline::submit(state, &requester(current), kind, &input)
+    let input_json = serde_json::to_value(input).expect("a task's input serializes");
+    let task = pipeline::submit(state, &requester(current), T::KIND, &input_json)
         .await
         .map_err(service_errors::agents)?;
     let mut task = task;
@@ -228,7 +239,7 @@ async fn generate(
     headers: HeaderMap,
     Json(brief): Json<Brief>,
 ) -> Result<Response, ApiError> {
-    let mut problems = brief.problems();
+    let mut problems = Vec::new();
     if !brief.draft_for_accounts.is_empty() {
         let client = state.db.client().await?;
         let owned = store::social_accounts::list(&**client, current.organization_id).await?;
@@ -249,54 +260,17 @@ async fn generate(
             }
         }
     }
-    let input = serde_json::to_value(&brief).expect("a brief serializes");
-    submit(
-        &state,
-        &current,
-        &headers,
-        TaskKind::ContentGenerate,
-        input,
-        problems,
-    )
-    .await
+    submit_checked(&state, &current, &headers, &brief, problems).await
 }
 
-async fn improve(
+/// A task endpoint whose input needs no check beyond its own fields.
+async fn plain_task<T: TaskInput + DeserializeOwned + Send + 'static>(
     State(state): State<AppState>,
     current: CurrentUser,
     headers: HeaderMap,
-    Json(request): Json<ImproveRequest>,
+    Json(input): Json<T>,
 ) -> Result<Response, ApiError> {
-    let problems = request.problems();
-    let input = serde_json::to_value(&request).expect("a request serializes");
-    submit(
-        &state,
-        &current,
-        &headers,
-        TaskKind::ContentImprove,
-        input,
-        problems,
-    )
-    .await
-}
-
-async fn suggest_hashtags(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    headers: HeaderMap,
-    Json(request): Json<HashtagRequest>,
-) -> Result<Response, ApiError> {
-    let problems = request.problems();
-    let input = serde_json::to_value(&request).expect("a request serializes");
-    submit(
-        &state,
-        &current,
-        &headers,
-        TaskKind::HashtagSuggest,
-        input,
-        problems,
-    )
-    .await
+    submit(&state, &current, &headers, &input).await
 }
 
 async fn analyze_competitors(
@@ -316,17 +290,7 @@ async fn analyze_competitors(
             "the competitor watchlist is empty: add competitors in Analytics first",
         ));
     }
-    let problems = request.problems();
-    let input = serde_json::to_value(&request).expect("a request serializes");
-    submit(
-        &state,
-        &current,
-        &headers,
-        TaskKind::CompetitorAnalyze,
-        input,
-        problems,
-    )
-    .await
+    submit(&state, &current, &headers, &request).await
 }
 
 async fn list_agents(

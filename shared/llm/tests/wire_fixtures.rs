@@ -23,12 +23,15 @@ fn fixture(name: &str) -> String {
     .unwrap()
 }
 
+/// A recorded answer: status, an extra header, body.
+type Canned = (StatusCode, Option<(&'static str, &'static str)>, String);
+
 #[derive(Clone, Default)]
 struct Recorded {
     /// (path, headers, body) of every request.
     requests: Arc<Mutex<Vec<(String, HeaderMap, Value)>>>,
     /// (status, extra header, body) answered in turn.
-    answers: Arc<Mutex<Vec<(StatusCode, Option<(&'static str, &'static str)>, String)>>>,
+    answers: Arc<Mutex<Vec<Canned>>>,
 }
 
 async fn record(
