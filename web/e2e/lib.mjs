@@ -201,3 +201,22 @@ export function dayInZone(n, timeZone = 'UTC') {
   const d = new Date(Date.now() + n * 86_400_000);
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
 }
+
+// The model sandbox the dev server runs (MODEL_SANDBOX_PORT, default 4020): E2E_MODEL_SANDBOX_URL.
+export const MODEL_SANDBOX = (process.env.E2E_MODEL_SANDBOX_URL ?? 'http://127.0.0.1:4020').replace(/\/$/, '');
+
+/**
+ * Makes the model sandbox misbehave on its next chat calls (`POST /_sandbox/faults`, see
+ * infra/model-sandbox/src/lib.rs): `{ kind: 'too_long' | 'malformed' | 'throttle' | …, times }`.
+ * The sandbox is shared by the whole run: queue a fault just before the call it is for.
+ */
+export async function modelFault(fault) {
+  const res = await fetch(`${MODEL_SANDBOX}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (!res.ok) throw new Error(`POST ${MODEL_SANDBOX}/_sandbox/faults → ${res.status} ${await res.text()}`);
+}
+
+/** Drops the faults still queued in the model sandbox (one whose call never came must not hit another test). */
+export async function clearModelFaults() {
+  const res = await fetch(`${MODEL_SANDBOX}/_sandbox/faults`, { method: 'DELETE' });
+  if (!res.ok) throw new Error(`DELETE ${MODEL_SANDBOX}/_sandbox/faults → ${res.status} ${await res.text()}`);
+}

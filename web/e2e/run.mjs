@@ -2,6 +2,7 @@
 //   E2E_BASE_URL   the app (default http://localhost:5173, the API's APP_BASE_URL; started here with `vite preview` of
 //                  dist/, or `vite` when there is no build, if nothing answers there)
 //   E2E_ONLY       run only the tests whose name contains this text
+//   E2E_MODEL_SANDBOX_URL  the dev server's model sandbox (default http://127.0.0.1:4020), for the AI tests' faults
 // Prints `N passed, N failed` last and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, eventually, pngBytes, sandboxFault, sandboxHistory, sleep, uniqueEmail } from './lib.mjs';
+import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, clearModelFaults, eventually, modelFault, pngBytes, sandboxFault, sandboxHistory, sleep, uniqueEmail } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -715,6 +716,493 @@ test('live feed: a revoked session closes it, and the tab signs out instead of r
   await sleep(5000);
   assert.equal(sockets.length, opened, 'no reconnection after the sign-out');
   await context.close();
+});
+
+// ---------------------------------------------------------------- AI agents
+
+/** An admin with an X and a LinkedIn account of their own (sandbox users only this test uses). */
+async function aiAdmin(tag, options) {
+  const admin = await adminViaApi(tag, options);
+  const stamp = Date.now();
+  const x = await connectViaApi(admin.token, 'x', { loginHint: `x-${tag}-${stamp}` });
+  const linkedin = await connectViaApi(admin.token, 'linkedin', { loginHint: `linkedin-${tag}-${stamp}` });
+  return { ...admin, x, linkedin };
+}
+
+/** An AI task through the API, waiting for its result (`Prefer: wait=20`). */
+async function aiTaskViaApi(token, path, body) {
+  const res = await api('POST', `/api/ai-agents/${path}`, { token, body, headers: { Prefer: 'wait=20' } });
+  if (res.data.status === 'pending' || res.data.status === 'running') {
+    return eventually(async () => {
+      const task = (await api('GET', `/api/ai-agents/tasks/${res.data.id}`, { token })).data;
+      return task.status === 'pending' || task.status === 'running' ? null : task;
+    }, `task ${res.data.id}`);
+  }
+  return res.data;
+}
+
+/** Waits for a workflow page to settle; a failed workflow throws with its error. */
+async function workflowSettles(page, timeout = 60000) {
+  const summary = page.getByTestId('workflow-summary');
+  await page.locator('[data-testid="workflow-summary"][data-status="completed"], [data-testid="workflow-summary"][data-status="failed"]').waitFor({ timeout });
+  return summary.getAttribute('data-status');
+}
+
+test('AI assistant in the composer: generate for two platforms and use one, a shortened variant flagged, improve the text, suggest hashtags with their evidence', async () => {
+  await clearModelFaults();
+  const admin = await aiAdmin('ai-composer');
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByTestId('compose-button').click();
+  await page.locator(`input[type="checkbox"][value="${admin.x.id}"]`).check();
+  await page.locator(`input[type="checkbox"][value="${admin.linkedin.id}"]`).check();
+  const assistant = page.getByRole('region', { name: 'AI assistant' });
+  await assistant.getByTestId('assistant-platforms').getByText('LinkedIn').waitFor();
+
+  // Generate from a brief: one version per platform, measured against its rules.
+  const generate = assistant.locator('[data-panel="generate"]');
+  const brief = generate.getByRole('group', { name: 'Brief' });
+  await brief.getByLabel('Topic').fill('Our new espresso blend launches on Friday at every shop');
+  await brief.getByLabel('Goal').selectOption('awareness');
+  await brief.getByLabel('Tone', { exact: true }).fill('warm');
+  const asked = page.waitForRequest((r) => r.url().endsWith('/api/ai-agents/content/generate'));
+  await brief.getByRole('button', { name: 'Generate' }).click();
+  assert.equal((await asked).headers().prefer, 'wait=20', 'asks the API to wait for the result');
+  const result = generate.locator('[data-testid="assistant-result"][data-status="completed"]');
+  await result.waitFor({ timeout: 30000 });
+  const xVersion = result.getByRole('article', { name: 'X version' });
+  const linkedinVersion = result.getByRole('article', { name: 'LinkedIn version' });
+  assert.match(await xVersion.getByTestId('variant-length').textContent(), /^\d+\/280 characters \(weighted\)$/);
+  assert.match(await linkedinVersion.getByTestId('variant-length').textContent(), /^\d+\/3000 characters$/);
+  assert.match(await xVersion.getByTestId('variant-hashtags').textContent(), /^\d+(\/\d+)? hashtags$/);
+  const figures = result.getByTestId('task-figures');
+  assert.match(await figures.getByTestId('task-cost').textContent(), /^\$\d/);
+  await figures.getByTestId('sandbox-badge').waitFor();
+  assert.match(await figures.getByTestId('model-name').textContent(), /^sandbox:/);
+
+  // Use the X version as the post's text: the composer's preview checks it again, and measures it the same.
+  const xText = await xVersion.getByTestId('variant-text').textContent();
+  await xVersion.getByRole('button', { name: 'Use as the main text' }).click();
+  assert.equal(await page.getByLabel('Text', { exact: true }).inputValue(), xText);
+  const preview = page.locator('[data-preview-platform="x"]');
+  await preview.getByTestId('preview-text').getByText(xText, { exact: true }).waitFor({ timeout: 15000 });
+  const measured = (await xVersion.getByTestId('variant-length').textContent()).split(' ')[0];
+  await eventually(async () => (await preview.getByTestId('preview-counter').textContent()).startsWith(`${measured} `), 'the same measure in the preview', 15000);
+  await result.getByRole('button', { name: 'Accept' }).click();
+  await result.getByTestId('feedback-sent').waitFor();
+  await checkA11y(page, 'composer with the AI assistant');
+  await shot(page, 'desktop-ai-composer', true);
+
+  // The model overshoots three times in a row: the agent cuts the text and flags it.
+  await modelFault({ kind: 'too_long', times: 3 });
+  const firstTask = await generate.getByTestId('assistant-result').getAttribute('data-task-id');
+  await brief.getByLabel('Topic').fill('Our espresso blend: the full story of its beans, roast and taste');
+  await brief.getByRole('button', { name: 'Generate' }).click();
+  await generate.locator(`[data-testid="assistant-result"][data-status="completed"]:not([data-task-id="${firstTask}"])`).waitFor({ timeout: 30000 });
+  const shortened = result.getByRole('article', { name: 'X version' });
+  await shortened.getByTestId('shortened-flag').waitFor();
+  assert.equal(await shortened.getByTestId('variant-rewrites').textContent(), 'rewritten 2× to fit');
+  assert.ok((await shortened.getByRole('list', { name: /Checks on the X version/ }).locator('li').count()) >= 2, 'the notes say why');
+  const [len, max] = (await shortened.getByTestId('variant-length').textContent()).split(' ')[0].split('/').map(Number);
+  assert.ok(len <= max, `it fits after the cut (${len}/${max})`);
+
+  // Improve the text for a goal: what changed, and why.
+  await assistant.getByRole('button', { name: 'Improve the text' }).click();
+  const improve = assistant.locator('[data-panel="improve"]');
+  await improve.getByLabel('Goal').selectOption('more_engaging');
+  await improve.getByLabel('Check against').selectOption('x');
+  await improve.getByRole('button', { name: 'Improve', exact: true }).click();
+  const improved = improve.locator('[data-testid="assistant-result"][data-status="completed"]');
+  await improved.waitFor({ timeout: 30000 });
+  const changes = improved.getByTestId('improved-changes').locator('li');
+  assert.ok((await changes.count()) > 0, 'changes listed');
+  await changes.first().getByText(/^Why: /).waitFor();
+  assert.match(await improved.getByTestId('variant-length').textContent(), /^\d+\/280 characters/);
+  const newText = await improved.getByTestId('improved-text').textContent();
+  await improved.getByRole('button', { name: 'Use this text' }).click();
+  assert.equal(await page.getByLabel('Text', { exact: true }).inputValue(), newText);
+
+  // Hashtags, each with its evidence and sources; add X's picks to the post.
+  await assistant.getByRole('button', { name: 'Hashtags', exact: true }).click();
+  const tags = assistant.locator('[data-panel="hashtags"]');
+  await tags.getByRole('button', { name: 'Suggest hashtags' }).click();
+  const advice = tags.locator('[data-testid="assistant-result"][data-status="completed"]');
+  await advice.waitFor({ timeout: 30000 });
+  const suggestion = advice.getByTestId('hashtag-suggestion').first();
+  assert.match(await suggestion.getAttribute('data-tag'), /^#\S+/);
+  assert.ok((await suggestion.getByTestId('hashtag-evidence').textContent()).length > 0, 'evidence in a sentence');
+  assert.ok((await suggestion.locator('[data-source]').count()) > 0, 'its sources');
+  await suggestion.getByTestId('hashtag-lift').waitFor();
+  const picks = advice.locator('[data-testid="platform-picks"][data-platform="x"]');
+  const xTags = (await picks.locator('span.text-indigo-900').textContent()).split(' ');
+  await picks.getByRole('button', { name: 'Add the X picks' }).click();
+  const field = await page.getByRole('textbox', { name: 'Hashtags', exact: true }).inputValue();
+  for (const t of xTags) assert.ok(field.split(' ').includes(t), `${t} added to "${field}"`);
+  await advice.getByRole('button', { name: 'Reject' }).click();
+  await advice.getByTestId('feedback-sent').waitFor();
+  await checkA11y(page, 'composer with hashtag suggestions');
+  await shot(page, 'desktop-ai-composer-hashtags', true);
+
+  // Each call is in the history, with its cost.
+  const tasks = (await api('GET', '/api/ai-agents/tasks', { token: admin.token })).data.tasks;
+  assert.deepEqual(tasks.map((t) => t.task_type).sort(), ['content_generate', 'content_generate', 'content_improve', 'hashtag_suggest']);
+  assert.ok(tasks.every((t) => t.status === 'completed' && t.cost_usd > 0));
+  await context.close();
+});
+
+test('AI agents page: usage, counters and success rate, settings edited by an admin with 422s per field', async () => {
+  await clearModelFaults();
+  const admin = await adminViaApi('ai-agents');
+  await aiTaskViaApi(admin.token, 'hashtags/suggest', { text: 'Fresh roast every morning', platforms: ['x'] });
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'AI agents' }).first().click();
+  await page.getByRole('heading', { name: 'AI agents', level: 1 }).waitFor();
+  const usage = page.getByTestId('ai-usage');
+  await usage.waitFor();
+  const spent = (await api('GET', '/api/ai-agents/usage', { token: admin.token })).data;
+  assert.equal(await usage.getByTestId('usage-budget').textContent(), `$${spent.budget_usd.toFixed(2)}`);
+  await page.getByRole('progressbar', { name: 'AI budget used this month' }).waitFor();
+
+  const optimizer = page.locator('[data-agent="engagement_optimizer"]');
+  assert.equal(await optimizer.getByTestId('agent-completed').textContent(), '1');
+  assert.equal(await optimizer.getByTestId('agent-success-rate').textContent(), '100%');
+  await optimizer.getByTestId('sandbox-badge').waitFor();
+  await page.getByRole('list', { name: 'Agents in a later release' }).locator('[data-agent="trend_analyzer"]').waitFor();
+
+  // Bad values: each 422 detail under its field.
+  const creator = page.locator('[data-agent="content_creator"]');
+  await creator.getByRole('button', { name: 'Edit the settings of the Content creator' }).click();
+  const settings = creator.getByRole('form', { name: 'Settings of the Content creator' });
+  await settings.getByLabel('Model').fill('rm -rf');
+  await settings.getByLabel('Language').fill('english');
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await settings.locator('[data-field-error]', { hasText: /language tag/ }).waitFor();
+  await settings.locator('[data-field-error]', { hasText: /model id/ }).waitFor();
+  assert.equal(await settings.getByLabel('Language').getAttribute('aria-invalid'), 'true');
+  assert.equal(await settings.getByLabel('Model').getAttribute('aria-invalid'), 'true');
+  await checkA11y(page, 'AI agent settings with errors');
+
+  await settings.getByLabel('Model').fill('');
+  await settings.getByLabel('Language').fill('fr');
+  await settings.getByLabel('Tone').fill('playful');
+  await settings.getByLabel('Brand voice').fill('Friendly baristas who love a good pun.');
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await settings.waitFor({ state: 'detached' });
+  await creator.getByText('playful').waitFor();
+  const saved = (await api('GET', '/api/ai-agents', { token: admin.token })).data.find((a) => a.agent_type === 'content_creator');
+  assert.deepEqual(saved.settings, { model: null, tone: 'playful', brand_voice: 'Friendly baristas who love a good pun.', language: 'fr' });
+
+  // Switch the competitor monitor off.
+  const monitor = page.locator('[data-agent="competitor_monitor"]');
+  await monitor.getByRole('button', { name: /Edit the settings/ }).click();
+  await monitor.getByLabel(/Switched on/).uncheck();
+  await monitor.getByRole('button', { name: 'Save settings' }).click();
+  await monitor.getByTestId('agent-active').getByText('Off').waitFor();
+  assert.equal((await api('GET', '/api/ai-agents', { token: admin.token })).data.find((a) => a.agent_type === 'competitor_monitor').is_active, false);
+  await checkA11y(page, 'AI agents');
+  await shot(page, 'desktop-ai-agents', true);
+  await context.close();
+});
+
+test('AI task history: each task with tokens, cost, time and model; filters; paging; a detail with its steps and a failure', async () => {
+  await clearModelFaults();
+  const admin = await adminViaApi('ai-tasks');
+  const generated = await aiTaskViaApi(admin.token, 'content/generate', { topic: 'Latte art workshop this Saturday', platforms: ['x', 'instagram'] });
+  await aiTaskViaApi(admin.token, 'content/improve', { text: 'Come learn latte art saturday', goal: 'clearer' });
+  // The model answers nonsense twice: the task fails, with its reason.
+  await modelFault({ kind: 'malformed', times: 2 });
+  const failedTask = await aiTaskViaApi(admin.token, 'hashtags/suggest', { text: 'Latte art workshop', platforms: ['instagram'] });
+  assert.equal(failedTask.status, 'failed');
+  // Enough tasks for a second page (25 a page).
+  for (let i = 0; i < 23; i++) await api('POST', '/api/ai-agents/hashtags/suggest', { token: admin.token, body: { text: `Coffee fact ${i}`, platforms: ['x'] } });
+
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'AI agents' }).first().click();
+  await page.getByRole('navigation', { name: 'AI agents' }).getByRole('link', { name: 'Tasks' }).click();
+  const rows = page.getByTestId('task-row');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 25);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await eventually(async () => (await rows.count()) === 26, 'the second page');
+  const row = page.locator(`[data-task-id="${generated.id}"]`);
+  assert.match(await row.getByTestId('task-cost').textContent(), /^\$0\.\d+$/);
+  assert.match(await row.textContent(), /\d+ in · \d+ out/);
+  await row.getByTestId('sandbox-badge').waitFor();
+  await checkA11y(page, 'AI task history');
+  await shot(page, 'desktop-ai-tasks', true);
+
+  // Filters (kept in the address).
+  await page.getByLabel('Status', { exact: true }).selectOption('failed');
+  await page.locator(`[data-task-id="${failedTask.id}"]`).waitFor();
+  await eventually(async () => (await rows.count()) === 1, 'only the failed task');
+  assert.match(page.url(), /status=failed/);
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+  await page.getByLabel('Agent', { exact: true }).selectOption('content_creator');
+  await eventually(async () => (await rows.count()) === 2, 'only the content creator\'s tasks');
+
+  // The detail: input, output, the steps trace, figures.
+  const rowCost = await row.getByTestId('task-cost').textContent();
+  await row.getByRole('link', { name: 'Write posts' }).click();
+  await page.waitForURL(`**/ai/tasks/${generated.id}`);
+  await page.getByRole('heading', { name: 'Write posts', level: 1 }).waitFor();
+  const summary = page.getByTestId('task-summary');
+  assert.equal(await summary.getByTestId('task-cost').textContent(), rowCost);
+  await summary.getByTestId('sandbox-badge').waitFor();
+  const steps = page.getByTestId('trace-step');
+  assert.ok((await steps.count()) >= 2);
+  await page.locator('[data-testid="trace-step"][data-step="write posts"]').waitFor();
+  await page.locator('[data-testid="trace-step"][data-step="rule check"]').waitFor();
+  await page.getByRole('article', { name: 'Instagram version' }).waitFor();
+  await page.getByLabel("The task's input").getByText(/Latte art workshop/).waitFor();
+  await checkA11y(page, 'AI task detail');
+  await shot(page, 'desktop-ai-task-detail', true);
+
+  // A failed task says why; its notification links to it.
+  const failure = (await notificationsViaApi(admin.token)).notifications.find((n) => n.kind === 'ai_task_failed');
+  assert.ok(failure, 'an ai_task_failed notification');
+  assert.equal(failure.link, `/ai/tasks/${failedTask.id}`);
+  await go(page, failure.link);
+  await page.getByTestId('task-error').getByText(/not usable/).waitFor();
+  await page.locator('[data-task-status="failed"]').first().waitFor();
+  await context.close();
+});
+
+test('AI memory: add as an admin (422 per field), filter by kind, forget with a confirmation', async () => {
+  await clearModelFaults();
+  const admin = await adminViaApi('ai-memory');
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await go(page, '/ai/memory');
+  const form = page.getByRole('form', { name: 'Teach the agents' });
+  await form.getByLabel('Kind').selectOption('preference');
+  await form.getByLabel('What to remember').fill('Never use exclamation marks.');
+  await form.getByLabel('Importance').fill('2');
+  await form.getByRole('button', { name: 'Remember this' }).click();
+  await form.locator('[data-field-error]', { hasText: /0 to 1/ }).waitFor();
+  await form.getByLabel('Importance').fill('0.9');
+  await form.getByRole('button', { name: 'Remember this' }).click();
+  await form.getByText('Remembered.').waitFor();
+  await form.getByLabel('Kind').selectOption('knowledge');
+  await form.getByLabel('What to remember').fill('Our shops open at 7 am, every day of the year.');
+  await form.getByRole('button', { name: 'Remember this' }).click();
+  const list = page.getByTestId('memory-list');
+  await list.getByText('Our shops open at 7 am').waitFor();
+  await list.getByText('Never use exclamation marks.').waitFor();
+  await checkA11y(page, 'AI memory');
+  await shot(page, 'desktop-ai-memory', true);
+
+  await page.getByRole('region', { name: 'Memories' }).getByLabel('Kind').selectOption('preference');
+  await list.getByText('Our shops open at 7 am').waitFor({ state: 'detached' });
+  const row = list.locator('li[data-memory-type="preference"]', { hasText: 'Never use exclamation marks.' });
+  await row.waitFor();
+  const id = await row.getAttribute('data-memory-id');
+  // Dismissing the confirmation keeps it; accepting forgets it.
+  page.once('dialog', (d) => void d.dismiss());
+  await row.getByRole('button', { name: /^Forget/ }).click();
+  await sleep(300);
+  assert.equal(await row.count(), 1);
+  page.once('dialog', (d) => {
+    assert.match(d.message(), /Never use exclamation marks/);
+    void d.accept();
+  });
+  const deleted = page.waitForResponse((r) => r.url().endsWith(`/api/ai-agents/memory/${id}`) && r.request().method() === 'DELETE');
+  await row.getByRole('button', { name: /^Forget/ }).click();
+  assert.equal((await deleted).status(), 204);
+  await row.waitFor({ state: 'detached' });
+  const left = (await api('GET', '/api/ai-agents/memory', { token: admin.token })).data.memories;
+  assert.ok(!left.some((m) => m.id === id), 'forgotten at the API');
+  await context.close();
+});
+
+/** Fills the campaign form of /ai/workflows for the admin's two accounts. */
+async function fillCampaign(page, admin, name, firstDay) {
+  const form = page.getByRole('form', { name: 'Start a workflow' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Topic').fill('Our new espresso blend, from bean to cup');
+  await form.getByLabel('Goal').selectOption('engagement');
+  await form.locator(`input[type="checkbox"][value="${admin.x.id}"]`).check();
+  await form.locator(`input[type="checkbox"][value="${admin.linkedin.id}"]`).check();
+  await form.getByLabel('Posts', { exact: true }).fill('2');
+  await form.getByLabel('First day').fill(firstDay);
+  assert.equal(await form.getByLabel('Time zone').inputValue(), 'Europe/Paris', 'the user\'s zone by default');
+  return form;
+}
+
+test('AI workflows: start a campaign from the form; a failed step says why, and Retry runs it again; a weekly review', async () => {
+  await clearModelFaults();
+  const admin = await aiAdmin('ai-workflow-retry', { timezone: 'Europe/Paris' });
+  const context = await newContext();
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  await page.getByRole('link', { name: 'AI agents' }).first().click();
+  await page.getByRole('navigation', { name: 'AI agents' }).getByRole('link', { name: 'Workflows' }).click();
+  // Required fields are asked for before anything is sent.
+  await page.getByRole('button', { name: 'Start the campaign' }).click();
+  await page.locator('[data-field-error]', { hasText: 'Name the campaign' }).waitFor();
+  await page.locator('[data-field-error]', { hasText: 'Choose at least one account' }).waitFor();
+  const form = await fillCampaign(page, admin, 'Retried launch', dayInZone(3, 'Europe/Paris'));
+  // The model answers nonsense twice: the first step fails with its reason.
+  await modelFault({ kind: 'malformed', times: 2 });
+  const started = page.waitForResponse((r) => r.url().endsWith('/api/ai-agents/workflows') && r.request().method() === 'POST');
+  await form.getByRole('button', { name: 'Start the campaign' }).click();
+  const sent = JSON.parse((await started).request().postData());
+  assert.deepEqual(sent.brief.platforms.sort(), ['linkedin', 'x']);
+  assert.equal(sent.posts, 2);
+  assert.equal(sent.timezone, 'Europe/Paris');
+  await page.waitForURL(/\/ai\/workflows\/[0-9a-f-]{36}$/);
+  await page.locator('[data-testid="workflow-summary"][data-status="failed"]').waitFor({ timeout: 30000 });
+  await page.getByTestId('workflow-error').getByText(/step “content” failed/).waitFor();
+  const content = page.locator('[data-testid="workflow-step"][data-step="content"]');
+  assert.equal(await content.getAttribute('data-status'), 'failed');
+  await content.locator('[data-testid="step-task"][data-status="failed"]').waitFor();
+  assert.equal(await page.locator('[data-testid="workflow-step"][data-step="slots"]').getByText('Not reached').count(), 1);
+
+  // Retry runs the failed step again: a second try appears under it.
+  await page.getByRole('button', { name: 'Retry the failed step' }).click();
+  await eventually(async () => (await content.getByTestId('step-task').count()) === 2, 'a second try of the step');
+  await content.getByText('Try 2', { exact: true }).waitFor();
+  await workflowSettles(page);
+  await checkA11y(page, 'AI workflow after a retry');
+  await shot(page, 'desktop-ai-workflow-retry', true);
+
+  // A weekly review from the same form.
+  await go(page, '/ai/workflows');
+  await page.getByRole('radio', { name: /Weekly review/ }).check();
+  await page.getByLabel('Language (optional)').fill('en');
+  await page.getByRole('button', { name: 'Start the weekly review' }).click();
+  await page.waitForURL(/\/ai\/workflows\/[0-9a-f-]{36}$/);
+  await page.getByRole('heading', { name: 'Weekly review', level: 1 }).waitFor();
+  assert.deepEqual(await page.getByTestId('workflow-step').evaluateAll((els) => els.map((e) => e.dataset.step)), ['performance', 'report', 'recommendations']);
+  await go(page, '/ai/workflows');
+  await eventually(async () => (await page.getByTestId('workflow-list').locator('li').count()) === 2, 'both workflows in the list');
+  await checkA11y(page, 'AI workflows');
+  await context.close();
+});
+
+test('AI workflows: a campaign\'s steps complete live, with their cost, and its drafts wait on the calendar', async () => {
+  await clearModelFaults();
+  const admin = await aiAdmin('ai-workflow', { timezone: 'Europe/Paris' });
+  const context = await newContext();
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+  await go(page, '/ai/workflows');
+  await liveOpen(page);
+  const form = await fillCampaign(page, admin, 'Espresso launch week', dayInZone(3, 'Europe/Paris'));
+  await form.getByRole('button', { name: 'Start the campaign' }).click();
+  await page.waitForURL(/\/ai\/workflows\/[0-9a-f-]{36}$/);
+  const workflowId = page.url().split('/ai/workflows/')[1];
+  const status = await workflowSettles(page);
+  await shot(page, 'desktop-ai-workflow', true);
+  if (status === 'failed') throw new Error(`the campaign stopped: ${await page.getByTestId('workflow-error').textContent()}`);
+  const steps = page.getByTestId('workflow-step');
+  assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => `${e.dataset.step}:${e.dataset.status}`)), ['content:completed', 'slots:completed', 'drafts:completed']);
+  assert.match(await page.getByTestId('workflow-cost').textContent(), /^\$0\.\d+$/);
+  assert.ok(frames.some((f) => f.type === 'ai_task.status' && f.data.workflow_id === workflowId && f.data.status === 'completed'), 'step updates came over the live feed');
+
+  // The drafts: two posts for both accounts, each with a proposed time, waiting for approval.
+  const drafts = page.getByTestId('workflow-drafts').locator('li');
+  await eventually(async () => (await drafts.count()) === 2, 'two drafts');
+  await drafts.first().locator('[data-status="draft"]').waitFor();
+  await drafts.first().getByText(/proposed for/).waitFor();
+  await checkA11y(page, 'AI workflow');
+  await shot(page, 'desktop-ai-workflow', true);
+  const postIds = (await api('GET', `/api/ai-agents/workflows/${workflowId}`, { token: admin.token })).data.output.drafts.post_ids;
+  const post = (await api('GET', `/api/posts/${postIds[0]}`, { token: admin.token })).data;
+  assert.equal(post.status, 'draft');
+  assert.ok(post.scheduled_at, 'a proposed time');
+  assert.deepEqual(post.targets.map((t) => t.social_account_id).sort(), [admin.x.id, admin.linkedin.id].sort());
+  await page.getByRole('link', { name: 'calendar' }).waitFor();
+  await drafts.first().getByRole('link').click();
+  await page.waitForURL(`**/posts/${postIds[0]}`);
+  await page.locator('[data-status="draft"]').first().waitFor();
+  await go(page, '/ai/workflows');
+  await page.locator(`[data-workflow-id="${workflowId}"][data-status="completed"]`).waitFor();
+  await context.close();
+});
+
+test('a viewer sees the AI agents and the month\'s spending, but cannot run or configure them', async () => {
+  const admin = await adminViaApi('ai-viewer-admin');
+  const viewerEmail = uniqueEmail('ai-viewer');
+  await api('POST', '/api/organizations/members/invite', { token: admin.token, body: { email: viewerEmail, role: 'viewer' } });
+  const { token } = await emailToken(viewerEmail, /invit|join/i);
+  const context = await newContext();
+  const page = await context.newPage();
+  await page.goto(`/accept-invite?token=${encodeURIComponent(token)}`);
+  await page.getByLabel('Email').fill(viewerEmail);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByTestId('current-user').getByText('viewer').waitFor();
+  await page.getByRole('link', { name: 'AI agents' }).first().click();
+  await page.getByTestId('ai-usage').waitFor();
+  await page.locator('[data-agent="content_creator"]').waitFor();
+  assert.equal(await page.getByRole('button', { name: /Edit the settings/ }).count(), 0, 'no settings to edit');
+  assert.equal(await page.getByRole('navigation', { name: 'AI agents' }).getByRole('link', { name: 'Tasks' }).count(), 0, 'no task history');
+  await page.getByText(/can see the agents but not run them/).waitFor();
+  await checkA11y(page, 'AI agents (viewer)');
+  await context.close();
+});
+
+test('AI screens on a phone: composer assistant, agents, tasks, a task, memory, a workflow (axe and screenshots)', async () => {
+  await clearModelFaults();
+  const admin = await aiAdmin('ai-phone');
+  const generated = await aiTaskViaApi(admin.token, 'content/generate', { topic: 'Cold brew is back for the summer', platforms: ['x', 'linkedin'] });
+  await api('POST', '/api/ai-agents/memory', { token: admin.token, body: { memory_type: 'knowledge', content: 'Our cold brew steeps for 18 hours.' } });
+  const started = (
+    await api('POST', '/api/ai-agents/workflows', {
+      token: admin.token,
+      body: { type: 'campaign', name: 'Cold brew summer', brief: { topic: 'Cold brew is back', platforms: ['x', 'linkedin'] }, posts: 2, social_account_ids: [admin.x.id, admin.linkedin.id] },
+    })
+  ).data;
+  const context = await newContext(PHONE);
+  const page = await context.newPage();
+  await signIn(page, admin.email);
+  const failures = [];
+  const screen = async (name) => {
+    await page.locator('[role="status"] .animate-spin').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => undefined);
+    try {
+      await checkA11y(page, `${name} (phone)`);
+    } catch (e) {
+      failures.push(e.message);
+    }
+    await shot(page, `phone-${name}`, true);
+  };
+
+  await go(page, '/compose');
+  await page.locator(`input[type="checkbox"][value="${admin.x.id}"]`).check();
+  await page.locator(`input[type="checkbox"][value="${admin.linkedin.id}"]`).check();
+  const generate = page.getByRole('region', { name: 'AI assistant' }).locator('[data-panel="generate"]');
+  await generate.getByLabel('Topic').fill('Cold brew is back for the summer');
+  await generate.getByRole('button', { name: 'Generate' }).click();
+  await generate.locator('[data-testid="assistant-result"][data-status="completed"]').waitFor({ timeout: 30000 });
+  await generate.getByRole('article', { name: 'X version' }).scrollIntoViewIfNeeded();
+  await screen('ai-composer');
+
+  await go(page, '/ai');
+  await page.locator('[data-agent="content_creator"]').waitFor();
+  await page.getByTestId('ai-usage').waitFor();
+  await screen('ai-agents');
+  await go(page, '/ai/tasks');
+  await page.getByTestId('task-row').first().waitFor();
+  await screen('ai-tasks');
+  await go(page, `/ai/tasks/${generated.id}`);
+  await page.getByTestId('trace-step').first().waitFor();
+  await screen('ai-task-detail');
+  await go(page, '/ai/memory');
+  await page.getByTestId('memory-list').getByText('Our cold brew steeps').waitFor();
+  await screen('ai-memory');
+  await go(page, `/ai/workflows/${started.id}`);
+  await workflowSettles(page);
+  await screen('ai-workflow');
+  await context.close();
+  if (failures.length) throw new Error(failures.join('\n'));
 });
 
 const SCREENS = [

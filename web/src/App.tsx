@@ -28,6 +28,12 @@ const Analytics = lazy(() => import('./pages/Analytics'));
 const AnalyticsReports = lazy(() => import('./pages/AnalyticsReports'));
 const NotificationSettings = lazy(() => import('./pages/NotificationSettings'));
 const Unsubscribe = lazy(() => import('./pages/Unsubscribe'));
+const AiAgents = lazy(() => import('./pages/AiAgents'));
+const AiTasks = lazy(() => import('./pages/AiTasks'));
+const AiTaskDetail = lazy(() => import('./pages/AiTaskDetail'));
+const AiMemory = lazy(() => import('./pages/AiMemory'));
+const AiWorkflows = lazy(() => import('./pages/AiWorkflows'));
+const AiWorkflowDetail = lazy(() => import('./pages/AiWorkflowDetail'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -82,6 +88,12 @@ export function App() {
                   <Route path="/posts/:id" element={<PostDetail />} />
                   <Route path="/analytics" element={<Analytics />} />
                   <Route path="/analytics/reports" element={<AnalyticsReports />} />
+                  <Route path="/ai" element={<AiAgents />} />
+                  <Route path="/ai/tasks" element={<AiTasks />} />
+                  <Route path="/ai/tasks/:id" element={<AiTaskDetail />} />
+                  <Route path="/ai/memory" element={<AiMemory />} />
+                  <Route path="/ai/workflows" element={<AiWorkflows />} />
+                  <Route path="/ai/workflows/:id" element={<AiWorkflowDetail />} />
                   <Route path="/social-accounts" element={<SocialAccounts />} />
                   <Route path="/media" element={<MediaLibrary />} />
                   <Route path="/organization" element={<Organization />} />

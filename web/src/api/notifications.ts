@@ -23,6 +23,8 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'account_needs_reconnect',
   'export_ready',
   'report_ready',
+  'ai_task_failed',
+  'ai_workflow_finished',
   'member_invited',
   'member_joined',
 ];
@@ -35,6 +37,8 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   account_needs_reconnect: 'A social account needs reconnecting',
   export_ready: 'Your data export is ready',
   report_ready: 'An analytics report is ready',
+  ai_task_failed: 'An AI task failed',
+  ai_workflow_finished: 'An AI workflow finished or stopped',
   member_invited: 'Someone was invited to the organization',
   member_joined: 'Someone joined the organization',
 };

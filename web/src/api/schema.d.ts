@@ -4,6 +4,263 @@
  */
 
 export interface paths {
+    "/api/ai-agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's agents: what each does, its settings, counters and model */
+        get: operations["get_api_ai_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/competitor/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compare your accounts with the competitor watchlist and recommend what to try, with the figures used */
+        post: operations["post_api_ai_agents_competitor_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/content/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write one post per platform from a brief, checked against each platform's rules (202 and a status URL; `Prefer: wait=N` waits up to N ≤ 25 s) */
+        post: operations["post_api_ai_agents_content_generate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/content/improve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rewrite a post for a goal, with what changed and why */
+        post: operations["post_api_ai_agents_content_improve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/hashtags/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hashtags ranked from your own history, related posts and the model's ideas, each with its evidence */
+        post: operations["post_api_ai_agents_hashtags_suggest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the agents remember (brand voice, preferences, past outputs), newest first */
+        get: operations["get_api_ai_agents_memory"];
+        put?: never;
+        /** Teach the agents something (the brand voice, a rule of thumb); managers and admins */
+        post: operations["post_api_ai_agents_memory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/memory/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Make the agents forget one memory; managers and admins */
+        delete: operations["delete_api_ai_agents_memory__id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AI task history, newest first, with tokens, cost and time */
+        get: operations["get_api_ai_agents_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task: input, output, each model call and check, tokens, cost, error */
+        get: operations["get_api_ai_agents_tasks__id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/tasks/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject a task's output: remembered as a preference for next time */
+        post: operations["post_api_ai_agents_tasks__id__feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This month's AI spending against the plan's budget */
+        get: operations["get_api_ai_agents_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workflows, newest first, step by step */
+        get: operations["get_api_ai_agents_workflows"];
+        put?: never;
+        /** Start a workflow: a campaign (content → slots → drafts awaiting approval) or the weekly review (figures → report → recommendations) */
+        post: operations["post_api_ai_agents_workflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workflow, step by step, with each step's tasks */
+        get: operations["get_api_ai_agents_workflows__id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/workflows/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed workflow's failed step again */
+        post: operations["post_api_ai_agents_workflows__id__retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/{agent_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an agent's settings (model, tone, brand voice, language) or switch it off; managers and admins */
+        patch: operations["patch_api_ai_agents__agent_type_"];
+        trace?: never;
+    };
     "/api/analytics/audience": {
         parameters: {
             query?: never;
@@ -1083,6 +1340,66 @@ export interface components {
              */
             weekday: number;
         };
+        /** @description New settings for an agent (the whole settings object: unset fields return to defaults). */
+        AgentChange: {
+            is_active?: boolean | null;
+            settings?: components["schemas"]["AgentSettings"] | null;
+        };
+        /**
+         * @description What a manager may set per agent (`ai_agents.configuration`). Unset fields use the
+         *     deployment's defaults.
+         */
+        AgentSettings: {
+            /** @description How the brand speaks, in a few sentences; given to the agent with every task. */
+            brand_voice?: string | null;
+            /** @description Language of the output (BCP 47, e.g. `en`, `fr`, `pt-BR`); default English. */
+            language?: string | null;
+            /** @description The provider's model id; default the deployment's chat model. */
+            model?: string | null;
+            /** @description e.g. "warm", "playful", "authoritative". */
+            tone?: string | null;
+        };
+        /** @enum {string} */
+        AgentTaskStatus: "pending" | "running" | "completed" | "failed" | "cancelled";
+        /** @enum {string} */
+        AgentType: "content_creator" | "trend_analyzer" | "engagement_optimizer" | "smart_scheduler" | "performance_tracker" | "competitor_monitor" | "crisis_manager" | "orchestrator";
+        AgentView: {
+            agent_type: components["schemas"]["AgentType"];
+            /** @description Whether it runs tasks in this release. */
+            available: boolean;
+            description: string;
+            /** @description Switched on for the organization. */
+            is_active: boolean;
+            /** Format: date-time */
+            last_execution?: string | null;
+            /** @description The model it uses (its setting, else the deployment's default). */
+            model: string;
+            name: string;
+            settings: components["schemas"]["AgentSettings"];
+            /**
+             * Format: double
+             * @description Completed of all finished tasks, in percent.
+             */
+            success_rate: number;
+            tasks: components["schemas"]["TaskKind"][];
+            /** Format: int32 */
+            tasks_completed: number;
+            /** Format: int32 */
+            tasks_failed: number;
+        };
+        AiUsage: {
+            /** Format: double */
+            budget_usd: number;
+            /** Format: date */
+            month_started: string;
+            /** Format: date */
+            renews_on: string;
+            /**
+             * Format: double
+             * @description US dollars spent on AI tasks this month.
+             */
+            spent_usd: number;
+        };
         /** @description What deleting did: a post that reached a platform is archived, not erased. */
         Archived: {
             message: string;
@@ -1152,6 +1469,33 @@ export interface components {
              * @description The day the demographics were read (Instagram gives them; other platforms do not).
              */
             demographics_as_of?: string | null;
+        };
+        /** @description A content brief. */
+        Brief: {
+            /**
+             * @description On X, a text that cannot fit becomes a thread instead of being cut.
+             * @default false
+             */
+            allow_thread: boolean;
+            /** @description Who it is for. */
+            audience?: string | null;
+            /**
+             * @description Also save the result as one draft post targeting these accounts (each account's
+             *     platform must be among `platforms`).
+             * @default []
+             */
+            draft_for_accounts: string[];
+            goal?: components["schemas"]["Goal"] | null;
+            /** @description BCP 47 tag; default the agent's language, else English. */
+            language?: string | null;
+            /** @description A link the post should carry. */
+            link?: string | null;
+            /** @description One variant per platform (1 to 5, no repeats). */
+            platforms: components["schemas"]["Platform"][];
+            /** @description Overrides the agent's tone for this brief. */
+            tone?: string | null;
+            /** @description What the post is about. */
+            topic: string;
         };
         BulkReport: {
             /** Format: uint */
@@ -1301,6 +1645,11 @@ export interface components {
             from?: string | null;
             to?: string | null;
             tz?: string | null;
+        };
+        CompetitorRequest: {
+            /** @description What to look at in particular (e.g. "video cadence"). */
+            focus?: string | null;
+            language?: string | null;
         };
         /** @description A competitor's public figures at one time. */
         CompetitorSnapshot: {
@@ -1496,6 +1845,12 @@ export interface components {
             /** Format: uint64 */
             rows: number;
         };
+        /** @description A member's verdict on a task's output, remembered as a preference. */
+        Feedback: {
+            accepted: boolean;
+            /** @description Why, in a sentence (optional). */
+            note?: string | null;
+        };
         /** @description What was wrong with one input field. */
         FieldIssue: {
             field: string;
@@ -1545,16 +1900,35 @@ export interface components {
             /** Format: int64 */
             followers: number;
         };
+        /** @enum {string} */
+        Goal: "awareness" | "engagement" | "traffic" | "conversions" | "community";
         Growth: {
             accounts: components["schemas"]["AccountGrowth"][];
             period: components["schemas"]["PeriodView"];
             /** @description All accounts together, each day: every account's latest count so far. */
             total: components["schemas"]["FollowersOn"][];
         };
+        HashtagRequest: {
+            language?: string | null;
+            /** @description 1 to 5 different platforms. */
+            platforms: components["schemas"]["Platform"][];
+            /** @description The post (or its idea) to tag. */
+            text: string;
+        };
         HealthReport: {
             checks: components["schemas"]["Checks"];
             status: components["schemas"]["Status"];
             version: string;
+        };
+        ImproveGoal: ("clearer" | "shorter" | "more_engaging") | "tone";
+        ImproveRequest: {
+            goal: components["schemas"]["ImproveGoal"];
+            language?: string | null;
+            /** @description Checked against this platform's rules. */
+            platform?: components["schemas"]["Platform"] | null;
+            text: string;
+            /** @description Required when the goal is `tone`. */
+            tone?: string | null;
         };
         Insights: {
             /** @description Engagement by the hour of the week posts went out in the period, in the caller's zone. */
@@ -1710,6 +2084,52 @@ export interface components {
             invitations: components["schemas"]["PendingInvitation"][];
             members: components["schemas"]["Member"][];
         };
+        MemoryPage: {
+            memories: components["schemas"]["MemoryView"][];
+            next_cursor?: string | null;
+        };
+        MemoryParams: {
+            cursor?: string | null;
+            /** Format: int64 */
+            limit?: number | null;
+            memory_type?: components["schemas"]["MemoryType"] | null;
+        };
+        /** @enum {string} */
+        MemoryType: "conversation" | "knowledge" | "preference";
+        /** @description A memory as members see and manage it. */
+        MemoryView: {
+            /** @description `null`: shared by every agent. */
+            agent_type?: components["schemas"]["AgentType"] | null;
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: double */
+            importance: number;
+            memory_type: components["schemas"]["MemoryType"];
+            metadata: unknown;
+            /** Format: uuid */
+            source_task_id?: string | null;
+        };
+        /** @description A memory a member adds by hand (the brand voice, a rule of thumb). */
+        NewMemoryInput: {
+            content: string;
+            /**
+             * Format: int64
+             * @description Forget it after this many days (1 to 3650); default never.
+             */
+            expires_in_days?: number | null;
+            /**
+             * Format: double
+             * @description 0 to 1, default 0.8: how much it should weigh in recall.
+             */
+            importance?: number | null;
+            /** @description `knowledge` (facts, brand voice) or `preference` (what to do or avoid). */
+            memory_type: components["schemas"]["MemoryType"];
+        };
         /**
          * @description A notification for one user, kept 90 days in DynamoDB under the user's partition; producers
          *     (publishing, token health, exports, members) write it, the notifications API serves it, and
@@ -1735,7 +2155,7 @@ export interface components {
             title: string;
         };
         /** @enum {string} */
-        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "member_invited" | "member_joined";
+        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "ai_task_failed" | "ai_workflow_finished" | "member_invited" | "member_joined";
         NotificationPage: {
             /** @description Pass as `cursor` for the next page; `null` on the last one. */
             next_cursor?: string | null;
@@ -1813,6 +2233,11 @@ export interface components {
             platform: components["schemas"]["Platform"];
             /** Format: double */
             posts_per_week: number;
+        };
+        PageParams: {
+            cursor?: string | null;
+            /** Format: int64 */
+            limit?: number | null;
         };
         PendingInvitation: {
             /** Format: date-time */
@@ -2292,6 +2717,16 @@ export interface components {
         };
         /** @enum {string} */
         Status: "ok" | "degraded";
+        StepView: {
+            agent_type: components["schemas"]["AgentType"];
+            /** Format: int16 */
+            index: number;
+            name: string;
+            /** @description pending (not reached), running, completed or failed. */
+            status: string;
+            /** @description Every try of the step, newest last. */
+            tasks: components["schemas"]["TaskView"][];
+        };
         StorageUsage: {
             by_type: components["schemas"]["KindUsage"][];
             /** Format: double */
@@ -2392,6 +2827,73 @@ export interface components {
             text: string;
             warnings: string[];
             weighted: boolean;
+        };
+        /**
+         * @description What a task asks an agent to do. Stored as `task_type`; each kind belongs to one agent,
+         *     whose queue carries it.
+         */
+        TaskKind: ("content_generate" | "content_improve" | "hashtag_suggest" | "competitor_analyze") | "campaign_content" | "campaign_slots" | "campaign_drafts" | "review_performance" | "review_report" | "review_recommendations";
+        TaskPage: {
+            /** @description Pass as `cursor` for the next page; `null` at the end. */
+            next_cursor?: string | null;
+            tasks: components["schemas"]["TaskView"][];
+        };
+        TaskParams: {
+            agent_type?: components["schemas"]["AgentType"] | null;
+            cursor?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 100, default 25.
+             */
+            limit?: number | null;
+            status?: components["schemas"]["AgentTaskStatus"] | null;
+            task_type?: components["schemas"]["TaskKind"] | null;
+            /** Format: uuid */
+            workflow_id?: string | null;
+        };
+        TaskView: {
+            agent_type: components["schemas"]["AgentType"];
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: double */
+            cost_usd?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            error?: string | null;
+            /**
+             * Format: int32
+             * @description Whole task, queue to finish excluded.
+             */
+            execution_time_ms?: number | null;
+            /** Format: uuid */
+            id: string;
+            input: unknown;
+            /** Format: int32 */
+            input_tokens: number;
+            /**
+             * Format: int32
+             * @description Of which inside the model.
+             */
+            model_latency_ms: number;
+            /** @description `sandbox:<model>` when the model sandbox answered. */
+            model_used?: string | null;
+            output?: unknown;
+            /** Format: int32 */
+            output_tokens: number;
+            /** Format: uuid */
+            requested_by?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            status: components["schemas"]["AgentTaskStatus"];
+            /** @description Where to poll it. */
+            status_url: string;
+            /** @description Every model call and check, in order. */
+            steps: unknown;
+            task_type: string;
+            /** Format: uuid */
+            workflow_id?: string | null;
+            /** Format: int16 */
+            workflow_step?: number | null;
         };
         /** @description One hashtag or content type, this period against the one before. */
         TrendItem: {
@@ -2529,6 +3031,58 @@ export interface components {
             /** @description The token from the verification email. */
             token: string;
         };
+        WorkflowPage: {
+            next_cursor?: string | null;
+            workflows: components["schemas"]["WorkflowView"][];
+        };
+        WorkflowRequest: {
+            brief: components["schemas"]["Brief"];
+            name: string;
+            /**
+             * Format: uint8
+             * @description How many posts (1 to 7), one a day.
+             */
+            posts: number;
+            /** @description The accounts the drafts target (1 to 20); their platforms must be in the brief's. */
+            social_account_ids: string[];
+            /**
+             * Format: date
+             * @description First day (YYYY-MM-DD, in `timezone`); default tomorrow.
+             */
+            starts_on?: string | null;
+            /** @description IANA zone of the slots; default UTC. */
+            timezone?: string | null;
+            /** @constant */
+            type: "campaign";
+        } | {
+            language?: string | null;
+            /** @description IANA zone the days are cut in; default UTC. */
+            timezone?: string | null;
+            /** @constant */
+            type: "weekly_review";
+        };
+        /** @enum {string} */
+        WorkflowType: "campaign" | "weekly_review";
+        WorkflowView: {
+            /** Format: date-time */
+            completed_at?: string | null;
+            /** Format: double */
+            cost_usd: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int16 */
+            current_step: number;
+            error?: string | null;
+            /** Format: uuid */
+            id: string;
+            input: unknown;
+            /** @description What the finished steps produced, by step name. */
+            output: unknown;
+            /** @description running, completed or failed. */
+            status: string;
+            steps: components["schemas"]["StepView"][];
+            workflow_type: components["schemas"]["WorkflowType"];
+        };
     };
     responses: {
         /** @description An error in the platform's one error format */
@@ -2550,6 +3104,590 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_api_ai_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"][];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_competitor_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompetitorRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_content_generate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Brief"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_content_improve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImproveRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_hashtags_suggest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HashtagRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_memory: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+                memory_type?: components["schemas"]["MemoryType"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMemoryInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    delete_api_ai_agents_memory__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_tasks: {
+        parameters: {
+            query?: {
+                agent_type?: components["schemas"]["AgentType"] | null;
+                cursor?: string | null;
+                /** @description 1 to 100, default 25. */
+                limit?: number | null;
+                status?: components["schemas"]["AgentTaskStatus"] | null;
+                task_type?: components["schemas"]["TaskKind"] | null;
+                workflow_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_tasks__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_tasks__id__feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Feedback"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiUsage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_workflows: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_workflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_workflows__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_workflows__id__retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    patch_api_ai_agents__agent_type_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentChange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     get_api_analytics_audience: {
         parameters: {
             query?: {

@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { to: '/calendar', label: 'Calendar' },
   { to: '/posts', label: 'Posts' },
   { to: '/analytics', label: 'Analytics' },
+  { to: '/ai', label: 'AI agents' },
   { to: '/media', label: 'Media library' },
   { to: '/social-accounts', label: 'Social accounts' },
   { to: '/organization', label: 'Organization' },
@@ -25,9 +26,10 @@ const NAV: NavItem[] = [
 ];
 
 /**
- * The header's entries for feature groups: the notifications bell now (analytics is in NAV,
- * open to every role); AI assistant, billing, integrations and admin are added here (or to
- * NAV) when their endpoints exist.
+ * The header's entries for feature groups: the notifications bell now (analytics and the AI
+ * agents are in NAV, open to every role: viewers see the agents without running them; the AI
+ * assistant is in the composer); billing, integrations and admin are added here (or to NAV)
+ * when their endpoints exist.
  */
 function HeaderSlots() {
   return <NotificationBell />;

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Schemas } from '../api/client';
 import { PLATFORM_LABEL } from '../lib/calendar';
 import { cx } from './ui';
@@ -14,6 +15,29 @@ const frame: Record<TargetPreview['platform'], string> = {
   tiktok: 'bg-slate-900 text-white border-slate-700 rounded-xl',
 };
 
+/**
+ * A post framed as its platform shows it: the frame, the author line and the text. Used by the
+ * composer's preview and by the AI assistant's variants.
+ */
+export function PreviewFrame({ platform, name, handle, label, children, testId }: { platform: TargetPreview['platform']; name: string; handle?: string; label: string; children: ReactNode; testId?: string }) {
+  return (
+    <article className={cx('border p-3 shadow-sm', frame[platform])} aria-label={label} data-preview-platform={testId ? undefined : platform} data-testid={testId} data-platform={testId ? platform : undefined}>
+      <header className="mb-2 flex items-center gap-2">
+        <span aria-hidden="true" className="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-200 text-xs font-bold text-indigo-900">
+          {name.slice(0, 1).toUpperCase()}
+        </span>
+        <div className="min-w-0 text-sm leading-tight">
+          <p className="truncate font-semibold">{name}</p>
+          <p className={cx('truncate', platform === 'tiktok' ? 'text-slate-300' : 'text-slate-600')}>
+            {handle || PLATFORM_LABEL[platform]}
+          </p>
+        </div>
+      </header>
+      {children}
+    </article>
+  );
+}
+
 /** One account's post as the platform will show it, with the API's counters and rule checks. */
 export function PlatformPreview({ preview, account, media }: { preview: TargetPreview; account?: Account; media: Asset[] }) {
   const over = preview.length > preview.max_length;
@@ -21,18 +45,7 @@ export function PlatformPreview({ preview, account, media }: { preview: TargetPr
   const handle = account?.account_handle ?? '';
   const images = media.filter((m) => m.url && m.kind === 'image').slice(0, Math.max(1, preview.max_media));
   return (
-    <article className={cx('border p-3 shadow-sm', frame[preview.platform])} aria-label={`${PLATFORM_LABEL[preview.platform]} preview for ${name}`} data-preview-platform={preview.platform}>
-      <header className="mb-2 flex items-center gap-2">
-        <span aria-hidden="true" className="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-200 text-xs font-bold text-indigo-900">
-          {name.slice(0, 1).toUpperCase()}
-        </span>
-        <div className="min-w-0 text-sm leading-tight">
-          <p className="truncate font-semibold">{name}</p>
-          <p className={cx('truncate', preview.platform === 'tiktok' ? 'text-slate-300' : 'text-slate-600')}>
-            {handle || PLATFORM_LABEL[preview.platform]}
-          </p>
-        </div>
-      </header>
+    <PreviewFrame platform={preview.platform} name={name} handle={handle} label={`${PLATFORM_LABEL[preview.platform]} preview for ${name}`}>
       {preview.platform === 'instagram' && images[0] && <img src={images[0].url!} alt={images[0].alt_text ?? ''} className="mb-2 aspect-square w-full rounded object-cover" />}
       <p className="whitespace-pre-wrap break-words text-sm" data-testid="preview-text">{preview.display_text}</p>
       {preview.platform !== 'instagram' && images.length > 0 && (
@@ -65,6 +78,6 @@ export function PlatformPreview({ preview, account, media }: { preview: TargetPr
           {preview.warnings.map((e) => <li key={e}>{e}</li>)}
         </ul>
       )}
-    </article>
+    </PreviewFrame>
   );
 }

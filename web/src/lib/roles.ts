@@ -1,7 +1,8 @@
 /**
  * What each role may do, for showing or hiding controls only (the API decides). Mirrors the
  * API's permission table: admins do everything; managers everything but the organization,
- * members and plan; users create content; viewers look.
+ * members and plan (so they configure the AI agents); users create content (and run the
+ * agents); viewers look.
  */
 import type { components } from '../api/schema';
 
@@ -12,7 +13,9 @@ export type Capability =
   | 'manage_members'
   | 'update_organization'
   | 'manage_subscription'
-  | 'manage_all_content';
+  | 'manage_all_content'
+  /** Change the AI agents' settings and curate their memory (managers and admins). */
+  | 'configure_agents';
 
 export function can(role: Role | undefined, capability: Capability): boolean {
   switch (role) {

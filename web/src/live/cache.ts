@@ -8,6 +8,7 @@
 import type { InfiniteData, QueryClient, QueryKey } from '@tanstack/react-query';
 import type { Schemas } from '../api/client';
 import { notificationKeys, type Notification, type NotificationPage } from '../api/notifications';
+import { aiKeys, keysAfterTaskEvent } from '../api/ai';
 import type { PostStatusData, LiveMessage } from './protocol';
 
 type Post = Schemas['Post'];
@@ -148,6 +149,12 @@ export function applyLiveMessage(queryClient: QueryClient, message: LiveMessage,
       if (message.data.stage !== 'running') invalidator.add(['analytics', 'reports'], ['analytics', 'report', message.data.report_id]);
       return;
     }
+    case 'ai_task.status': {
+      // The task, the history, its workflow (a step moved on) and, once it finished, the
+      // agents' counters and the month's spending: refetched, batched.
+      invalidator.add(...keysAfterTaskEvent(message.data));
+      return;
+    }
     default:
       return; // export progress is read by the profile page; pong and error change nothing
   }
@@ -165,5 +172,7 @@ export function refreshAfterConnect(queryClient: QueryClient, reconnected: boole
     // So were report progress events.
     void queryClient.invalidateQueries({ queryKey: ['analytics', 'reports'] });
     void queryClient.invalidateQueries({ queryKey: ['analytics', 'report'] });
+    // And AI task status events.
+    void queryClient.invalidateQueries({ queryKey: aiKeys.all });
   }
 }

@@ -8,6 +8,8 @@ import type { components } from '../api/schema';
 
 type PostStatus = components['schemas']['PostStatus'];
 type PostPlatformStatus = components['schemas']['PostPlatformStatus'];
+type AgentType = components['schemas']['AgentType'];
+type AgentTaskStatus = components['schemas']['AgentTaskStatus'];
 
 export const PROTOCOL_VERSION = 1;
 
@@ -35,12 +37,21 @@ export interface ReportProgressData {
   percent: number;
 }
 
+/** An AI task changed status; sent to the member who asked for it (workflow steps included). */
+export interface AiTaskStatusData {
+  task_id: string;
+  agent_type: AgentType;
+  status: AgentTaskStatus;
+  workflow_id: string | null;
+}
+
 export type LiveMessage =
   | { type: 'notification.created'; data: { notification: Notification; unread: number }; sentAt: string }
   | { type: 'notifications.unread'; data: { unread: number }; sentAt: string }
   | { type: 'post.status'; data: PostStatusData; sentAt: string }
   | { type: 'export.progress'; data: ExportProgressData; sentAt: string }
   | { type: 'report.progress'; data: ReportProgressData; sentAt: string }
+  | { type: 'ai_task.status'; data: AiTaskStatusData; sentAt: string }
   | { type: 'pong'; data: Record<string, never>; sentAt: string }
   | { type: 'error'; data: { code: string; message: string }; sentAt: string };
 
@@ -54,6 +65,7 @@ const POST_STATUSES: readonly string[] = ['draft', 'scheduled', 'publishing', 'p
 const TARGET_STATUSES: readonly string[] = ['pending', 'publishing', 'published', 'failed', 'unconfirmed', 'cancelled'];
 const EXPORT_STAGES: readonly string[] = ['collecting', 'uploading', 'ready', 'failed'];
 const REPORT_STAGES: readonly string[] = ['running', 'ready', 'failed'];
+const TASK_STATUSES: readonly string[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -114,6 +126,12 @@ export function parseLiveMessage(text: unknown): LiveMessage | null {
       const { report_id, stage, percent } = d;
       if (!isStr(report_id) || !isStr(stage) || !REPORT_STAGES.includes(stage) || typeof percent !== 'number' || !Number.isFinite(percent)) return null;
       return { type: raw.type, data: { report_id, stage: stage as ReportStage, percent: Math.min(100, Math.max(0, percent)) }, sentAt };
+    }
+    case 'ai_task.status': {
+      const { task_id, agent_type, status, workflow_id = null } = d;
+      // An agent this build does not know is kept (the task pages show its name as sent).
+      if (!isStr(task_id) || !isStr(agent_type) || !isStr(status) || !TASK_STATUSES.includes(status) || !isStrOrNull(workflow_id)) return null;
+      return { type: raw.type, data: { task_id, agent_type: agent_type as AgentType, status: status as AgentTaskStatus, workflow_id }, sentAt };
     }
     case 'pong':
       return { type: raw.type, data: {}, sentAt };

@@ -11,11 +11,13 @@ import { useUser } from '../auth/AuthProvider';
 import { applyApiError } from '../lib/forms';
 import { can } from '../lib/roles';
 import { ambiguousTimeChoices, describeLocal, localDateTime, type OffsetChoice } from '../lib/time';
-import { isMovable, PLATFORM_LABEL } from '../lib/calendar';
+import { isMovable, PLATFORM_LABEL, type Platform } from '../lib/calendar';
+import { mergeHashtags } from '../lib/ai';
 import { postQueryKey } from '../live/useLiveEvents';
 import { Alert, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, PlatformBadge, Textarea } from '../components/ui';
 import { PlatformPreview } from '../components/PlatformPreview';
 import { MediaPicker } from '../components/MediaPicker';
+import { AiAssistant } from '../components/AiAssistant';
 import { UploadList, useUploads, type Asset } from '../components/uploads';
 
 const schema = z.object({
@@ -306,6 +308,20 @@ function ComposerForm() {
   const errors = formState.errors;
   const mediaAssets = (values.media ?? []).map((id) => assets[id]).filter((a): a is Asset => !!a);
 
+  /** The assistant's text as the post's text, or as its own text for one platform's accounts. */
+  const putAiText = (text: string, platform?: Platform) => {
+    if (!platform) {
+      setValue('content', text, { shouldDirty: true });
+      return;
+    }
+    for (const id of getValues('accounts')) {
+      if (list.find((a) => a.id === id)?.platform !== platform) continue;
+      setValue(`customized.${id}`, true, { shouldDirty: true });
+      setValue(`overrides.${id}`, text, { shouldDirty: true });
+    }
+  };
+  const addAiHashtags = (tags: string[]) => setValue('hashtags', mergeHashtags(getValues('hashtags'), tags), { shouldDirty: true });
+
   return (
     <div>
       <PageHeader title={postId ? 'Edit post' : 'New post'}>
@@ -448,23 +464,26 @@ function ComposerForm() {
               </div>
             </Card>
           </form>
-          <section aria-label="Preview" className="space-y-3">
-            <h2 className="text-lg font-semibold">Preview</h2>
-            {!postId ? (
-              <EmptyState title="The preview appears once the draft is saved">Write some text and pick at least one account.</EmptyState>
-            ) : preview.isError ? (
-              <ErrorState error={preview.error} onRetry={() => void preview.refetch()} />
-            ) : !preview.data ? (
-              <Loading label="Checking against each platform's rules…" />
-            ) : (
-              <>
-                {!preview.data.valid && <Alert kind="warning">Some accounts cannot take this post as it is: see below.</Alert>}
-                {previews.map((t) => (
-                  <PlatformPreview key={t.target_id} preview={t} account={list.find((a) => a.id === t.social_account_id)} media={mediaAssets} />
-                ))}
-              </>
-            )}
-          </section>
+          <div className="min-w-0 space-y-6">
+            <AiAssistant accounts={list} selected={selected} content={values.content ?? ''} onUseText={putAiText} onAddHashtags={addAiHashtags} />
+            <section aria-label="Preview" className="space-y-3">
+              <h2 className="text-lg font-semibold">Preview</h2>
+              {!postId ? (
+                <EmptyState title="The preview appears once the draft is saved">Write some text and pick at least one account.</EmptyState>
+              ) : preview.isError ? (
+                <ErrorState error={preview.error} onRetry={() => void preview.refetch()} />
+              ) : !preview.data ? (
+                <Loading label="Checking against each platform's rules…" />
+              ) : (
+                <>
+                  {!preview.data.valid && <Alert kind="warning">Some accounts cannot take this post as it is: see below.</Alert>}
+                  {previews.map((t) => (
+                    <PlatformPreview key={t.target_id} preview={t} account={list.find((a) => a.id === t.social_account_id)} media={mediaAssets} />
+                  ))}
+                </>
+              )}
+            </section>
+          </div>
         </div>
       )}
       {picker && (
