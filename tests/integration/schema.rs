@@ -567,7 +567,8 @@ async fn the_indexes_the_product_queries_need_exist() {
         ),
         (
             "ai_agent_tasks_org_created_idx",
-            "(organization_id, created_at DESC)",
+            // id breaks ties for the task history's keyset cursor.
+            "(organization_id, created_at DESC, id DESC)",
         ),
     ] {
         let definition = definitions

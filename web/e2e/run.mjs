@@ -1118,7 +1118,7 @@ test('AI workflows: a campaign\'s steps complete live, with their cost, and its 
   assert.equal(post.status, 'draft');
   assert.ok(post.scheduled_at, 'a proposed time');
   assert.deepEqual(post.targets.map((t) => t.social_account_id).sort(), [admin.x.id, admin.linkedin.id].sort());
-  await page.getByRole('link', { name: 'calendar' }).waitFor();
+  await page.getByRole('link', { name: 'calendar', exact: true }).waitFor();
   await drafts.first().getByRole('link').click();
   await page.waitForURL(`**/posts/${postIds[0]}`);
   await page.locator('[data-status="draft"]').first().waitFor();
