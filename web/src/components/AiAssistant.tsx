@@ -8,14 +8,14 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useForm, type Path } from 'react-hook-form';
 import { useQueryClient } from '@tanstack/react-query';
-import { aiKeys, generateContent, improveContent, suggestHashtags, type Goal, type ImproveGoal, type TaskView } from '../api/ai';
+import { aiKeys, generateContent, improveContent, suggestHashtags, type ImproveGoal, type TaskView } from '../api/ai';
 import type { Schemas } from '../api/client';
 import { bannerMessage } from '../api/errors';
 import { applyApiError } from '../lib/forms';
-import { budgetFigures, buildBrief, GOAL_LABEL, IMPROVE_GOAL_LABEL, isUnderway, platformsOf, readGenerated, readHashtagAdvice, readImproved, taskLabel, type BriefForm } from '../lib/ai';
+import { budgetFigures, buildBrief, IMPROVE_GOAL_LABEL, isUnderway, platformsOf, readGenerated, readHashtagAdvice, readImproved, taskLabel, type BriefForm } from '../lib/ai';
 import { PLATFORM_LABEL, type Platform } from '../lib/calendar';
 import { useAiTask } from '../live/useAiTask';
-import { AiErrorAlert, FeedbackButtons, HashtagAdviceView, ImprovedView, TaskFigures, TaskUnderway, VariantPreview } from './ai';
+import { AiErrorAlert, FeedbackButtons, GoalOptions, HashtagAdviceView, ImprovedView, TaskFigures, TaskUnderway, VariantPreview } from './ai';
 import { Alert, Button, Card, cx, Field, Input, PlatformBadge, Select, Textarea } from './ui';
 
 type Account = Schemas['AccountView'];
@@ -173,12 +173,7 @@ function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps)
           <Field label="Goal" error={errors.goal?.message}>
             {(p) => (
               <Select {...p} {...form.register('goal')}>
-                <option value="">Any</option>
-                {(Object.keys(GOAL_LABEL) as Goal[]).map((g) => (
-                  <option key={g} value={g}>
-                    {GOAL_LABEL[g]}
-                  </option>
-                ))}
+                <GoalOptions />
               </Select>
             )}
           </Field>

@@ -6,16 +6,16 @@
 import { useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { sendFeedback, type HashtagAdvice, type HashtagSource, type Improved, type TaskView, type TraceStep, type Variant } from '../api/ai';
+import { sendFeedback, type Goal, type HashtagAdvice, type HashtagSource, type Improved, type TaskView, type TraceStep, type Variant } from '../api/ai';
 import { bannerMessage } from '../api/errors';
 import type { Schemas } from '../api/client';
 import { useUser } from '../auth/AuthProvider';
-import { budgetFigures, describeBudget, formatCost, formatDuration, formatLift, formatTokens, modelParts, STATUS_LABEL, taskLabel } from '../lib/ai';
+import { budgetFigures, describeBudget, formatCost, GOAL_LABEL, formatDuration, formatLift, formatTokens, modelParts, STATUS_LABEL, taskLabel } from '../lib/ai';
 import { formatRate } from '../lib/analytics';
 import { PLATFORM_LABEL, type Platform } from '../lib/calendar';
 import { can } from '../lib/roles';
 import { PreviewFrame } from './PlatformPreview';
-import { Alert, Button, cx, PlatformBadge, Spinner } from './ui';
+import { Alert, Button, cx, PageHeader, PlatformBadge, Spinner } from './ui';
 
 type Account = Schemas['AccountView'];
 
@@ -419,4 +419,31 @@ export function TraceList({ steps }: { steps: TraceStep[] }) {
 /** A running task in words, with a spinner. */
 export function TaskUnderway({ task }: { task: Pick<TaskView, 'status' | 'task_type'> }) {
   return <Spinner label={`${taskLabel(task.task_type)}: ${task.status === 'pending' ? 'waiting for the agent…' : 'working…'}`} />;
+}
+
+/** What a role that cannot run the agents sees instead of a page: the tabs and why. */
+export function AiRoleNotice({ title, role, what }: { title: string; role: string; what: string }) {
+  return (
+    <div>
+      <PageHeader title={title} />
+      <AiTabs />
+      <Alert kind="info">
+        Your role ({role}) can see the agents but not {what}. Ask an admin for the user role.
+      </Alert>
+    </div>
+  );
+}
+
+/** The options of a brief's goal, "Any" first. */
+export function GoalOptions() {
+  return (
+    <>
+      <option value="">Any</option>
+      {(Object.keys(GOAL_LABEL) as Goal[]).map((g) => (
+        <option key={g} value={g}>
+          {GOAL_LABEL[g]}
+        </option>
+      ))}
+    </>
+  );
 }

@@ -9,7 +9,7 @@ import { applyApiError } from '../lib/forms';
 import { agentLabel, MEMORY_TYPE_LABEL } from '../lib/ai';
 import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
-import { AiTabs } from '../components/ai';
+import { AiRoleNotice, AiTabs } from '../components/ai';
 import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Select, Textarea } from '../components/ui';
 
 const TYPE_STYLE: Record<MemoryType, string> = {
@@ -22,13 +22,7 @@ export default function AiMemory() {
   const user = useUser();
   const [type, setType] = useState<MemoryType | ''>('');
   if (!can(user.role, 'create_content')) {
-    return (
-      <div>
-        <PageHeader title="AI agents" />
-        <AiTabs />
-        <Alert kind="info">Your role ({user.role}) can see the agents but not what they remember. Ask an admin for the user role.</Alert>
-      </div>
-    );
+    return <AiRoleNotice title="AI agents" role={user.role} what="what they remember" />;
   }
   const mayCurate = can(user.role, 'configure_agents');
   return (

@@ -5,7 +5,7 @@ import { agentLabel, formatCost, formatDuration, formatTokens, isUnderway, readG
 import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
 import { useAiTask } from '../live/useAiTask';
-import { AiTabs, FeedbackButtons, HashtagAdviceView, ImprovedView, JsonBlock, ModelName, TaskStatusBadge, TaskUnderway, TraceList, VariantPreview } from '../components/ai';
+import { AiRoleNotice, AiTabs, FeedbackButtons, HashtagAdviceView, ImprovedView, JsonBlock, ModelName, TaskStatusBadge, TaskUnderway, TraceList, VariantPreview } from '../components/ai';
 import { Alert, Card, ErrorState, Loading, PageHeader } from '../components/ui';
 
 export default function AiTaskDetail() {
@@ -13,13 +13,7 @@ export default function AiTaskDetail() {
   const user = useUser();
   const task = useAiTask(can(user.role, 'create_content') ? id : undefined);
   if (!can(user.role, 'create_content')) {
-    return (
-      <div>
-        <PageHeader title="AI task" />
-        <AiTabs />
-        <Alert kind="info">Your role ({user.role}) can see the agents but not their tasks. Ask an admin for the user role.</Alert>
-      </div>
-    );
+    return <AiRoleNotice title="AI task" role={user.role} what="their tasks" />;
   }
   if (task.isPending) return <Loading />;
   if (task.isError) return <ErrorState error={task.error} onRetry={() => void task.refetch()} />;

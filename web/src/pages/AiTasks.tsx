@@ -7,8 +7,8 @@ import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
 import { useLiveStatus } from '../live/LiveProvider';
 import { AI_LIVE_POLL_MS, AI_POLL_MS } from '../live/useAiTask';
-import { AiTabs, ModelName, TaskStatusBadge } from '../components/ai';
-import { Alert, Button, EmptyState, ErrorState, Field, Loading, PageHeader, Select } from '../components/ui';
+import { AiRoleNotice, AiTabs, ModelName, TaskStatusBadge } from '../components/ai';
+import { Button, EmptyState, ErrorState, Field, Loading, PageHeader, Select } from '../components/ui';
 
 /** The filters kept in the address (`?agent=…&status=…`), so a filtered list can be linked to. */
 export function filtersFromSearch(params: URLSearchParams): TaskFilters {
@@ -23,13 +23,7 @@ export function filtersFromSearch(params: URLSearchParams): TaskFilters {
 export default function AiTasks() {
   const user = useUser();
   if (!can(user.role, 'create_content')) {
-    return (
-      <div>
-        <PageHeader title="AI agents" />
-        <AiTabs />
-        <Alert kind="info">Your role ({user.role}) can see the agents but not their tasks. Ask an admin for the user role.</Alert>
-      </div>
-    );
+    return <AiRoleNotice title="AI agents" role={user.role} what="their tasks" />;
   }
   return <TaskHistory timezone={user.timezone} />;
 }

@@ -24,7 +24,7 @@ import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
 import { postQueryKey } from '../live/cache';
 import { useAiWorkflow } from '../live/useAiTask';
-import { AiErrorAlert, AiTabs, TaskStatusBadge } from '../components/ai';
+import { AiErrorAlert, AiRoleNotice, AiTabs, TaskStatusBadge } from '../components/ai';
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, PlatformBadge, Spinner, StatusBadge } from '../components/ui';
 
 export default function AiWorkflowDetail() {
@@ -33,13 +33,7 @@ export default function AiWorkflowDetail() {
   const runs = can(user.role, 'create_content');
   const workflow = useAiWorkflow(runs ? id : undefined);
   if (!runs) {
-    return (
-      <div>
-        <PageHeader title="AI workflow" />
-        <AiTabs />
-        <Alert kind="info">Your role ({user.role}) can see the agents but not their workflows. Ask an admin for the user role.</Alert>
-      </div>
-    );
+    return <AiRoleNotice title="AI workflow" role={user.role} what="their workflows" />;
   }
   if (workflow.isPending) return <Loading />;
   if (workflow.isError) return <ErrorState error={workflow.error} onRetry={() => void workflow.refetch()} />;

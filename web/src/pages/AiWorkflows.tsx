@@ -2,29 +2,23 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { useForm, type Path } from 'react-hook-form';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { aiKeys, listWorkflows, startWorkflow, type Goal, type WorkflowView } from '../api/ai';
+import { aiKeys, listWorkflows, startWorkflow, type WorkflowView } from '../api/ai';
 import { useAccounts } from '../api/hooks';
 import { useUser } from '../auth/AuthProvider';
 import { applyApiError } from '../lib/forms';
-import { budgetFigures, buildWorkflowRequest, formatCost, GOAL_LABEL, isUnderway, stepProgress, WORKFLOW_ALIASES, WORKFLOW_LABEL, workflowName, type WorkflowForm } from '../lib/ai';
+import { budgetFigures, buildWorkflowRequest, formatCost, isUnderway, stepProgress, WORKFLOW_ALIASES, WORKFLOW_LABEL, workflowName, type WorkflowForm } from '../lib/ai';
 import { PLATFORM_LABEL } from '../lib/calendar';
 import { can } from '../lib/roles';
 import { addDays, formatInstant, localDate, timeZones } from '../lib/time';
 import { useLiveStatus } from '../live/LiveProvider';
 import { AI_LIVE_POLL_MS, AI_POLL_MS } from '../live/useAiTask';
-import { AiErrorAlert, AiTabs, TaskStatusBadge } from '../components/ai';
+import { AiErrorAlert, AiRoleNotice, AiTabs, GoalOptions, TaskStatusBadge } from '../components/ai';
 import { Alert, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, PlatformBadge, Select } from '../components/ui';
 
 export default function AiWorkflows() {
   const user = useUser();
   if (!can(user.role, 'create_content')) {
-    return (
-      <div>
-        <PageHeader title="AI agents" />
-        <AiTabs />
-        <Alert kind="info">Your role ({user.role}) can see the agents but not run workflows. Ask an admin for the user role.</Alert>
-      </div>
-    );
+    return <AiRoleNotice title="AI agents" role={user.role} what="run workflows" />;
   }
   return (
     <div>
@@ -133,12 +127,7 @@ function StartWorkflow({ timezone }: { timezone: string }) {
               <Field label="Goal" error={errors.goal?.message}>
                 {(p) => (
                   <Select {...p} {...form.register('goal')}>
-                    <option value="">Any</option>
-                    {(Object.keys(GOAL_LABEL) as Goal[]).map((g) => (
-                      <option key={g} value={g}>
-                        {GOAL_LABEL[g]}
-                      </option>
-                    ))}
+                    <GoalOptions />
                   </Select>
                 )}
               </Field>
