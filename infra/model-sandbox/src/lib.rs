@@ -99,10 +99,6 @@ impl ModelSandbox {
         self.lock().chat_calls
     }
 
-    pub fn embedding_calls(&self) -> u64 {
-        self.lock().embedding_calls
-    }
-
     /// The bodies of the last chat requests, oldest first.
     pub fn recent_requests(&self) -> Vec<Value> {
         self.lock().recent.iter().cloned().collect()

@@ -145,10 +145,6 @@ fn language_of(brief_language: Option<&str>, settings: &AgentSettings) -> String
         .to_owned()
 }
 
-fn platform_key(platform: Platform) -> &'static str {
-    platform.as_str()
-}
-
 fn limit_sentence(platform: Platform) -> String {
     let limits = platform.text_limits();
     let mut sentence = format!(
@@ -171,11 +167,11 @@ fn variants_schema(platforms: &[Platform], with_rationale: bool) -> OutputSchema
     let mut properties = Map::new();
     for platform in platforms {
         properties.insert(
-            platform_key(*platform).to_owned(),
+            platform.as_str().to_owned(),
             json!({ "type": "string", "description": limit_sentence(*platform) }),
         );
     }
-    let mut required: Vec<&str> = platforms.iter().map(|p| platform_key(*p)).collect();
+    let mut required: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
     if with_rationale {
         properties.insert(
             "rationale".into(),
@@ -196,10 +192,7 @@ fn texts_of(
 ) -> Result<BTreeMap<Platform, String>, String> {
     let mut texts = BTreeMap::new();
     for platform in platforms {
-        match document
-            .get(platform_key(*platform))
-            .and_then(Value::as_str)
-        {
+        match document.get(platform.as_str()).and_then(Value::as_str) {
             Some(text) if !text.trim().is_empty() => {
                 texts.insert(*platform, text.trim().to_owned());
             }

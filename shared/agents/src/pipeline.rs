@@ -44,13 +44,10 @@ pub async fn agent_of(
 }
 
 fn queue_url(state: &AppState, agent_type: AgentType) -> Result<&str, AgentsError> {
-    let spec = cloud::QueueSpec::for_agent(agent_type);
     state
         .config
-        .queue_urls
-        .get(spec.name)
-        .map(String::as_str)
-        .ok_or_else(|| AgentsError::Queue(format!("no URL configured for queue {}", spec.name)))
+        .queue_url(cloud::QueueSpec::for_agent(agent_type).name)
+        .map_err(|e| AgentsError::Queue(e.0))
 }
 
 /// Sends a task's message to its agent's queue.
@@ -98,7 +95,7 @@ pub async fn submit(
         ));
     }
     budget::check(&client, requester.organization_id).await?;
-    let id = tasks::create(
+    let task = tasks::create(
         &**client,
         &NewTask {
             organization_id: requester.organization_id,
@@ -111,13 +108,16 @@ pub async fn submit(
     )
     .await?
     .ok_or(AgentsError::NotFound("task"))?;
-    if let Err(error) = dispatch(state, agent.agent_type, id, None).await {
-        tasks::fail_pending(&**client, id, "the task could not be queued; ask again").await?;
+    if let Err(error) = dispatch(state, agent.agent_type, task.id, None).await {
+        tasks::fail_pending(
+            &**client,
+            task.id,
+            "the task could not be queued; ask again",
+        )
+        .await?;
         return Err(error);
     }
-    tasks::get(&**client, requester.organization_id, id)
-        .await?
-        .ok_or(AgentsError::NotFound("task"))
+    Ok(task)
 }
 
 /// The most a caller may wait for a task (`Prefer: wait=N`), below API Gateway's 29 s.

@@ -90,9 +90,9 @@ mod tests {
     #[test]
     fn an_overlong_post_is_cut_at_the_last_sentence_that_fits() {
         let text = format!(
-            "{} Second sentence here. {}",
-            "a".repeat(200) + ".",
-            format!("B{}", "b".repeat(99))
+            "{}. Second sentence here. B{}",
+            "a".repeat(200),
+            "b".repeat(99)
         );
         let cut = cut_to_fit(Platform::X, &text);
         assert_eq!(cut, format!("{}. Second sentence here.", "a".repeat(200)));

@@ -208,8 +208,4 @@ impl ModelSession {
     pub fn label(&self) -> String {
         self.state.config.ai.label(&self.model)
     }
-
-    pub fn deadline(&self) -> Instant {
-        self.deadline
-    }
 }

@@ -23,7 +23,6 @@ pub const TASK_DEADLINE: Duration = Duration::from_secs(100);
 pub const fn concurrency(agent: AgentType) -> usize {
     match agent {
         AgentType::ContentCreator => 10,
-        AgentType::Orchestrator => 5,
         _ => 5,
     }
 }
@@ -62,44 +61,25 @@ pub async fn drain(state: &AppState, agent: AgentType) -> Result<usize, AgentsEr
     let Some(url) = state.config.queue_urls.get(spec.name) else {
         return Ok(0);
     };
-    let batch = cloud::receive_messages(state.sqs(), url, 0)
-        .await
-        .map_err(|e| AgentsError::Queue(e.to_string()))?;
-    let mut done = Vec::new();
-    let mut again = Vec::new();
-    for group in batch.chunks(concurrency(agent)) {
-        let outcomes = futures_join(group.iter().map(|m| {
-            let state = state.clone();
-            let (id, body) = (m.message_id.clone(), m.body.clone());
-            async move { handle_batch(&state, vec![(id, body)]).await }
-        }))
-        .await;
-        for (message, failed) in group.iter().zip(outcomes) {
-            if failed.is_empty() {
-                done.push(message.receipt_handle.clone());
-            } else {
-                again.push(message.receipt_handle.clone());
+    let concurrency = concurrency(agent);
+    cloud::deliver_once(
+        state.sqs(),
+        url,
+        cloud::Redelivery::AtOnce,
+        |messages| async move {
+            let mut failed = Vec::new();
+            for group in messages.chunks(concurrency) {
+                let outcomes = futures::future::join_all(
+                    group.iter().map(|m| handle_batch(state, vec![m.clone()])),
+                )
+                .await;
+                failed.extend(outcomes.into_iter().flatten());
             }
-        }
-    }
-    cloud::delete_messages(state.sqs(), url, &done)
-        .await
-        .map_err(|e| AgentsError::Queue(e.to_string()))?;
-    cloud::release_messages(state.sqs(), url, &again)
-        .await
-        .map_err(|e| AgentsError::Queue(e.to_string()))?;
-    Ok(batch.len())
-}
-
-async fn futures_join<F: Future<Output = Vec<String>> + Send + 'static>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<Vec<String>> {
-    let handles: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut results = Vec::with_capacity(handles.len());
-    for handle in handles {
-        results.push(handle.await.unwrap_or_else(|_| vec!["panicked".to_owned()]));
-    }
-    results
+            failed
+        },
+    )
+    .await
+    .map_err(|e| AgentsError::Queue(e.to_string()))
 }
 
 async fn announce(state: &AppState, task: &Task, status: AgentTaskStatus) {
@@ -189,13 +169,13 @@ pub async fn run(state: &AppState, task_id: Uuid, deadline: Instant) -> Result<(
         },
     )
     .await?;
-    if settled {
+    if settled.is_some() {
         store::agents::count_outcome(&tx, task.agent_id, succeeded).await?;
     }
     tx.commit().await?;
-    if !settled {
+    let Some(settled) = settled else {
         return Ok(());
-    }
+    };
     let status = if succeeded {
         AgentTaskStatus::Completed
     } else {
@@ -220,14 +200,8 @@ pub async fn run(state: &AppState, task_id: Uuid, deadline: Instant) -> Result<(
         .await;
     }
     drop(client);
-    if task.workflow_id.is_some() {
-        let finished = {
-            let client = state.db.client().await?;
-            tasks::find(&**client, task.id).await?
-        };
-        if let Some(finished) = finished {
-            workflows::after_step(state, &finished).await?;
-        }
+    if settled.workflow_id.is_some() {
+        workflows::after_step(state, &settled).await?;
     }
     Ok(())
 }

@@ -212,7 +212,7 @@ async fn create_step(
         },
     )
     .await?;
-    Ok(created.map(|id| (id, agent.agent_type)))
+    Ok(created.map(|task| (task.id, task.agent_type)))
 }
 
 /// Starts a workflow: its row and its first step's task, then the first message.

@@ -69,12 +69,8 @@ pub struct BuildReport {
 fn queue_url(state: &AppState) -> Result<&str, AnalyticsError> {
     state
         .config
-        .queue_urls
-        .get("analytics-reports")
-        .map(String::as_str)
-        .ok_or_else(|| {
-            AnalyticsError::Queue("no URL configured for queue analytics-reports".into())
-        })
+        .queue_url("analytics-reports")
+        .map_err(|e| AnalyticsError::Queue(e.0))
 }
 
 /// Records the request and queues it for the builder.
@@ -918,25 +914,17 @@ pub async fn drain(state: &AppState) -> Result<usize, AnalyticsError> {
     let url = queue_url(state)?;
     let mut handled = 0;
     loop {
-        let batch = cloud::receive_messages(state.sqs(), url, 0)
-            .await
-            .map_err(|e| AnalyticsError::Queue(e.to_string()))?;
-        if batch.is_empty() {
+        let received = cloud::deliver_once(
+            state.sqs(),
+            url,
+            cloud::Redelivery::AfterVisibilityTimeout,
+            |messages| handle_batch(state, messages),
+        )
+        .await
+        .map_err(|e| AnalyticsError::Queue(e.to_string()))?;
+        if received == 0 {
             return Ok(handled);
         }
-        handled += batch.len();
-        let messages = batch
-            .iter()
-            .map(|m| (m.message_id.clone(), m.body.clone()))
-            .collect();
-        let failed = handle_batch(state, messages).await;
-        let done: Vec<String> = batch
-            .iter()
-            .filter(|m| !failed.contains(&m.message_id))
-            .map(|m| m.receipt_handle.clone())
-            .collect();
-        cloud::delete_messages(state.sqs(), url, &done)
-            .await
-            .map_err(|e| AnalyticsError::Queue(e.to_string()))?;
+        handled += received;
     }
 }

@@ -19,7 +19,7 @@ pub use objects::{
 };
 pub use queues::{
     OutgoingMessage, PUBLISH_LANES, PublishLane, QUEUES, QueueError, QueueSpec, ReceivedMessage,
-    delete_messages, receive_messages, release_messages, send_messages,
+    Redelivery, delete_messages, deliver_once, receive_messages, send_messages,
 };
 pub use schedules::{
     HeldSchedule, PublishTrigger, ScheduleError, delete_schedule, held_schedules,

@@ -275,9 +275,57 @@ pub async fn delete_messages(
     Ok(())
 }
 
+/// When a message its handler failed is delivered again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redelivery {
+    /// After the queue's visibility timeout, as in AWS.
+    AfterVisibilityTimeout,
+    /// At once (local runs, so a poison message reaches its dead-letter queue without waiting).
+    AtOnce,
+}
+
+/// One delivery as Lambda's SQS event source makes it, for local runs: up to ten messages
+/// received from `queue_url` and handed to `handle` as (message id, body); `handle` returns the
+/// ids to deliver again, and the others are deleted. Returns how many were received.
+pub async fn deliver_once<F, Fut>(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    redelivery: Redelivery,
+    handle: F,
+) -> Result<usize, QueueError>
+where
+    F: FnOnce(Vec<(String, String)>) -> Fut,
+    Fut: Future<Output = Vec<String>>,
+{
+    let batch = receive_messages(sqs, queue_url, 0).await?;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let failed = handle(
+        batch
+            .iter()
+            .map(|m| (m.message_id.clone(), m.body.clone()))
+            .collect(),
+    )
+    .await;
+    let (again, done): (Vec<_>, Vec<_>) =
+        batch.iter().partition(|m| failed.contains(&m.message_id));
+    let handles = |messages: Vec<&ReceivedMessage>| -> Vec<String> {
+        messages
+            .into_iter()
+            .map(|m| m.receipt_handle.clone())
+            .collect()
+    };
+    delete_messages(sqs, queue_url, &handles(done)).await?;
+    if redelivery == Redelivery::AtOnce {
+        release_messages(sqs, queue_url, &handles(again)).await?;
+    }
+    Ok(batch.len())
+}
+
 /// Makes received messages visible again at once (what a Lambda partial batch failure leads to
 /// after the visibility timeout; the local emulation does not wait that long).
-pub async fn release_messages(
+async fn release_messages(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     receipt_handles: &[String],

@@ -84,12 +84,6 @@ pub struct Usage {
     pub output_tokens: u32,
 }
 
-impl Usage {
-    pub fn total(&self) -> u32 {
-        self.input_tokens + self.output_tokens
-    }
-}
-
 impl std::ops::AddAssign for Usage {
     fn add_assign(&mut self, other: Usage) {
         self.input_tokens += other.input_tokens;

@@ -716,12 +716,7 @@ pub async fn enqueue(
 }
 
 fn lane_url<'a>(state: &'a AppState, lane: &PublishLane) -> Result<&'a str, cloud::QueueError> {
-    state
-        .config
-        .queue_urls
-        .get(lane.queue)
-        .map(String::as_str)
-        .ok_or_else(|| cloud::QueueError(format!("no URL configured for queue {}", lane.queue)))
+    state.config.queue_url(lane.queue)
 }
 
 /// Creates the one-time schedule of each pending target on its lane (replacing any earlier one).
@@ -841,21 +836,16 @@ pub async fn drain_lanes(state: &AppState) -> Result<usize, PublishError> {
 async fn drain_lane(state: &AppState, url: &str) -> Result<usize, PublishError> {
     let mut handled = 0;
     loop {
-        let batch = cloud::receive_messages(state.sqs(), url, 0).await?;
-        if batch.is_empty() {
+        let received = cloud::deliver_once(
+            state.sqs(),
+            url,
+            cloud::Redelivery::AfterVisibilityTimeout,
+            |messages| async { handle_lane_batch(state, messages).await.message_ids },
+        )
+        .await?;
+        if received == 0 {
             return Ok(handled);
         }
-        handled += batch.len();
-        let messages: Vec<(String, String)> = batch
-            .iter()
-            .map(|m| (m.message_id.clone(), m.body.clone()))
-            .collect();
-        let failures = handle_lane_batch(state, messages).await;
-        let done: Vec<String> = batch
-            .iter()
-            .filter(|m| !failures.message_ids.contains(&m.message_id))
-            .map(|m| m.receipt_handle.clone())
-            .collect();
-        cloud::delete_messages(state.sqs(), url, &done).await?;
+        handled += received;
     }
 }

@@ -121,6 +121,15 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// The URL of queue `name` (a logical name from `cloud::QUEUES`), when this function was
+    /// given it.
+    pub fn queue_url(&self, name: &str) -> Result<&str, cloud::QueueError> {
+        self.queue_urls
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| cloud::QueueError(format!("no URL configured for queue {name}")))
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

@@ -83,15 +83,19 @@ pub struct NewTask<'a> {
 pub async fn create(
     db: &impl GenericClient,
     new: &NewTask<'_>,
-) -> Result<Option<Uuid>, StoreError> {
+) -> Result<Option<Task>, StoreError> {
     let row = db
         .query_opt(
-            "INSERT INTO ai_agent_tasks (organization_id, agent_id, task_type, input_data,
-                                         requested_by, workflow_id, workflow_step)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (workflow_id, workflow_step)
-                 WHERE status IN ('pending', 'running', 'completed') DO NOTHING
-             RETURNING id",
+            &format!(
+                "WITH created AS (
+                     INSERT INTO ai_agent_tasks (organization_id, agent_id, task_type, input_data,
+                                                 requested_by, workflow_id, workflow_step)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (workflow_id, workflow_step)
+                         WHERE status IN ('pending', 'running', 'completed') DO NOTHING
+                     RETURNING *)
+                 SELECT {COLUMNS} FROM created t JOIN ai_agents a ON a.id = t.agent_id"
+            ),
             &[
                 &new.organization_id,
                 &new.agent_id,
@@ -103,7 +107,7 @@ pub async fn create(
             ],
         )
         .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.as_ref().map(from_row))
 }
 
 /// The task, whoever's it is (workers hold only the id from the message).
@@ -169,26 +173,32 @@ pub struct Finished<'a> {
     pub steps: &'a Value,
 }
 
-/// Settles a running task; false when it was not running (settled by someone else).
+/// Settles a running task and returns it as settled; `None` when it was not running (settled
+/// by someone else).
 pub async fn finish(
     db: &impl GenericClient,
     id: Uuid,
     finished: &Finished<'_>,
-) -> Result<bool, StoreError> {
+) -> Result<Option<Task>, StoreError> {
     let status = if finished.succeeded {
         AgentTaskStatus::Completed
     } else {
         AgentTaskStatus::Failed
     };
     let tokens = i32::try_from(finished.input_tokens + finished.output_tokens).unwrap_or(i32::MAX);
-    let updated = db
-        .execute(
-            "UPDATE ai_agent_tasks SET status = $2, output_data = $3, error_message = $4,
-                 model_used = $5, input_tokens = $6, output_tokens = $7, tokens_used = $8,
-                 model_latency_ms = $9, cost_usd = $10::float8::numeric, steps = $11,
-                 completed_at = now(),
-                 execution_time_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
-             WHERE id = $1 AND status = 'running'",
+    let row = db
+        .query_opt(
+            &format!(
+                "WITH settled AS (
+                     UPDATE ai_agent_tasks SET status = $2, output_data = $3, error_message = $4,
+                         model_used = $5, input_tokens = $6, output_tokens = $7, tokens_used = $8,
+                         model_latency_ms = $9, cost_usd = $10::float8::numeric, steps = $11,
+                         completed_at = now(),
+                         execution_time_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
+                     WHERE id = $1 AND status = 'running'
+                     RETURNING *)
+                 SELECT {COLUMNS} FROM settled t JOIN ai_agents a ON a.id = t.agent_id"
+            ),
             &[
                 &id,
                 &status.as_str(),
@@ -204,7 +214,7 @@ pub async fn finish(
             ],
         )
         .await?;
-    Ok(updated == 1)
+    Ok(row.as_ref().map(from_row))
 }
 
 /// Fails a task that never ran (its message could not be sent).
