@@ -53,6 +53,26 @@ async fn content_creator(app: &TestApp, member: &Member) -> Value {
         .clone()
 }
 
+/// The member's inbox once it holds a notification of `kind`, or as it is after 2 s: the
+/// notification is written just after the task or workflow it reports on is settled, which
+/// is when a waiting caller already has its answer.
+async fn inbox_with(app: &TestApp, member: &Member, kind: &str) -> Value {
+    let mut inbox = Value::Null;
+    for _ in 0..40 {
+        inbox = app.api(auth(member)).notifications("").await.body;
+        if inbox["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == kind)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    inbox
+}
+
 /// Waits for a task to settle (the runner consumes the queues in the background).
 async fn settled(app: &TestApp, member: &Member, id: &str) -> Value {
     for _ in 0..200 {
@@ -280,15 +300,14 @@ async fn given_malformed_answers_when_generating_then_one_is_reasked_and_two_fai
     );
 
     // The requester hears about it; the agent counts one success and one failure.
-    let inbox = app.api(auth(&admin)).notifications("").await;
+    let inbox = inbox_with(&app, &admin, "ai_task_failed").await;
     assert!(
-        inbox.body["notifications"]
+        inbox["notifications"]
             .as_array()
             .unwrap()
             .iter()
             .any(|n| n["kind"] == "ai_task_failed"),
-        "{}",
-        inbox.body
+        "{inbox}"
     );
     let creator = content_creator(&app, &admin).await;
     assert_eq!(
@@ -996,9 +1015,9 @@ async fn given_a_campaign_when_its_steps_run_then_drafts_wait_on_the_calendar_fo
     )
     .await;
     assert_eq!(on_calendar, 3);
-    let inbox = app.api(auth(&admin)).notifications("").await;
+    let inbox = inbox_with(&app, &admin, "ai_workflow_finished").await;
     assert!(
-        inbox.body["notifications"]
+        inbox["notifications"]
             .as_array()
             .unwrap()
             .iter()
@@ -1031,9 +1050,9 @@ async fn given_a_step_that_fails_when_the_workflow_is_retried_then_it_resumes_at
         failed["steps"][1]["status"], "pending",
         "nothing after the failed step ran"
     );
-    let inbox = app.api(auth(&admin)).notifications("").await;
+    let inbox = inbox_with(&app, &admin, "ai_workflow_finished").await;
     assert!(
-        inbox.body["notifications"]
+        inbox["notifications"]
             .as_array()
             .unwrap()
             .iter()

@@ -375,6 +375,25 @@ pub(crate) async fn write_variants(
     Ok((variants, rationale))
 }
 
+/// Why each of `ids` cannot take a draft written for `platforms`: not one of the
+/// organization's accounts (`owned`), or on a platform left out. Empty when all can.
+pub fn account_problems(
+    owned: &[store::social_accounts::SocialAccount],
+    ids: &[Uuid],
+    platforms: &[Platform],
+) -> Vec<String> {
+    ids.iter()
+        .filter_map(|id| match owned.iter().find(|a| a.id == *id) {
+            None => Some(format!("{id} is not one of your accounts")),
+            Some(a) if !platforms.contains(&a.platform) => Some(format!(
+                "{id} is on {}, which the brief's platforms leave out",
+                a.platform.display_name()
+            )),
+            Some(_) => None,
+        })
+        .collect()
+}
+
 /// Saves variants as one draft post: the first variant as its text, each account's platform's
 /// variant as that account's text; marked as the agent's, optionally at a proposed time.
 pub(crate) async fn save_draft(

@@ -226,21 +226,13 @@ pub async fn start(
         budget::check(&client, requester.organization_id).await?;
         if let WorkflowRequest::Campaign(campaign) = request {
             let owned = store::social_accounts::list(&**client, requester.organization_id).await?;
-            for id in &campaign.social_account_ids {
-                match owned.iter().find(|a| a.id == *id) {
-                    None => {
-                        return Err(AgentsError::Invalid(format!(
-                            "social account {id} is not one of your accounts"
-                        )));
-                    }
-                    Some(a) if !campaign.brief.platforms.contains(&a.platform) => {
-                        return Err(AgentsError::Invalid(format!(
-                            "social account {id} is on {}, which the brief's platforms leave out",
-                            a.platform.display_name()
-                        )));
-                    }
-                    Some(_) => {}
-                }
+            let problems = crate::content::account_problems(
+                &owned,
+                &campaign.social_account_ids,
+                &campaign.brief.platforms,
+            );
+            if let Some(problem) = problems.first() {
+                return Err(AgentsError::Invalid(format!("social account {problem}")));
             }
         }
         db::create(

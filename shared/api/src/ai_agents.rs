@@ -243,22 +243,11 @@ async fn generate(
     if !brief.draft_for_accounts.is_empty() {
         let client = state.db.client().await?;
         let owned = store::social_accounts::list(&**client, current.organization_id).await?;
-        for id in &brief.draft_for_accounts {
-            match owned.iter().find(|a| a.id == *id) {
-                None => problems.push((
-                    "draft_for_accounts",
-                    format!("{id} is not one of your accounts"),
-                )),
-                Some(a) if !brief.platforms.contains(&a.platform) => problems.push((
-                    "draft_for_accounts",
-                    format!(
-                        "{id} is on {}, which `platforms` leaves out",
-                        a.platform.display_name()
-                    ),
-                )),
-                Some(_) => {}
-            }
-        }
+        problems.extend(
+            agents::content::account_problems(&owned, &brief.draft_for_accounts, &brief.platforms)
+                .into_iter()
+                .map(|problem| ("draft_for_accounts", problem)),
+        );
     }
     submit_checked(&state, &current, &headers, &brief, problems).await
 }
