@@ -56,7 +56,7 @@ async fn content_creator(app: &TestApp, member: &Member) -> Value {
 /// The member's inbox once it holds a notification of `kind`, or as it is after 2 s: the
 /// notification is written just after the task or workflow it reports on is settled, which
 /// is when a waiting caller already has its answer.
-async fn inbox_with(app: &TestApp, member: &Member, kind: &str) -> Value {
+pub(crate) async fn inbox_with(app: &TestApp, member: &Member, kind: &str) -> Value {
     let mut inbox = Value::Null;
     for _ in 0..40 {
         inbox = app.api(auth(member)).notifications("").await.body;

@@ -17,14 +17,14 @@ use uuid::Uuid;
 const PLATFORMS: [&str; 5] = ["x", "facebook", "instagram", "linkedin", "tiktok"];
 
 /// The sandbox user behind a connected account's platform id.
-fn sandbox_user(account_id: &str) -> &str {
+pub(crate) fn sandbox_user(account_id: &str) -> &str {
     account_id
         .strip_prefix("page-")
         .or_else(|| account_id.strip_prefix("ig-"))
         .unwrap_or(account_id)
 }
 
-async fn plant_history(
+pub(crate) async fn plant_history(
     app: &TestApp,
     platform: &str,
     account_id: &str,
@@ -55,7 +55,11 @@ async fn set_sandbox_clock(app: &TestApp, at: DateTime<Utc>) {
 }
 
 /// Connects `platforms` for `admin`; returns (social account id, platform account id) each.
-async fn connect_all(app: &TestApp, admin: &Member, platforms: &[&str]) -> Vec<(String, String)> {
+pub(crate) async fn connect_all(
+    app: &TestApp,
+    admin: &Member,
+    platforms: &[&str],
+) -> Vec<(String, String)> {
     app.grant_plan(admin, "business").await;
     let db = connect(&app.env.database).await;
     let mut accounts = Vec::new();
@@ -89,7 +93,7 @@ fn pairs(items: &Value, label: &str, number: &str) -> Vec<(String, i64)> {
         .collect()
 }
 
-fn far() -> Instant {
+pub(crate) fn far() -> Instant {
     Instant::now() + Duration::from_secs(120)
 }
 

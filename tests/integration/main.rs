@@ -6,6 +6,7 @@ mod ai_agents;
 mod analytics;
 mod errors;
 mod health;
+mod insights;
 mod kv;
 mod layout;
 mod media;

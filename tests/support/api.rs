@@ -302,6 +302,35 @@ impl<'a> Api<'a> {
             .await
     }
 
+    pub async fn queue_post(self, id: impl Display, body: Value) -> TestResponse {
+        self.send(Method::POST, &format!("/api/posts/{id}/queue"), Some(body))
+            .await
+    }
+
+    pub async fn set_trend_keywords(self, body: Value) -> TestResponse {
+        self.send(Method::PUT, "/api/ai-agents/trends/keywords", Some(body))
+            .await
+    }
+
+    pub async fn crisis(self) -> TestResponse {
+        self.get("/api/ai-agents/crisis").await
+    }
+
+    pub async fn crisis_settings(self, body: Value) -> TestResponse {
+        self.send(Method::PUT, "/api/ai-agents/crisis/settings", Some(body))
+            .await
+    }
+
+    pub async fn resolve_crisis(self) -> TestResponse {
+        self.send(Method::POST, "/api/ai-agents/crisis/resolve", None)
+            .await
+    }
+
+    pub async fn resume_publishing(self) -> TestResponse {
+        self.send(Method::POST, "/api/posts/publishing/resume", None)
+            .await
+    }
+
     pub async fn ai_tasks(self, query: &str) -> TestResponse {
         self.get(&with_query("/api/ai-agents/tasks".to_owned(), query))
             .await

@@ -87,6 +87,9 @@ pub async fn run_from_env() -> Result<(), BoxError> {
             if let Err(error) = upkeep::run(&maintenance).await {
                 tracing::warn!(%error, "maintenance run failed");
             }
+            if let Err(error) = agents::scheduled::run(&maintenance).await {
+                tracing::warn!(%error, "insight runs not queued");
+            }
         }
     });
 

@@ -7,6 +7,7 @@
 mod errors;
 mod guard;
 mod linkedin;
+mod listening;
 mod meta;
 pub mod model;
 mod oauth;
@@ -36,6 +37,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/x/2/users/{id}", get(x::user))
         .route("/x/2/users/by/username/{username}", get(x::user_by_name))
         .route("/x/2/users/{id}/tweets", get(x::timeline))
+        .route("/x/2/users/{id}/mentions", get(listening::mentions))
+        .route("/x/2/tweets/counts/recent", get(listening::recent_counts))
         .route("/x/2/tweets", post(x::create_tweet).get(x::tweets))
         .route("/x/2/media/upload", post(x::upload_media).get(x::status))
         .route("/x/2/media/upload/initialize", post(x::initialize))
@@ -93,6 +96,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/_sandbox/posts", get(list_posts))
         .route("/_sandbox/clock", put(set_clock))
         .route("/_sandbox/history", post(plant_history))
+        .route("/_sandbox/mentions", post(listening::plant_mentions))
+        .route("/_sandbox/trends", post(listening::plant_burst))
         .route("/_sandbox/webhooks", post(webhooks::deliver))
         .route("/_sandbox/health", get(|| async { "ok" }))
         // Media segments and image uploads are larger than axum's 2 MB default.

@@ -114,6 +114,8 @@ pub struct State {
     pub chunked: HashMap<String, Chunked>,
     pub faults: Vec<Fault>,
     pub revoked: Vec<String>,
+    pub mentions: Vec<crate::listening::PlantedMention>,
+    pub bursts: Vec<crate::listening::PlantedBurst>,
 }
 
 /// How long sandbox access tokens live; short, so refresh paths get exercised.

@@ -25,10 +25,20 @@ pub enum TaskKind {
     ReviewReport,
     /// Weekly review step: recommendations from the figures.
     ReviewRecommendations,
+    /// Best times per account and the drafts placed on them.
+    ScheduleOptimize,
+    /// A draft's predicted engagement, and what would raise it.
+    EngagementPredict,
+    /// Bursts in keyword, hashtag and mention volumes.
+    TrendsAnalyze,
+    /// Posts and accounts unusually above or below their baseline.
+    PerformanceReview,
+    /// Mentions scored for sentiment; the crisis level.
+    CrisisScan,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 10] = [
+    pub const ALL: [TaskKind; 15] = [
         TaskKind::ContentGenerate,
         TaskKind::ContentImprove,
         TaskKind::HashtagSuggest,
@@ -39,6 +49,11 @@ impl TaskKind {
         TaskKind::ReviewPerformance,
         TaskKind::ReviewReport,
         TaskKind::ReviewRecommendations,
+        TaskKind::ScheduleOptimize,
+        TaskKind::EngagementPredict,
+        TaskKind::TrendsAnalyze,
+        TaskKind::PerformanceReview,
+        TaskKind::CrisisScan,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +68,11 @@ impl TaskKind {
             TaskKind::ReviewPerformance => "review_performance",
             TaskKind::ReviewReport => "review_report",
             TaskKind::ReviewRecommendations => "review_recommendations",
+            TaskKind::ScheduleOptimize => "schedule_optimize",
+            TaskKind::EngagementPredict => "engagement_predict",
+            TaskKind::TrendsAnalyze => "trends_analyze",
+            TaskKind::PerformanceReview => "performance_review",
+            TaskKind::CrisisScan => "crisis_scan",
         }
     }
 
@@ -66,7 +86,13 @@ impl TaskKind {
             TaskKind::ContentGenerate | TaskKind::ContentImprove | TaskKind::CampaignContent => {
                 AgentType::ContentCreator
             }
-            TaskKind::HashtagSuggest => AgentType::EngagementOptimizer,
+            TaskKind::HashtagSuggest | TaskKind::EngagementPredict => {
+                AgentType::EngagementOptimizer
+            }
+            TaskKind::ScheduleOptimize => AgentType::SmartScheduler,
+            TaskKind::TrendsAnalyze => AgentType::TrendAnalyzer,
+            TaskKind::PerformanceReview => AgentType::PerformanceTracker,
+            TaskKind::CrisisScan => AgentType::CrisisManager,
             TaskKind::CompetitorAnalyze => AgentType::CompetitorMonitor,
             TaskKind::CampaignSlots
             | TaskKind::CampaignDrafts
@@ -103,26 +129,26 @@ pub const CATALOG: [AgentInfo; 8] = [
     AgentInfo {
         agent_type: AgentType::TrendAnalyzer,
         name: "Trend analyzer",
-        description: "Finds rising topics and hashtags in your niche.",
-        available: false,
+        description: "Finds bursts in your keywords' volume on X, your hashtags and your mentions, and proposes posts that ride them.",
+        available: true,
     },
     AgentInfo {
         agent_type: AgentType::EngagementOptimizer,
         name: "Engagement optimizer",
-        description: "Suggests hashtags from what engaged your audience before, with the evidence.",
+        description: "Predicts a draft's engagement with an interval from your own history, and what to change (time, format, hashtags, length) to raise it; suggests hashtags with the evidence.",
         available: true,
     },
     AgentInfo {
         agent_type: AgentType::SmartScheduler,
         name: "Smart scheduler",
-        description: "Finds the hours your audience engages most.",
-        available: false,
+        description: "Scores every hour of the week per account from your last 16 weeks and places drafts on the best free slots.",
+        available: true,
     },
     AgentInfo {
         agent_type: AgentType::PerformanceTracker,
         name: "Performance tracker",
-        description: "Watches your posts' performance and explains changes.",
-        available: false,
+        description: "Flags posts and accounts unusually above or below their seasonal baseline, daily, with a weekly digest.",
+        available: true,
     },
     AgentInfo {
         agent_type: AgentType::CompetitorMonitor,
@@ -133,8 +159,8 @@ pub const CATALOG: [AgentInfo; 8] = [
     AgentInfo {
         agent_type: AgentType::CrisisManager,
         name: "Crisis manager",
-        description: "Flags sudden shifts in sentiment around your brand.",
-        available: false,
+        description: "Scores your mentions' sentiment, raises watch, warning and crisis levels with the evidence, drafts a holding statement and can pause publishing.",
+        available: true,
     },
     AgentInfo {
         agent_type: AgentType::Orchestrator,

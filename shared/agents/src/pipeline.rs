@@ -87,22 +87,40 @@ pub async fn submit(
     kind: TaskKind,
     input: &Value,
 ) -> Result<Task, AgentsError> {
+    submit_for(
+        state,
+        requester.organization_id,
+        Some(requester.user_id),
+        kind,
+        input,
+    )
+    .await
+}
+
+/// [`submit`] for a task someone asked for, or (no user) one the schedule runs.
+pub async fn submit_for(
+    state: &AppState,
+    organization_id: OrgId,
+    requested_by: Option<Uuid>,
+    kind: TaskKind,
+    input: &Value,
+) -> Result<Task, AgentsError> {
     let client = state.db.client().await?;
-    let agent = agent_of(&client, requester.organization_id, kind.agent()).await?;
+    let agent = agent_of(&client, organization_id, kind.agent()).await?;
     if !agent.is_active {
         return Err(AgentsError::AgentDisabled(
             catalog::info(agent.agent_type).name,
         ));
     }
-    budget::check(&client, requester.organization_id).await?;
+    budget::check(&client, organization_id).await?;
     let task = tasks::create(
         &**client,
         &NewTask {
-            organization_id: requester.organization_id,
+            organization_id,
             agent_id: agent.id,
             task_type: kind.as_str(),
             input,
-            requested_by: Some(requester.user_id),
+            requested_by,
             workflow: None,
         },
     )

@@ -12,7 +12,10 @@ use store::agents::tasks::{self, Finished, Task};
 use uuid::Uuid;
 
 use crate::catalog::{AgentSettings, TaskKind};
-use crate::{AgentsError, ModelSession, competitor, content, hashtags, workflows};
+use crate::{
+    AgentsError, ModelSession, competitor, content, crisis, hashtags, performance, prediction,
+    schedule, trends, workflows,
+};
 
 /// How long one task may run: agent functions time out at 120 s, and settling takes a moment.
 pub const TASK_DEADLINE: Duration = Duration::from_secs(100);
@@ -28,10 +31,14 @@ pub const fn concurrency(agent: AgentType) -> usize {
 }
 
 /// The agents that have a function (and a consumer locally) in this release.
-pub const CONSUMED: [AgentType; 4] = [
+pub const CONSUMED: [AgentType; 8] = [
     AgentType::ContentCreator,
+    AgentType::TrendAnalyzer,
     AgentType::EngagementOptimizer,
+    AgentType::SmartScheduler,
+    AgentType::PerformanceTracker,
     AgentType::CompetitorMonitor,
+    AgentType::CrisisManager,
     AgentType::Orchestrator,
 ];
 
@@ -160,7 +167,8 @@ pub async fn run(state: &AppState, task_id: Uuid, deadline: Instant) -> Result<(
             succeeded,
             output: output.as_ref(),
             error: error.as_deref(),
-            model_used: Some(&label),
+            // Statistics-only tasks name no model.
+            model_used: (usage.input_tokens + usage.output_tokens > 0).then_some(label.as_str()),
             input_tokens: usage.input_tokens,
             output_tokens: usage.output_tokens,
             model_latency_ms: session.model_time().as_millis() as u32,
@@ -219,6 +227,11 @@ async fn execute(
         TaskKind::ContentImprove => content::improve(state, task, settings, session).await,
         TaskKind::HashtagSuggest => hashtags::suggest(state, task, settings, session).await,
         TaskKind::CompetitorAnalyze => competitor::analyze(state, task, settings, session).await,
+        TaskKind::ScheduleOptimize => schedule::optimize(state, task, session).await,
+        TaskKind::EngagementPredict => prediction::predict(state, task, session).await,
+        TaskKind::TrendsAnalyze => trends::analyze(state, task, settings, session).await,
+        TaskKind::PerformanceReview => performance::review(state, task, session).await,
+        TaskKind::CrisisScan => crisis::scan(state, task, settings, session).await,
         TaskKind::CampaignContent
         | TaskKind::CampaignSlots
         | TaskKind::CampaignDrafts

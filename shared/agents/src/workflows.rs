@@ -10,7 +10,7 @@
 //! Trend research, engagement prediction and learned best times join these chains when their
 //! agents arrive.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use contracts::LiveEvent;
 use domain::{AgentTaskStatus, NotificationKind};
@@ -449,6 +449,12 @@ pub struct Slot {
     /// Local time in the campaign's zone.
     pub local: String,
     pub reason: String,
+    /// Expected engagement at this hour against the accounts' average (smart scheduler).
+    #[serde(default)]
+    pub lift: Option<f64>,
+    /// The predictor's engagement for a post at this slot, when there is enough history.
+    #[serde(default)]
+    pub predicted: Option<insights::predict::Prediction>,
 }
 
 /// One step of a workflow, run by the agent its kind belongs to.
@@ -601,9 +607,10 @@ fn last_week(timezone: Option<&str>) -> analytics::dashboards::Period {
     }
 }
 
-/// One slot a day from the first day, at the hour the audience engaged best over the last 90
-/// days (else 10:00), moved on by an hour while the calendar already has something within the
-/// hour.
+/// One slot a day from the first day: the free hour (an hour from anything on the calendar)
+/// with the best expected engagement for the campaign's accounts by the smart scheduler's slot
+/// model, each with the engagement the predictor expects there (when the organization has
+/// enough history for it).
 async fn campaign_slots(
     state: &AppState,
     organization_id: OrgId,
@@ -617,64 +624,106 @@ async fn campaign_slots(
         .starts_on
         .filter(|d| *d > today)
         .unwrap_or(today + Duration::days(1));
-    let audience = analytics::dashboards::audience(
+    let accounts: Vec<store::social_accounts::SocialAccount> = {
+        let client = state.db.client().await?;
+        store::social_accounts::list(&**client, organization_id)
+            .await?
+            .into_iter()
+            .filter(|a| campaign.social_account_ids.contains(&a.id))
+            .collect()
+    };
+    let pairs: Vec<(Uuid, domain::Platform)> =
+        accounts.iter().map(|a| (a.id, a.platform)).collect();
+    let ids: Vec<Uuid> = pairs.iter().map(|p| p.0).collect();
+    let model = crate::schedule::slot_model(state, organization_id, &pairs, zone).await?;
+    let samples: Vec<insights::PostSample> = crate::history::settled_samples(
         state,
         organization_id,
-        &analytics::dashboards::Period {
-            from: today - Duration::days(90),
-            to: today,
-            zone,
-        },
-        &analytics::dashboards::Filters::default(),
+        Utc::now() - crate::prediction::HISTORY,
     )
-    .await?;
-    let best = audience.best_hours.first().map(|h| h.hour as u32);
-    let (hour, reason) = match best {
-        Some(hour) => (
-            hour,
-            format!("{hour}:00 is when your posts engaged best over the last 90 days"),
-        ),
-        None => (
-            10,
-            "10:00: not enough history yet to learn a better hour".to_owned(),
-        ),
+    .await?
+    .into_iter()
+    .map(|(_, s)| s)
+    .collect();
+    let predictor = match insights::predict::train(&samples) {
+        insights::predict::Training::Trained(p) => Some(p),
+        insights::predict::Training::NotEnoughHistory { .. } => None,
     };
-    let taken = {
+    let mut calendar = {
         let client = state.db.client().await?;
         let from = zone
             .from_local_datetime(&first.and_time(NaiveTime::MIN))
             .earliest()
             .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-        store::agents::calendar_times(
+        let taken = store::agents::calendar_times(
             &**client,
             organization_id,
             from - Duration::hours(1),
             from + Duration::days(count as i64 + 2),
         )
-        .await?
+        .await?;
+        // Anything on the organization's calendar blocks its hour for every campaign account.
+        insights::slots::Calendar {
+            taken: ids.iter().map(|id| (*id, taken.clone())).collect(),
+            spacing: Duration::minutes(60),
+        }
     };
+    let history = model.accounts.iter().map(|a| a.posts).sum::<usize>();
     let mut slots = Vec::new();
     for post in 0..count {
         let day = first + Duration::days(post as i64);
-        let mut local_hour = hour;
-        let at = loop {
-            let local =
-                day.and_time(NaiveTime::from_hms_opt(local_hour.min(23), 0, 0).expect("an hour"));
-            let at = zone
-                .from_local_datetime(&local)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc));
-            match at {
-                Some(at)
-                    if !taken.iter().any(|t| (*t - at).num_minutes().abs() < 60)
-                        || local_hour >= 23 =>
-                {
-                    break at;
-                }
-                _ => local_hour += 1,
-            }
+        // Waking hours only; with no history to learn from, the day starts at 10:00.
+        let waking = if history == 0 { 10..=21 } else { 7..=22 };
+        let candidates: Vec<_> =
+            insights::slots::hours_between(day, day, zone, Utc::now() + Duration::minutes(30))
+                .into_iter()
+                .filter(|at| waking.contains(&at.with_timezone(&zone).hour()))
+                .collect();
+        let placement = [insights::slots::Placement {
+            post_id: Uuid::nil(),
+            accounts: ids.clone(),
+        }];
+        let Some(Ok(placed)) =
+            insights::slots::assign(&model, &placement, &candidates, &mut calendar).pop()
+        else {
+            continue;
         };
-        let moved = local_hour != hour;
+        let at = placed.at;
+        let predicted = match (&predictor, accounts.first()) {
+            (Some(predictor), Some(account)) => {
+                let content_type = match campaign.brief.platforms.first() {
+                    Some(domain::Platform::TikTok) => domain::ContentType::Video,
+                    _ => domain::ContentType::Text,
+                };
+                Some(predictor.predict(&insights::PostSample {
+                    account_id: account.id,
+                    platform: account.platform,
+                    published_at: at,
+                    content_type,
+                    text_chars: 200,
+                    hashtags: 2,
+                    media_count: 0,
+                    followers: account.followers_count.map(|f| f as f64),
+                    engagements: 0.0,
+                }))
+            }
+            _ => None,
+        };
+        let mut reason = if history == 0 {
+            "no history yet: any free hour is as good".to_owned()
+        } else {
+            format!(
+                "expected ×{:.2} your average engagement at this hour (confidence {:.0} %)",
+                placed.effect.exp(),
+                placed.confidence * 100.0
+            )
+        };
+        if let Some(p) = &predicted {
+            reason.push_str(&format!(
+                "; predicted {:.0} engagements ({:.0}–{:.0})",
+                p.engagements, p.low, p.high
+            ));
+        }
         slots.push(Slot {
             post,
             at,
@@ -682,16 +731,14 @@ async fn campaign_slots(
                 .with_timezone(&zone)
                 .format("%Y-%m-%d %H:%M %Z")
                 .to_string(),
-            reason: if moved {
-                format!("{reason}; moved to {local_hour}:00, the calendar was busy")
-            } else {
-                reason.clone()
-            },
+            reason,
+            lift: Some((placed.effect.exp() * 1000.0).round() / 1000.0),
+            predicted,
         });
     }
     session.note(
         "slots",
-        json!({ "hour": hour, "from_history": best.is_some() }),
+        json!({ "history_posts": history, "predictor": predictor.as_ref().map(|p| p.evaluation.kind) }),
     );
     Ok(slots)
 }

@@ -215,6 +215,48 @@ pub struct CompetitorsView {
     pub limit: i32,
     pub competitors: Vec<CompetitorView>,
     pub own: Vec<OwnBenchmark>,
+    /// Each competitor's and your share of the posts and engagement (likes and comments) of
+    /// the last 30 days, on the watched platforms.
+    pub share_of_voice: Vec<VoiceShare>,
+    /// Competitors' unusual days in the last 30 days (follower or engagement spikes).
+    pub alerts: Vec<store::insights::CompetitorAlert>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct VoiceShare {
+    /// `@handle`, or `you`.
+    pub name: String,
+    pub is_you: bool,
+    pub posts: i64,
+    pub engagements: i64,
+    pub share_of_posts: f64,
+    pub share_of_engagement: f64,
+}
+
+/// Shares of voice from (name, is_you, posts, engagements).
+fn shares(entries: Vec<(String, bool, i64, i64)>) -> Vec<VoiceShare> {
+    let posts: i64 = entries.iter().map(|e| e.2).sum();
+    let engagements: i64 = entries.iter().map(|e| e.3).sum();
+    let share = |part: i64, whole: i64| {
+        if whole > 0 {
+            (part as f64 / whole as f64 * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        }
+    };
+    let mut out: Vec<VoiceShare> = entries
+        .into_iter()
+        .map(|(name, is_you, p, e)| VoiceShare {
+            name,
+            is_you,
+            posts: p,
+            engagements: e,
+            share_of_posts: share(p, posts),
+            share_of_engagement: share(e, engagements),
+        })
+        .collect();
+    out.sort_by(|a, b| b.share_of_engagement.total_cmp(&a.share_of_engagement));
+    out
 }
 
 fn per_week(posts: i64) -> f64 {
@@ -273,7 +315,31 @@ pub async fn view(
             }
         })
         .collect();
+    let (own_posts, own_engaged) = sums
+        .iter()
+        .filter(|(_, p, _)| WATCHABLE.contains(p))
+        .fold((0, 0), |(p, e), (_, _, t)| {
+            (p + t.posts, e + t.likes + t.comments)
+        });
+    let mut voices = vec![("you".to_owned(), true, own_posts, own_engaged)];
+    voices.extend(competitors.iter().filter_map(|c| {
+        let (_, s) = latest.iter().find(|(id, _)| *id == c.id)?;
+        Some((
+            format!("@{}", c.handle),
+            false,
+            i64::from(s.recent_posts),
+            s.recent_likes + s.recent_comments,
+        ))
+    }));
+    let alerts = store::insights::competitor_alerts(
+        &**client,
+        organization_id,
+        Utc::now() - Duration::days(30),
+    )
+    .await?;
     Ok(CompetitorsView {
+        share_of_voice: shares(voices),
+        alerts,
         period: crate::dashboards::view_of(period),
         limit: organization.subscription_plan.limits().max_competitors,
         competitors: competitors

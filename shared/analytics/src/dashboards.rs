@@ -774,6 +774,9 @@ pub struct Trends {
     /// Hashtags used on at least two posts of the period, best engagement rate first.
     pub hashtags: Vec<TrendItem>,
     pub content_types: Vec<TrendItem>,
+    /// The trend analyzer's latest report (bursts in keyword, hashtag and mention volumes),
+    /// none before its first run.
+    pub market: Option<serde_json::Value>,
 }
 
 /// A change of at most this many points counts as steady.
@@ -845,5 +848,6 @@ pub async fn trends(
         previous_period: previous.view(),
         hashtags: trend_items(tags_now, &tags_before, 2),
         content_types: trend_items(types_now, &types_before, 1),
+        market: store::insights::latest_trend_report(&**client, organization_id).await?,
     })
 }

@@ -7,6 +7,7 @@ mod csv;
 pub mod dashboards;
 mod deadline;
 pub mod export;
+pub mod listening;
 pub mod pdf;
 pub mod reports;
 mod session;

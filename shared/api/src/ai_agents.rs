@@ -8,9 +8,14 @@ use agents::budget::{self, AiUsage};
 use agents::catalog::{AgentSettings, TaskInput, TaskKind};
 use agents::competitor::CompetitorRequest;
 use agents::content::{Brief, ImproveRequest};
+use agents::crisis::{CrisisScanRequest, CrisisStatus};
 use agents::hashtags::HashtagRequest;
 use agents::memory::{Feedback, MemoryView, NewMemoryInput};
+use agents::performance::PerformanceRequest;
 use agents::pipeline::{self, Requester};
+use agents::prediction::PredictRequest;
+use agents::schedule::ScheduleRequest;
+use agents::trends::TrendsRequest;
 use agents::views::{self, AgentView, TaskPage, TaskView, WorkflowPage, WorkflowView};
 use agents::workflows::{self, WorkflowRequest};
 use axum::Json as JsonResponse;
@@ -76,6 +81,74 @@ pub fn routes() -> Routes {
                 .waits()
                 .errors(&[402, 409, 503]),
             analyze_competitors,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/schedule/optimize", "Best times per account (a 7×24 heatmap from the last 16 weeks, shrunk toward the platform's pattern, with confidence) and drafts placed on the best free slots")
+                .body::<ScheduleRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            optimize_schedule,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/engagement/predict", "A draft's predicted engagement with an 80 % interval from your own model (or not enough history), its held-out error against two baselines, and what to change to raise it")
+                .body::<PredictRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 404, 409, 503]),
+            predict_engagement,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/trends/analyze", "Bursts in your keywords' volume on X, your hashtags and your mentions, with the evidence, a summary and content ideas; stored for /api/analytics/trends")
+                .body::<TrendsRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            plain_task::<TrendsRequest>,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/trends/keywords", "The keywords the trend analyzer follows every day")
+                .returns::<KeywordList>(200),
+            get_keywords,
+        )
+        .route(
+            op(Method::PUT, "/api/ai-agents/trends/keywords", "Replace the followed keywords (up to 10); managers and admins")
+                .body::<KeywordList>()
+                .returns::<KeywordList>(200),
+            put_keywords,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/performance/review", "Posts and accounts unusually above or below their seasonal baseline in the last N days (also run daily)")
+                .body::<PerformanceRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            review_performance,
+        )
+        .route(
+            op(Method::GET, "/api/ai-agents/crisis", "The brand's crisis level with its evidence, the holding statement, the auto-pause setting and whether publishing is paused")
+                .returns::<CrisisStatus>(200),
+            crisis_status,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/crisis/scan", "Read new mentions, score their sentiment and assess the crisis level now (also run every 30 minutes)")
+                .body::<CrisisScanRequest>()
+                .returns::<TaskView>(202)
+                .waits()
+                .errors(&[402, 409, 503]),
+            scan_crisis,
+        )
+        .route(
+            op(Method::PUT, "/api/ai-agents/crisis/settings", "Whether a crisis pauses all scheduled publishing on its own; managers and admins")
+                .body::<CrisisSettings>()
+                .returns::<CrisisStatus>(200),
+            crisis_settings,
+        )
+        .route(
+            op(Method::POST, "/api/ai-agents/crisis/resolve", "Close the open crisis alert (publishing stays as it is); managers and admins")
+                .returns::<CrisisStatus>(200)
+                .errors(&[409]),
+            resolve_crisis,
         )
         .route(
             op(Method::GET, "/api/ai-agents/tasks", "AI task history, newest first, with tokens, cost and time")
@@ -637,4 +710,147 @@ mod tests {
         headers.insert("prefer", HeaderValue::from_static("wait=soon"));
         assert_eq!(preferred_wait(&headers), None);
     }
+}
+
+async fn optimize_schedule(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<ScheduleRequest>,
+) -> Result<Response, ApiError> {
+    let owned = {
+        let client = state.db.client().await?;
+        store::social_accounts::list(&**client, current.organization_id).await?
+    };
+    let problems = request
+        .account_ids
+        .iter()
+        .filter(|id| !owned.iter().any(|a| a.id == **id))
+        .map(|id| ("account_ids", format!("{id} is not one of your accounts")))
+        .collect();
+    submit_checked(&state, &current, &headers, &request, problems).await
+}
+
+async fn predict_engagement(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<PredictRequest>,
+) -> Result<Response, ApiError> {
+    {
+        let client = state.db.client().await?;
+        store::social_accounts::get(
+            &**client,
+            current.organization_id,
+            request.account_id,
+            false,
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("social account"))?;
+    }
+    submit(&state, &current, &headers, &request).await
+}
+
+async fn review_performance(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<PerformanceRequest>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    submit(&state, &current, &headers, &request).await
+}
+
+/// The keywords the trend analyzer follows.
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct KeywordList {
+    #[schemars(length(max = 10))]
+    keywords: Vec<String>,
+}
+
+async fn get_keywords(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let client = state.db.client().await?;
+    let keywords = store::insights::trend_keywords(&**client, current.organization_id).await?;
+    Ok(JsonResponse(KeywordList { keywords }).into_response())
+}
+
+async fn put_keywords(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(list): Json<KeywordList>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ConfigureAgents)?;
+    let mut checks = FieldChecks::new();
+    for (field, problem) in agents::trends::keyword_problems(&list.keywords) {
+        checks.push(field, &problem);
+    }
+    checks.finish()?;
+    let keywords = agents::trends::normalized(&list.keywords);
+    let client = state.db.client().await?;
+    store::insights::set_trend_keywords(&**client, current.organization_id, &keywords).await?;
+    Ok(JsonResponse(KeywordList { keywords }).into_response())
+}
+
+async fn crisis_status(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let status = agents::crisis::status(&state, current.organization_id)
+        .await
+        .map_err(service_errors::agents)?;
+    Ok(JsonResponse(status).into_response())
+}
+
+async fn scan_crisis(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    Json(request): Json<CrisisScanRequest>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    submit(&state, &current, &headers, &request).await
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct CrisisSettings {
+    /// Pause all scheduled publishing when the level reaches `crisis`.
+    auto_pause: bool,
+}
+
+async fn crisis_settings(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Json(settings): Json<CrisisSettings>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ConfigureAgents)?;
+    {
+        let client = state.db.client().await?;
+        store::insights::set_auto_pause(&**client, current.organization_id, settings.auto_pause)
+            .await?;
+    }
+    crisis_status(State(state), current).await
+}
+
+async fn resolve_crisis(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ManageAllContent)?;
+    let resolved = agents::crisis::resolve(&state, current.organization_id, current.user_id)
+        .await
+        .map_err(service_errors::agents)?;
+    if !resolved {
+        return Err(ApiError::new(
+            http_kit::ErrorCode::Conflict,
+            "there is no open crisis alert",
+        ));
+    }
+    crisis_status(State(state), current).await
 }

@@ -111,6 +111,9 @@ pub enum LiveEvent {
         status: domain::AgentTaskStatus,
         workflow_id: Option<Uuid>,
     },
+    /// The brand's crisis level or the publishing pause changed: fetch the crisis status.
+    #[serde(rename = "crisis.changed")]
+    CrisisChanged { level: String, paused: bool },
     /// The answer to a `ping`.
     #[serde(rename = "pong")]
     Pong {},

@@ -167,6 +167,9 @@ text_enum! {
         ReportReady => "report_ready",
         AiTaskFailed => "ai_task_failed",
         AiWorkflowFinished => "ai_workflow_finished",
+        CrisisAlert => "crisis_alert",
+        PerformanceAlert => "performance_alert",
+        CompetitorAlert => "competitor_alert",
         MemberInvited => "member_invited",
         MemberJoined => "member_joined",
     }
@@ -181,6 +184,7 @@ impl NotificationKind {
             NotificationKind::PostFailed
                 | NotificationKind::PostUnconfirmed
                 | NotificationKind::AccountNeedsReconnect
+                | NotificationKind::CrisisAlert
         )
     }
 }

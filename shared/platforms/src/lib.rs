@@ -10,8 +10,8 @@ mod token_cipher;
 
 pub use client::{
     AccountFigures, Acting, AppCredentials, Audience, ConnectableAccount, Content, MediaItem,
-    MetricsBatch, PlatformClient, PlatformPost, PostMetrics, PostsPage, PublicAccount, PublicPost,
-    Published, TokenSet, metrics_batch_size,
+    Mention, MetricsBatch, PlatformClient, PlatformPost, PostMetrics, PostsPage, PublicAccount,
+    PublicPost, Published, TokenSet, metrics_batch_size,
 };
 pub use endpoints::{Endpoints, PlatformUrls};
 pub use failure::{Failure, classify_http};

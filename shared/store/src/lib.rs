@@ -7,6 +7,7 @@ pub mod analytics;
 mod error;
 mod iam;
 mod ids;
+pub mod insights;
 pub mod media;
 mod migrate;
 pub mod notifications;

@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ai_agents",
         sql: include_str!("../migrations/V0010__ai_agents.sql"),
     },
+    Migration {
+        version: 11,
+        name: "insights",
+        sql: include_str!("../migrations/V0011__insights.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -445,6 +445,8 @@ pub async fn claim(
              FROM posts p, social_accounts sa
              WHERE pp.id = $1 AND p.id = pp.post_id AND sa.id = pp.social_account_id AND pp.status = 'pending'
                AND COALESCE(pp.next_attempt_at, pp.scheduled_at, now()) <= now() + interval '30 seconds'
+               AND NOT EXISTS (SELECT 1 FROM organizations o
+                               WHERE o.id = p.organization_id AND o.publishing_paused_at IS NOT NULL)
              RETURNING pp.id, pp.post_id, p.organization_id, p.user_id, pp.social_account_id, pp.attempts, sa.platform",
             &[&target_id],
         )
@@ -658,7 +660,7 @@ pub async fn queue_due_targets(
         .query(
             "WITH due AS (
                  SELECT id FROM post_platforms
-                 WHERE status = 'pending'
+                 WHERE status = 'pending' AND held_at IS NULL
                    AND COALESCE(next_attempt_at, scheduled_at) <= now()
                    AND (next_attempt_at IS NOT NULL OR scheduled_at <= now() - make_interval(secs => $2))
                    AND (enqueued_at IS NULL OR enqueued_at < now() - interval '5 minutes')

@@ -72,6 +72,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai-agents/crisis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brand's crisis level with its evidence, the holding statement, the auto-pause setting and whether publishing is paused */
+        get: operations["get_api_ai_agents_crisis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/crisis/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close the open crisis alert (publishing stays as it is); managers and admins */
+        post: operations["post_api_ai_agents_crisis_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/crisis/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read new mentions, score their sentiment and assess the crisis level now (also run every 30 minutes) */
+        post: operations["post_api_ai_agents_crisis_scan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/crisis/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Whether a crisis pauses all scheduled publishing on its own; managers and admins */
+        put: operations["put_api_ai_agents_crisis_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/engagement/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A draft's predicted engagement with an 80 % interval from your own model (or not enough history), its held-out error against two baselines, and what to change to raise it */
+        post: operations["post_api_ai_agents_engagement_predict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai-agents/hashtags/suggest": {
         parameters: {
             query?: never;
@@ -124,6 +209,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai-agents/performance/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Posts and accounts unusually above or below their seasonal baseline in the last N days (also run daily) */
+        post: operations["post_api_ai_agents_performance_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/schedule/optimize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Best times per account (a 7×24 heatmap from the last 16 weeks, shrunk toward the platform's pattern, with confidence) and drafts placed on the best free slots */
+        post: operations["post_api_ai_agents_schedule_optimize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai-agents/tasks": {
         parameters: {
             query?: never;
@@ -169,6 +288,41 @@ export interface paths {
         put?: never;
         /** Accept or reject a task's output: remembered as a preference for next time */
         post: operations["post_api_ai_agents_tasks__id__feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/trends/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bursts in your keywords' volume on X, your hashtags and your mentions, with the evidence, a summary and content ideas; stored for /api/analytics/trends */
+        post: operations["post_api_ai_agents_trends_analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai-agents/trends/keywords": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The keywords the trend analyzer follows every day */
+        get: operations["get_api_ai_agents_trends_keywords"];
+        /** Replace the followed keywords (up to 10); managers and admins */
+        put: operations["put_api_ai_agents_trends_keywords"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -982,6 +1136,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/posts/publishing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the organization's publishing is paused, why, and how many due posts are held */
+        get: operations["get_api_posts_publishing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/posts/publishing/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause all scheduled publishing: due posts are held with their schedule and the reason; managers and admins */
+        post: operations["post_api_posts_publishing_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/posts/publishing/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume publishing: held posts go out at once; managers and admins */
+        post: operations["post_api_posts_publishing_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/posts/{id}": {
         parameters: {
             query?: never;
@@ -1046,6 +1251,23 @@ export interface paths {
         put?: never;
         /** Publish now: every target is handed to the publisher at once; the post turns publishing, then its outcome */
         post: operations["post_api_posts__id__publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/posts/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add to queue: schedule at the accounts' next free posting slot, or else the best free hour of the next two weeks by the smart scheduler */
+        post: operations["post_api_posts__id__queue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1400,6 +1622,17 @@ export interface components {
              */
             spent_usd: number;
         };
+        AlertView: {
+            evidence: unknown;
+            holding_statement?: string | null;
+            /** Format: uuid */
+            id: string;
+            level: components["schemas"]["Level"];
+            /** Format: date-time */
+            opened_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description What deleting did: a post that reached a platform is archived, not erased. */
         Archived: {
             message: string;
@@ -1634,6 +1867,21 @@ export interface components {
             platform: components["schemas"]["Platform"];
             platform_user_id: string;
         };
+        CompetitorAlert: {
+            /** Format: double */
+            baseline: number;
+            /** Format: uuid */
+            competitor_id: string;
+            /** Format: date-time */
+            detected_at: string;
+            handle: string;
+            kind: string;
+            platform: components["schemas"]["Platform"];
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            z: number;
+        };
         CompetitorBody: {
             /** @description Their handle, with or without `@`. */
             handle: string;
@@ -1700,6 +1948,8 @@ export interface components {
             posts_per_week?: number | null;
         };
         CompetitorsView: {
+            /** @description Competitors' unusual days in the last 30 days (follower or engagement spikes). */
+            alerts: components["schemas"]["CompetitorAlert"][];
             competitors: components["schemas"]["CompetitorView"][];
             /**
              * Format: int32
@@ -1708,6 +1958,11 @@ export interface components {
             limit: number;
             own: components["schemas"]["OwnBenchmark"][];
             period: components["schemas"]["PeriodView"];
+            /**
+             * @description Each competitor's and your share of the posts and engagement (likes and comments) of
+             *     the last 30 days, on the watched platforms.
+             */
+            share_of_voice: components["schemas"]["VoiceShare"][];
         };
         ConfirmRequest: {
             /** @description For multipart uploads: every part with the ETag S3 answered. */
@@ -1737,6 +1992,21 @@ export interface components {
             platform?: components["schemas"]["Platform"] | null;
             /** @description After a Meta consent with several Pages: the selection token the app was given… */
             selection?: string | null;
+        };
+        /** @enum {string} */
+        ContentType: "text" | "image" | "video" | "carousel";
+        CrisisScanRequest: Record<string, never>;
+        CrisisSettings: {
+            /** @description Pause all scheduled publishing when the level reaches `crisis`. */
+            auto_pause: boolean;
+        };
+        CrisisStatus: {
+            alert?: components["schemas"]["AlertView"] | null;
+            auto_pause: boolean;
+            /** Format: date-time */
+            last_scan_at?: string | null;
+            level: components["schemas"]["Level"];
+            publishing: components["schemas"]["PublishingView"];
         };
         /** @enum {string} */
         DataExportStatus: "pending" | "processing" | "completed" | "failed";
@@ -1958,6 +2228,10 @@ export interface components {
             email: string;
             role: components["schemas"]["Role"];
         };
+        /** @description The keywords the trend analyzer follows. */
+        KeywordList: {
+            keywords: string[];
+        };
         /** @description One kind's channels, as the settings screen shows them. */
         KindSetting: {
             email: boolean;
@@ -1974,6 +2248,8 @@ export interface components {
             /** Format: int64 */
             variant_bytes: number;
         };
+        /** @enum {string} */
+        Level: "normal" | "watch" | "warning" | "crisis";
         LibraryQuery: {
             /** @description `next_cursor` of the previous page. */
             cursor?: string | null;
@@ -2155,7 +2431,7 @@ export interface components {
             title: string;
         };
         /** @enum {string} */
-        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "ai_task_failed" | "ai_workflow_finished" | "member_invited" | "member_joined";
+        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "ai_task_failed" | "ai_workflow_finished" | "crisis_alert" | "performance_alert" | "competitor_alert" | "member_invited" | "member_joined";
         NotificationPage: {
             /** @description Pass as `cursor` for the next page; `null` on the last one. */
             next_cursor?: string | null;
@@ -2239,6 +2515,10 @@ export interface components {
             /** Format: int64 */
             limit?: number | null;
         };
+        PauseRequest: {
+            /** @description Why (shown on held posts), 1–200 characters. */
+            reason?: string | null;
+        };
         PendingInvitation: {
             /** Format: date-time */
             created_at: string;
@@ -2248,6 +2528,13 @@ export interface components {
             /** Format: uuid */
             id: string;
             role: components["schemas"]["Role"];
+        };
+        PerformanceRequest: {
+            /**
+             * Format: uint32
+             * @description The period reviewed, in days up to two days ago (7–90, default 14).
+             */
+            days?: number | null;
         };
         /** @description A period and the accounts it covers. */
         PeriodParams: {
@@ -2456,6 +2743,24 @@ export interface components {
              */
             weekday: number;
         };
+        PredictRequest: {
+            /** Format: uuid */
+            account_id: string;
+            content_type: components["schemas"]["ContentType"];
+            /**
+             * Format: uint32
+             * @description Images or videos attached (default: one for image and video, three for a carousel).
+             */
+            media_count?: number | null;
+            /**
+             * Format: date-time
+             * @description When it would go out (default: in an hour).
+             */
+            scheduled_at?: string | null;
+            text: string;
+            /** @description The time zone suggested times are described in (default UTC). */
+            timezone?: string | null;
+        };
         PresignedPart: {
             /** Format: int32 */
             part_number: number;
@@ -2487,6 +2792,44 @@ export interface components {
              * @example Europe/Paris
              */
             timezone?: string | null;
+        };
+        PublishingView: {
+            /**
+             * Format: int64
+             * @description Due posts held back by the pause (they keep their schedule).
+             */
+            held_targets: number;
+            paused: boolean;
+            /** Format: date-time */
+            paused_at?: string | null;
+            reason?: string | null;
+            /**
+             * Format: uint
+             * @description Held posts sent out by this resume.
+             */
+            released?: number | null;
+        };
+        QueueRequest: {
+            /**
+             * @description IANA time zone the posting slots are read in (default UTC), e.g. `Europe/Paris`.
+             * @example Europe/Paris
+             */
+            timezone?: string | null;
+        };
+        /** @description Where add-to-queue puts a post. */
+        QueueSlot: {
+            /** Format: double */
+            confidence?: number | null;
+            /** Format: double */
+            lift?: number | null;
+            /** Format: date-time */
+            scheduled_at: string;
+            /** @description `your_slots` (the accounts' posting slots) or `best_times` (the model's). */
+            source: string;
+        };
+        Queued: {
+            post: components["schemas"]["Post"];
+            slot: components["schemas"]["QueueSlot"];
         };
         /**
          * @description Hours without notification emails, `HH:MM` in the user's time zone; they may wrap past
@@ -2642,6 +2985,29 @@ export interface components {
              * @example +01:00
              */
             utc_offset?: string | null;
+        };
+        ScheduleRequest2: {
+            /**
+             * @description The accounts whose best times to compute (1–20); the accounts of `post_ids` are added.
+             * @default []
+             */
+            account_ids: string[];
+            /** Format: date */
+            from: string;
+            /**
+             * Format: uint32
+             * @description The least time between two posts of one account (15–1440 minutes, default 120).
+             */
+            min_spacing_minutes?: number | null;
+            /**
+             * @description Drafts to place on the best free slots (up to 50).
+             * @default []
+             */
+            post_ids: string[];
+            /** @description IANA time zone of the heatmap and the range, e.g. `Europe/Paris`. */
+            timezone: string;
+            /** Format: date */
+            to: string;
         };
         /**
          * @description What a report can hold; the CSV always lists every post of the period.
@@ -2832,7 +3198,7 @@ export interface components {
          * @description What a task asks an agent to do. Stored as `task_type`; each kind belongs to one agent,
          *     whose queue carries it.
          */
-        TaskKind: ("content_generate" | "content_improve" | "hashtag_suggest" | "competitor_analyze") | "campaign_content" | "campaign_slots" | "campaign_drafts" | "review_performance" | "review_report" | "review_recommendations";
+        TaskKind: ("content_generate" | "content_improve" | "hashtag_suggest" | "competitor_analyze") | "campaign_content" | "campaign_slots" | "campaign_drafts" | "review_performance" | "review_report" | "review_recommendations" | "schedule_optimize" | "engagement_predict" | "trends_analyze" | "performance_review" | "crisis_scan";
         TaskPage: {
             /** @description Pass as `cursor` for the next page; `null` at the end. */
             next_cursor?: string | null;
@@ -2921,8 +3287,17 @@ export interface components {
             content_types: components["schemas"]["TrendItem"][];
             /** @description Hashtags used on at least two posts of the period, best engagement rate first. */
             hashtags: components["schemas"]["TrendItem"][];
+            /**
+             * @description The trend analyzer's latest report (bursts in keyword, hashtag and mention volumes),
+             *     none before its first run.
+             */
+            market?: unknown;
             period: components["schemas"]["PeriodView"];
             previous_period: components["schemas"]["PeriodView"];
+        };
+        TrendsRequest: {
+            /** @description Terms to analyze (1–10, 2–50 characters); none: the organization's tracked keywords. */
+            keywords?: string[] | null;
         };
         UnsubscribeRequest: {
             /** @description Only this kind; all kinds when absent. */
@@ -3030,6 +3405,19 @@ export interface components {
         VerifyEmailRequest: {
             /** @description The token from the verification email. */
             token: string;
+        };
+        VoiceShare: {
+            /** Format: int64 */
+            engagements: number;
+            is_you: boolean;
+            /** @description `@handle`, or `you`. */
+            name: string;
+            /** Format: int64 */
+            posts: number;
+            /** Format: double */
+            share_of_engagement: number;
+            /** Format: double */
+            share_of_posts: number;
         };
         WorkflowPage: {
             next_cursor?: string | null;
@@ -3270,6 +3658,185 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    get_api_ai_agents_crisis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrisisStatus"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_crisis_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrisisStatus"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_crisis_scan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrisisScanRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    put_api_ai_agents_crisis_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CrisisSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CrisisStatus"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_engagement_predict: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PredictRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     post_api_ai_agents_hashtags_suggest: {
         parameters: {
             query?: never;
@@ -3406,6 +3973,100 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    post_api_ai_agents_performance_review: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PerformanceRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_schedule_optimize: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest2"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     get_api_ai_agents_tasks: {
         parameters: {
             query?: {
@@ -3497,6 +4158,111 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_ai_agents_trends_analyze: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240, N at most 25): wait up to N seconds for the task and answer 200 with its result when it finished in time (else 202, with `Location` to poll). */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrendsRequest"];
+            };
+        };
+        responses: {
+            /** @description Finished within the wait asked for with `Prefer: wait=N` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_ai_agents_trends_keywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeywordList"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    put_api_ai_agents_trends_keywords: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeywordList"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeywordList"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
             422: components["responses"]["Error"];
@@ -5274,6 +6040,89 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    get_api_posts_publishing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishingView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_posts_publishing_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PauseRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishingView"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_posts_publishing_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishingView"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     get_api_posts__id_: {
         parameters: {
             query?: never;
@@ -5458,6 +6307,43 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_posts__id__queue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
             422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];

@@ -32,12 +32,14 @@ mod bulk;
 mod calendar;
 mod crud;
 mod preview;
+mod queue;
 mod schedule;
 
 use bulk::*;
 use calendar::*;
 use crud::*;
 use preview::*;
+use queue::*;
 use schedule::*;
 
 pub fn routes() -> Routes {
@@ -146,6 +148,45 @@ pub fn routes() -> Routes {
             .errors(&[403, 404, 409])
             .idempotent(),
             schedule,
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/posts/{id}/queue",
+                "Add to queue: schedule at the accounts' next free posting slot, or else the best free hour of the next two weeks by the smart scheduler",
+            )
+            .body::<QueueRequest>()
+            .returns::<Queued>(200)
+            .errors(&[403, 404, 409]),
+            add_to_queue,
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/posts/publishing",
+                "Whether the organization's publishing is paused, why, and how many due posts are held",
+            )
+            .returns::<agents::crisis::PublishingView>(200),
+            publishing_state,
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/posts/publishing/pause",
+                "Pause all scheduled publishing: due posts are held with their schedule and the reason; managers and admins",
+            )
+            .body::<PauseRequest>()
+            .returns::<agents::crisis::PublishingView>(200),
+            pause_publishing,
+        )
+        .route(
+            op(
+                Method::POST,
+                "/api/posts/publishing/resume",
+                "Resume publishing: held posts go out at once; managers and admins",
+            )
+            .returns::<agents::crisis::PublishingView>(200),
+            resume_publishing,
         )
         .route(
             op(

@@ -78,10 +78,23 @@ pub(super) async fn schedule(
     Json(request): Json<ScheduleRequest>,
 ) -> Result<Response, ApiError> {
     let (at, zone) = resolve_local_time(&request, "").map_err(ApiError::validation)?;
+    let after = schedule_post(&state, &current, id, at, zone.0).await?;
+    Ok(JsonResponse(after).into_response())
+}
+
+/// Schedules a post at `at` after validating every target, audited, and hands its targets to
+/// the publish schedules: the one way a post gets a time (schedule, add to queue).
+pub(super) async fn schedule_post(
+    state: &AppState,
+    current: &CurrentUser,
+    id: Uuid,
+    at: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> Result<Post, ApiError> {
     let mut client = state.db.client().await?;
     let pg: &mut tokio_postgres::Client = &mut client;
     let tx = pg.transaction().await?;
-    let post = load_for_edit(&tx, &current, id).await?;
+    let post = load_for_edit(&tx, current, id).await?;
     ensure_not_started(&post)?;
     let preview = build_preview(&tx, &post).await?;
     reject_invalid(&preview, "")?;
@@ -98,7 +111,7 @@ pub(super) async fn schedule(
         },
     )
     .await?;
-    let after = load(&tx, &current, id, false).await?;
+    let after = load(&tx, current, id, false).await?;
     tx.commit().await?;
     let due: Vec<_> = after
         .targets
@@ -106,8 +119,8 @@ pub(super) async fn schedule(
         .filter(|t| t.status == domain::PostPlatformStatus::Pending)
         .map(|t| (t.id, t.platform, at))
         .collect();
-    posting::schedule_targets(&state, &due).await;
-    Ok(JsonResponse(after).into_response())
+    posting::schedule_targets(state, &due).await;
+    Ok(after)
 }
 
 /// Publishing now hands every target to the publisher (through its platform's lane) and answers

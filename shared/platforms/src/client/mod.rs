@@ -9,7 +9,9 @@ pub use history::{
     AccountFigures, Audience, MetricsBatch, PlatformPost, PostsPage, PublicAccount, PublicPost,
     metrics_batch_size,
 };
+pub use listening::Mention;
 mod linkedin;
+mod listening;
 mod meta;
 mod tiktok;
 mod x;
