@@ -1036,6 +1036,18 @@ async fn given_seed_demo_when_a_newcomer_signs_in_then_months_of_history_are_the
     }
     assert!(pdf_text(&pdf).contains("Demo: two months"));
 
+    // The insight agents find what the demo planted: a keyword taking off, complaints piling up.
+    let _agents = app.run_agents();
+    let trends = api().ai_task("trends/analyze", json!({}), Some(25)).await;
+    assert_eq!(
+        trends.body["output"]["emerging"],
+        json!(["cold brew"]),
+        "{}",
+        trends.body
+    );
+    let crisis = api().ai_task("crisis/scan", json!({}), Some(25)).await;
+    assert_eq!(crisis.body["output"]["level"], "crisis", "{}", crisis.body);
+
     // Seeding twice leaves the first seeding alone.
     assert!(
         dev_server::demo::seed(&app.state, &app.env.sandbox, 60)

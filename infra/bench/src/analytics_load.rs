@@ -23,15 +23,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A database of the benchmark's own, so its 20,000 posts do not weigh on anything else.
-async fn fresh_database() -> String {
+/// A database of the benchmark's own, so its thousands of posts weigh on nothing else.
+pub(crate) async fn fresh_database(prefix: &str) -> String {
     let admin_url = std::env::var("TEST_ADMIN_DATABASE_URL")
         .expect("TEST_ADMIN_DATABASE_URL: run with `cargo xtask bench analytics`");
     let (admin, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
         .await
         .expect("the admin database");
     tokio::spawn(connection);
-    let name = format!("bench_analytics_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
@@ -134,7 +134,7 @@ async fn plan(db: &tokio_postgres::Client, label: &str, sql: &str) {
 }
 
 pub async fn run() {
-    let database_url = fresh_database().await;
+    let database_url = fresh_database("bench_analytics").await;
     let (sandbox_url, sandbox) = platform_sandbox::spawn(0).await.expect("the sandbox");
     let state = crate::local_state_with("bench-analytics", |name| match name {
         "DATABASE_URL" => Some(database_url.clone()),

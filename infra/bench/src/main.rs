@@ -20,6 +20,7 @@ mod agents_load;
 mod analytics_load;
 mod api_load;
 mod init_load;
+mod insights_load;
 mod live_load;
 mod publish_load;
 
@@ -33,12 +34,15 @@ use std::time::{Duration, Instant};
 struct CountingAllocator;
 
 static HEAP_IN_USE: AtomicUsize = AtomicUsize::new(0);
+/// The most heap in use since the last [`reset_heap_peak`].
+static HEAP_PEAK: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let pointer = unsafe { System.alloc(layout) };
         if !pointer.is_null() {
-            HEAP_IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+            let now = HEAP_IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
         }
         pointer
     }
@@ -51,7 +55,8 @@ unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let moved = unsafe { System.realloc(pointer, layout, new_size) };
         if !moved.is_null() {
-            HEAP_IN_USE.fetch_add(new_size, Ordering::Relaxed);
+            let now = HEAP_IN_USE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+            HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
             HEAP_IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
         }
         moved
@@ -64,6 +69,18 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// Heap bytes in use by this process now.
 fn heap_in_use() -> usize {
     HEAP_IN_USE.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak from the heap in use now, and returns it.
+fn reset_heap_peak() -> usize {
+    let now = heap_in_use();
+    HEAP_PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+/// The most heap in use since the last [`reset_heap_peak`].
+fn heap_peak() -> usize {
+    HEAP_PEAK.load(Ordering::Relaxed)
 }
 
 fn main() {
@@ -107,6 +124,11 @@ fn main() {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
             .block_on(agents_load::run());
+    }
+    if all || which.iter().any(|w| w == "insights") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(insights_load::run());
     }
     if all || which.iter().any(|w| w == "live") {
         tokio::runtime::Runtime::new()

@@ -122,6 +122,26 @@ pub async fn seed(state: &AppState, sandbox: &Sandbox, days: u32) -> Result<Seed
     let report =
         analytics::sync::run(state, Utc::now(), Instant::now() + Duration::from_secs(120)).await?;
     seeded.snapshots += report.snapshots;
+    // What the insight agents should find: a keyword taking off on X today, and a wave of
+    // complaints in the last two hours (see the sandbox's `listening.rs`).
+    let client = state.db.client().await?;
+    store::insights::set_trend_keywords(
+        &**client,
+        organization_id,
+        &["cold brew".to_owned(), "espresso".to_owned()],
+    )
+    .await?;
+    sandbox.plant_burst(&platform_sandbox::Burst {
+        term: "cold brew".into(),
+        factor: 8.0,
+        hours: 24,
+    });
+    sandbox.plant_mentions(&platform_sandbox::MentionWave {
+        user: "demo-x".into(),
+        tone: "negative".into(),
+        count: 30,
+        within_minutes: 120,
+    });
     seeded.elapsed = started.elapsed();
     Ok(seeded)
 }

@@ -23,6 +23,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 pub use guard::bearer;
+pub use listening::{Burst, MentionWave};
 pub use state::{Fault, FaultKind, Sandbox, SandboxPost, account_of};
 pub use webhooks::signature_headers;
 

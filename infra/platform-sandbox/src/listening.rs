@@ -115,36 +115,59 @@ pub async fn plant_mentions(
     State(sandbox): State<Sandbox>,
     Json(wave): Json<MentionWave>,
 ) -> Response {
-    let texts: &[&str] = match wave.tone.as_str() {
-        "negative" => &NEGATIVE,
-        "positive" => &FRIENDLY[..3],
-        "neutral" => &FRIENDLY[3..4],
-        "mixed" => &MIXED,
-        _ => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "tone: negative, positive, neutral or mixed",
-            )
-                .into_response();
-        }
-    };
-    let now = sandbox.now();
-    let span = wave.within_minutes.max(1) * 60;
-    let count = wave.count.min(1_000);
-    let mut state = sandbox.lock();
-    for i in 0..count {
-        state.next += 1;
-        let id = format!("mw-{}", state.next + 1_000_000);
-        let created = now - span * u64::from(i) / u64::from(count.max(1));
-        state.mentions.push(PlantedMention {
-            user: wave.user.clone(),
-            id,
-            author: format!("user{}", i % 211),
-            text: texts[i as usize % texts.len()].to_owned(),
-            created_unix: created,
-        });
+    match sandbox.plant_mentions(&wave) {
+        Some(count) => (StatusCode::CREATED, Json(json!({ "planted": count }))).into_response(),
+        None => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tone: negative, positive, neutral or mixed",
+        )
+            .into_response(),
     }
-    (StatusCode::CREATED, Json(json!({ "planted": count }))).into_response()
+}
+
+impl Sandbox {
+    /// Adds a wave of mentions of one tone (none for an unknown tone); returns how many.
+    pub fn plant_mentions(&self, wave: &MentionWave) -> Option<u32> {
+        let texts: &[&str] = match wave.tone.as_str() {
+            "negative" => &NEGATIVE,
+            "positive" => &FRIENDLY[..3],
+            "neutral" => &FRIENDLY[3..4],
+            "mixed" => &MIXED,
+            _ => return None,
+        };
+        let now = self.now();
+        let span = wave.within_minutes.max(1) * 60;
+        let count = wave.count.min(1_000);
+        let mut state = self.lock();
+        for i in 0..count {
+            state.next += 1;
+            let id = format!("mw-{}", state.next + 1_000_000);
+            let created = now - span * u64::from(i) / u64::from(count.max(1));
+            state.mentions.push(PlantedMention {
+                user: wave.user.clone(),
+                id,
+                author: format!("user{}", i % 211),
+                text: texts[i as usize % texts.len()].to_owned(),
+                created_unix: created,
+            });
+        }
+        Some(count)
+    }
+
+    /// Multiplies the last `hours` hours of every query containing `term` by `factor`.
+    pub fn plant_burst(&self, burst: &Burst) -> bool {
+        if !(burst.factor > 0.0 && burst.factor <= 1_000.0) || burst.term.trim().is_empty() {
+            return false;
+        }
+        let now = self.now();
+        self.lock().bursts.push(PlantedBurst {
+            term: burst.term.to_lowercase(),
+            factor: burst.factor,
+            hours: burst.hours.clamp(1, 168),
+            planted_unix: now,
+        });
+        true
+    }
 }
 
 /// `GET /2/users/{id}/mentions`: posts mentioning the user, newest first, from `start_time`.
@@ -207,21 +230,15 @@ fn one_day() -> u64 {
 }
 
 pub async fn plant_burst(State(sandbox): State<Sandbox>, Json(burst): Json<Burst>) -> Response {
-    if !(burst.factor > 0.0 && burst.factor <= 1_000.0) || burst.term.trim().is_empty() {
-        return (
+    if sandbox.plant_burst(&burst) {
+        StatusCode::CREATED.into_response()
+    } else {
+        (
             StatusCode::UNPROCESSABLE_ENTITY,
             "term and 0 < factor ≤ 1000",
         )
-            .into_response();
+            .into_response()
     }
-    let now = sandbox.now();
-    sandbox.lock().bursts.push(PlantedBurst {
-        term: burst.term.to_lowercase(),
-        factor: burst.factor,
-        hours: burst.hours.clamp(1, 168),
-        planted_unix: now,
-    });
-    StatusCode::CREATED.into_response()
 }
 
 /// `GET /2/tweets/counts/recent?query=…&granularity=hour`: the last seven days, hour by hour.

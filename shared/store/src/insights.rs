@@ -479,7 +479,8 @@ pub async fn latest_trend_report(
     Ok(row.map(|r| r.get(0)))
 }
 
-/// Hashtag uses per day on the organization's own posts, oldest first.
+/// Hashtag uses per day (UTC, by publication) on the organization's published posts, oldest
+/// first (an imported post is dated by when it went out, not when we read it).
 pub async fn hashtags_per_day(
     db: &impl GenericClient,
     organization_id: OrgId,
@@ -487,9 +488,9 @@ pub async fn hashtags_per_day(
 ) -> Result<Vec<(String, NaiveDate, i64)>, StoreError> {
     let rows = db
         .query(
-            "SELECT lower(m[1]), p.created_at::date, count(*)
+            "SELECT lower(m[1]), (p.published_at AT TIME ZONE 'UTC')::date, count(*)
              FROM posts p, regexp_matches(p.content, '#([[:alnum:]_]+)', 'g') m
-             WHERE p.organization_id = $1 AND p.created_at >= $2::date
+             WHERE p.organization_id = $1 AND p.published_at >= $2::date
              GROUP BY 1, 2 ORDER BY 1, 2",
             &[&organization_id, &since],
         )
