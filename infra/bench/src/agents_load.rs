@@ -66,12 +66,7 @@ async fn setup() -> (AppState, model_sandbox::ModelSandbox) {
 
 pub async fn run() {
     let (state, models) = setup().await;
-    let app = http_kit::serve(api::all_routes(crate::execution_environment(&state)));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let port = crate::api_load::serve_api(crate::execution_environment(&state)).await;
     let mut connection = Connection::open(port).await;
     let crate::api_load::Registered {
         token,

@@ -173,12 +173,7 @@ pub async fn run() {
 
     let mut ports = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {
-        let app = http_kit::serve(api::all_routes(crate::execution_environment(&state)));
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind");
-        ports.push(listener.local_addr().expect("address").port());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        ports.push(serve_api(crate::execution_environment(&state)).await);
     }
 
     let mut connection = Connection::open(ports[0]).await;
@@ -243,4 +238,16 @@ pub async fn run() {
         percentile(&times, 0.5),
         percentile(&times, 1.0)
     );
+}
+
+/// Serves every router of `environment` on a loopback port, as one execution environment
+/// would, and returns the port.
+pub async fn serve_api(environment: runtime::AppState) -> u16 {
+    let app = http_kit::serve(api::all_routes(environment));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
 }

@@ -180,12 +180,7 @@ pub async fn run() {
     })
     .await;
     let environment = crate::execution_environment(&state);
-    let app = http_kit::serve(api::all_routes(environment.clone()));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let port = crate::api_load::serve_api(environment.clone()).await;
     let mut connection = Connection::open(port).await;
     let registered = connection.register("insights-bench").await;
     let (db, db_connection) = tokio_postgres::connect(&database_url, tokio_postgres::NoTls)

@@ -96,16 +96,10 @@ pub(super) async fn pause_publishing(
         .map_err(crate::service_errors::agents)?;
     if paused {
         let client = state.db.client().await?;
-        audit::record(
+        audit_publishing(
             &**client,
-            &current.actor(),
-            AuditEntry {
-                action: AuditAction::Update,
-                resource_type: "publishing",
-                resource_id: None,
-                old_values: None,
-                new_values: Some(serde_json::json!({ "paused": true, "reason": reason })),
-            },
+            &current,
+            serde_json::json!({ "paused": true, "reason": reason }),
         )
         .await?;
     }
@@ -121,16 +115,10 @@ pub(super) async fn resume_publishing(
         .await
         .map_err(crate::service_errors::agents)?;
     let client = state.db.client().await?;
-    audit::record(
+    audit_publishing(
         &**client,
-        &current.actor(),
-        AuditEntry {
-            action: AuditAction::Update,
-            resource_type: "publishing",
-            resource_id: None,
-            old_values: None,
-            new_values: Some(serde_json::json!({ "paused": false, "released": released })),
-        },
+        &current,
+        serde_json::json!({ "paused": false, "released": released }),
     )
     .await?;
     let publishing = store::insights::publishing_state(&**client, current.organization_id).await?;
@@ -139,4 +127,25 @@ pub(super) async fn resume_publishing(
         Some(released),
     ))
     .into_response())
+}
+
+/// Pausing and resuming publishing are audited as changes to the organization's publishing.
+async fn audit_publishing(
+    db: &impl GenericClient,
+    current: &CurrentUser,
+    values: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record(
+        db,
+        &current.actor(),
+        AuditEntry {
+            action: AuditAction::Update,
+            resource_type: "publishing",
+            resource_id: None,
+            old_values: None,
+            new_values: Some(values),
+        },
+    )
+    .await?;
+    Ok(())
 }
