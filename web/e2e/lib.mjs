@@ -220,3 +220,22 @@ export async function clearModelFaults() {
   const res = await fetch(`${MODEL_SANDBOX}/_sandbox/faults`, { method: 'DELETE' });
   if (!res.ok) throw new Error(`DELETE ${MODEL_SANDBOX}/_sandbox/faults → ${res.status} ${await res.text()}`);
 }
+
+/**
+ * Plants mentions of an account on the platform sandbox (`POST /_sandbox/mentions`, see
+ * infra/platform-sandbox/src/listening.rs): `{ user, tone: 'negative', count, within_minutes }`,
+ * `user` being the platform user (for X, the account's `account_id`).
+ */
+export async function sandboxMentions(wave) {
+  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
+  const res = await fetch(`${sandboxBase}/_sandbox/mentions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(wave) });
+  if (!res.ok) throw new Error(`POST /_sandbox/mentions → ${res.status} ${await res.text()}`);
+  return (await res.json()).planted;
+}
+
+/** Multiplies the recent volume of every X search containing `term` (`POST /_sandbox/trends {term, factor, hours}`). */
+export async function sandboxTrend(burst) {
+  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
+  const res = await fetch(`${sandboxBase}/_sandbox/trends`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(burst) });
+  if (!res.ok) throw new Error(`POST /_sandbox/trends → ${res.status} ${await res.text()}`);
+}

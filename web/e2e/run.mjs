@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, clearModelFaults, eventually, modelFault, pngBytes, sandboxFault, sandboxHistory, sleep, uniqueEmail } from './lib.mjs';
+import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, clearModelFaults, eventually, modelFault, pngBytes, sandboxFault, sandboxHistory, sandboxMentions, sandboxTrend, sleep, uniqueEmail } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -870,7 +870,9 @@ test('AI agents page: usage, counters and success rate, settings edited by an ad
   assert.equal(await optimizer.getByTestId('agent-completed').textContent(), '1');
   assert.equal(await optimizer.getByTestId('agent-success-rate').textContent(), '100%');
   await optimizer.getByTestId('sandbox-badge').waitFor();
-  await page.getByRole('list', { name: 'Agents in a later release' }).locator('[data-agent="trend_analyzer"]').waitFor();
+  // Every agent is available since the insight agents (issue #15): no "later release" list.
+  for (const agent of ['trend_analyzer', 'smart_scheduler', 'crisis_manager']) await page.getByTestId('agent-list').locator(`[data-agent="${agent}"]`).waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Agents in a later release' }).count(), 0);
 
   // Bad values: each 422 detail under its field.
   const creator = page.locator('[data-agent="content_creator"]');
@@ -1269,6 +1271,238 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await context.close();
     if (failures.length) throw new Error(failures.join('\n'));
   });
+}
+
+// ---------------------------------------------------------------- insight agents (issue #15)
+
+/** Waits for an insight task's result block to settle; a failed task throws with its message. */
+async function insightSettles(page, testId, timeout = 45000) {
+  const done = page.locator(`[data-testid="${testId}"][data-status="completed"], [data-testid="${testId}"][data-status="failed"]`);
+  await done.first().waitFor({ timeout });
+  if ((await done.first().getAttribute('data-status')) === 'failed') throw new Error(`${testId}: ${await done.first().textContent()}`);
+  return done.first();
+}
+
+/** `YYYY-MM-DDTHH:MM` → { weekday (0 = Monday), hour }, as the wall clock reads. */
+function wallClock(local) {
+  const d = new Date(`${local.slice(0, 16)}:00Z`);
+  return { weekday: (d.getUTCDay() + 6) % 7, hour: d.getUTCHours() };
+}
+
+const PEAK = (weekday, hour) => (weekday === 1 || weekday === 3) && hour >= 17 && hour < 20;
+
+test('insights: the best-time heat map shows the Tuesday/Thursday evening peak, add to queue, a prediction with its interval, trends, the crisis banner with pause and resume', async () => {
+  await clearModelFaults();
+  // 16 weeks of history, 12 posts a day: about 8 posts in each hour of the week, so the peak stands out.
+  const admin = await adminViaApi('insights', { timezone: 'UTC' });
+  const account = await connectViaApi(admin.token, 'x', { loginHint: `x-insights-${Date.now()}` });
+  const listed = (await api('GET', '/api/social-accounts', { token: admin.token })).data.accounts.find((a) => a.id === account.id);
+  const planted = await sandboxHistory({ platform: 'x', user: listed.account_id, days: 112, per_day: 12 });
+  assert.ok(planted > 1000, `history planted (${planted})`);
+  const sync = (await api('POST', `/api/social-accounts/${account.id}/sync`, { token: admin.token })).data;
+  assert.ok(sync.posts_imported > 1000, `the sync imported the history (${sync.posts_imported})`);
+  // A draft for the scheduler to place.
+  const draft = (await api('POST', '/api/posts', { token: admin.token, headers: newKey(), body: { content: `Winter menu, out now ${Date.now()}`, targets: [{ social_account_id: account.id }] } })).data;
+
+  const context = await browser.newContext({ viewport: DESKTOP, baseURL: BASE, timezoneId: 'UTC' });
+  await context.route(
+    (url) => url.origin === BASE_ORIGIN && url.pathname.startsWith('/api/'),
+    (route) => route.continue({ headers: { ...route.request().headers(), 'x-forwarded-for': CLIENT_IP } }),
+  );
+  context.on('page', watch);
+  const page = await context.newPage();
+  const frames = recordLive(page);
+  await signIn(page, admin.email);
+
+  // ---- Best times: the heat map in UTC, its peak on Tuesday and Thursday evenings.
+  await page.getByRole('link', { name: 'Insights' }).first().click();
+  await page.getByRole('heading', { name: 'Insights', level: 1 }).waitFor();
+  await page.getByRole('checkbox', { name: /Winter menu, out now/ }).check();
+  const asked = page.waitForRequest((r) => r.url().endsWith('/api/ai-agents/schedule/optimize'));
+  await page.getByRole('button', { name: 'Find the best times' }).click();
+  const request = await asked;
+  assert.equal(request.headers().prefer, 'wait=20');
+  assert.equal(request.postDataJSON().timezone, 'UTC');
+  const result = await insightSettles(page, 'best-times-result');
+  const map = result.getByTestId('best-time-heatmap');
+  assert.equal(await map.locator('td[data-weekday]').count(), 168);
+  const best = await result.getByTestId('best-slots').locator('li').evaluateAll((lis) => lis.map((li) => ({ weekday: Number(li.dataset.weekday), hour: Number(li.dataset.hour) })));
+  assert.equal(best.length, 5);
+  // The planted pattern (×1.8 on Tuesday and Thursday 17:00–20:00 UTC) leads; one lucky hour
+  // of the random history may slip into the top five.
+  assert.ok(PEAK(best[0].weekday, best[0].hour), `the best slot is a Tuesday or Thursday evening: ${JSON.stringify(best)}`);
+  assert.ok(best.filter((b) => PEAK(b.weekday, b.hour)).length >= 4, `the top five are the evening peak: ${JSON.stringify(best)}`);
+  const peakLevels = [];
+  for (const weekday of [1, 3]) {
+    for (const hour of [17, 18, 19]) peakLevels.push(Number(await map.locator(`td[data-weekday="${weekday}"][data-hour="${hour}"]`).getAttribute('data-level')));
+  }
+  assert.ok(peakLevels.filter((l) => l >= 2).length >= 4, `the six peak cells are coloured well above average: ${peakLevels.join(', ')}`);
+  const highlighted = await map.locator('td[data-best="true"]').evaluateAll((tds) => tds.map((td) => ({ weekday: Number(td.dataset.weekday), hour: Number(td.dataset.hour) })));
+  assert.equal(highlighted.length, 5, 'the top five are ringed');
+  assert.ok(highlighted.filter((c) => PEAK(c.weekday, c.hour)).length >= 4, `the ringed cells are the evening peak: ${JSON.stringify(highlighted)}`);
+  const quiet = Number(await map.locator('td[data-weekday="6"][data-hour="3"]').getAttribute('data-level'));
+  assert.ok(quiet < 0, `a Sunday night is below average (${quiet})`);
+  await map.locator('td[data-weekday="1"][data-hour="18"]').hover();
+  await result.getByTestId('heatmap-detail').getByText(/^Tuesday 18:00–19:00: [\d.]+× your average, \d+ posts?, confidence \d+%/).waitFor();
+  assert.match(await result.getByTestId('best-times-evidence').textContent(), /^\d+ posts analyzed · [\d.]+ weeks? of history · (thin hours borrow|no other history)/);
+  // The draft's proposed time, scheduled from here.
+  const assignment = result.locator(`[data-testid="assignment"][data-post-id="${draft.id}"]`);
+  const proposed = wallClock(await assignment.getAttribute('data-local-time'));
+  assert.ok(PEAK(proposed.weekday, proposed.hour), `the draft goes to a peak hour: ${JSON.stringify(proposed)}`);
+  await assignment.getByRole('button', { name: /^Schedule “Winter menu/ }).click();
+  await assignment.getByText('Scheduled.').waitFor();
+  const scheduled = (await api('GET', `/api/posts/${draft.id}`, { token: admin.token })).data;
+  assert.equal(scheduled.status, 'scheduled');
+  assert.equal(scheduled.scheduled_at.slice(0, 16), (await assignment.getAttribute('data-local-time')).slice(0, 16));
+  await checkA11y(page, 'insights: best times');
+  await shot(page, 'insights-best-times', true);
+
+  // ---- The composer: add to queue, then the predicted engagement.
+  await page.getByTestId('compose-button').click();
+  await page.locator(`input[type="checkbox"][value="${account.id}"]`).check();
+  await page.getByLabel('Text', { exact: true }).fill('Behind the scenes of our winter menu');
+  await page.getByLabel('Hashtags').fill('#behindthescenes');
+  await page.locator('[data-preview-platform="x"]').waitFor({ timeout: 15000 });
+  const queued = page.waitForResponse((r) => /\/api\/posts\/[^/]+\/queue$/.test(r.url()));
+  await page.getByRole('button', { name: 'Add to queue' }).click();
+  const queueAnswer = await queued;
+  assert.equal(queueAnswer.status(), 200, await queueAnswer.text());
+  assert.equal(queueAnswer.request().postDataJSON().timezone, 'UTC', "the browser's zone");
+  const queue = await queueAnswer.json();
+  await page.getByTestId('queue-result').getByText(/Added to the queue/).waitFor();
+  assert.match(await page.getByTestId('queue-result').textContent(), queue.slot.source === 'best_times' ? /from best times: [\d.]+× your average, confidence \d+%/ : /from your slots/);
+  assert.equal(queue.post.status, 'scheduled');
+  assert.ok(Date.parse(queue.slot.scheduled_at) > Date.now(), 'a future slot');
+  assert.equal(await page.getByLabel(/Date and time/).inputValue(), queue.slot.scheduled_at.slice(0, 16), 'the composer shows the chosen time');
+
+  const panel = page.getByRole('region', { name: 'Predicted engagement' });
+  const predictAsked = page.waitForRequest((r) => r.url().endsWith('/api/ai-agents/engagement/predict'));
+  await panel.getByRole('button', { name: 'Predict engagement' }).click();
+  const predictBody = (await predictAsked).postDataJSON();
+  assert.equal(predictBody.account_id, account.id);
+  assert.match(predictBody.text, /#behindthescenes/);
+  const prediction = await insightSettles(page, 'prediction-result');
+  await prediction.locator('[data-testid="prediction"][data-status="predicted"]').waitFor();
+  const interval = await prediction.getByTestId('prediction-interval').textContent();
+  const [, low, high] = interval.match(/Likely between ([\d.]+) and ([\d.]+) \(80% interval\)/) ?? [];
+  const value = Number((await prediction.getByTestId('prediction-value').textContent()).match(/[\d.]+/)[0]);
+  assert.ok(Number(low) <= value && value <= Number(high), `the prediction (${value}) lies in its interval (${interval})`);
+  await prediction.getByTestId('prediction-model').getByText(/held-out posts/).waitFor();
+  const timeSuggestion = prediction.locator('[data-testid="suggestion"][data-field="scheduled_at"]').first();
+  if (await timeSuggestion.count()) {
+    await timeSuggestion.getByRole('button', { name: /^Use / }).click();
+    await timeSuggestion.getByText(/The time is set to/).waitFor();
+  }
+  await checkA11y(page, 'insights: composer');
+  await shot(page, 'insights-composer', true);
+
+  // ---- Trends: track a keyword and analyze it.
+  await go(page, '/insights/trends');
+  await page.getByRole('heading', { name: 'Tracked keywords' }).waitFor();
+  // A term of this run's own, whose volume on X jumps eightfold over the last day.
+  const term = `brew${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 6)}`;
+  await sandboxTrend({ term, factor: 8, hours: 24 });
+  await page.getByLabel('Add a keyword').fill(term);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('button', { name: 'Save keywords' }).click();
+  await page.getByText('Saved.').waitFor();
+  assert.deepEqual((await api('GET', '/api/ai-agents/trends/keywords', { token: admin.token })).data.keywords, [term]);
+  await page.getByRole('button', { name: 'Analyze now' }).click();
+  const trends = await insightSettles(page, 'trends-result');
+  const emerging = trends.locator(`[data-testid="trend-term"][data-term="${term}"]`).first();
+  await emerging.waitFor();
+  assert.equal(await emerging.getAttribute('data-status'), 'emerging');
+  assert.match(await emerging.getByTestId('term-ratio').textContent(), /^[\d.]+×$/);
+  await emerging.getByTestId('sparkline').waitFor();
+  await trends.getByTestId('trend-summary').waitFor();
+  await checkA11y(page, 'insights: trends');
+  await shot(page, 'insights-trends', true);
+
+  // ---- Performance: a review of the imported posts.
+  await go(page, '/insights/performance');
+  await page.getByRole('button', { name: 'Review now' }).click();
+  const review = await insightSettles(page, 'review-result');
+  await review.getByTestId('performance-review').waitFor();
+  await review.getByTestId('review-accounts').waitFor();
+  await checkA11y(page, 'insights: performance');
+  await shot(page, 'insights-performance', true);
+
+  // ---- Competitors: watch one; share of voice next to ours.
+  await go(page, '/insights/competitors');
+  await page.getByRole('heading', { name: 'Watchlist' }).waitFor();
+  await page.getByLabel('Handle').fill('@rivalcafe');
+  await page.getByRole('button', { name: 'Watch' }).click();
+  await page.locator('[data-testid="competitor"][data-handle="rivalcafe"]').waitFor({ timeout: 20000 });
+  const sov = page.getByTestId('share-of-voice');
+  await sov.waitFor({ timeout: 20000 });
+  await sov.locator('[data-testid="sov-row"][data-you="true"]').waitFor();
+  await checkA11y(page, 'insights: competitors');
+  await shot(page, 'insights-competitors', true);
+
+  // ---- Crisis: a spike of negative mentions, the banner, pause and resume publishing.
+  await go(page, '/insights/crisis');
+  await liveOpen(page);
+  await page.getByRole('heading', { name: 'Crisis monitor' }).waitFor();
+  assert.equal(await page.getByTestId('crisis-banner').count(), 0, 'no banner while normal');
+  // Publishing pauses by itself at the crisis level.
+  const settings = page.waitForResponse((r) => r.url().endsWith('/api/ai-agents/crisis/settings') && r.request().method() === 'PUT');
+  await page.getByRole('checkbox', { name: /Pause publishing automatically/ }).check();
+  assert.equal((await settings).status(), 200);
+  assert.equal((await api('GET', '/api/ai-agents/crisis', { token: admin.token })).data.auto_pause, true);
+  await plantNegativeSpike(listed);
+  await page.getByRole('button', { name: 'Scan now' }).click();
+  await insightSettles(page, 'crisis-scan-result');
+  const banner = page.getByRole('alert').filter({ has: page.getByTestId('crisis-level') });
+  await banner.waitFor({ timeout: 20000 });
+  const level = await page.getByTestId('crisis-banner').getAttribute('data-level');
+  assert.ok(['watch', 'warning', 'crisis'].includes(level), `a level above normal (${level})`);
+  if (!(await banner.getByTestId('crisis-evidence').count())) await banner.getByRole('button', { name: 'Show the evidence' }).click();
+  assert.match(await banner.getByTestId('crisis-evidence').textContent(), /\d+ of \d+ mentions negative/);
+  assert.ok((await banner.getByTestId('crisis-examples').locator('li').count()) >= 1, 'example mentions');
+  await checkA11y(page, 'insights: crisis');
+  await shot(page, 'insights-crisis', true);
+
+  // At the crisis level, auto-pause held publishing; resume it, then pause and resume by hand.
+  if (level === 'crisis') await page.locator('[data-testid="crisis-banner"][data-paused="true"]').waitFor();
+  if ((await page.getByTestId('crisis-banner').getAttribute('data-paused')) === 'true') {
+    await banner.getByTestId('publishing-state').getByText(/Publishing is paused/).waitFor();
+    assert.equal((await api('GET', '/api/posts/publishing', { token: admin.token })).data.paused, true);
+    await banner.getByRole('button', { name: 'Resume publishing' }).click();
+    await banner.getByRole('button', { name: 'Pause publishing' }).waitFor();
+  }
+  await banner.getByRole('button', { name: 'Pause publishing' }).click();
+  await banner.getByRole('button', { name: 'Resume publishing' }).waitFor();
+  await banner.getByTestId('publishing-state').getByText(/Publishing is paused/).waitFor();
+  assert.equal((await api('GET', '/api/posts/publishing', { token: admin.token })).data.paused, true);
+  await shot(page, 'insights-crisis-paused');
+  await banner.getByRole('button', { name: 'Resume publishing' }).click();
+  await banner.getByRole('button', { name: 'Pause publishing' }).waitFor();
+  assert.equal((await api('GET', '/api/posts/publishing', { token: admin.token })).data.paused, false);
+  assert.ok(frames.some((f) => f.type === 'crisis.changed'), 'crisis.changed over the live feed');
+  await banner.getByRole('button', { name: 'Resolve' }).click();
+  await page.getByTestId('crisis-banner').waitFor({ state: 'detached', timeout: 15000 });
+  await context.close();
+
+  // ---- The heat map and the crisis page on a phone.
+  const phone = await newContext(PHONE);
+  const small = await phone.newPage();
+  await signIn(small, admin.email);
+  await go(small, '/insights/best-times');
+  await small.getByRole('button', { name: 'Find the best times' }).click();
+  await insightSettles(small, 'best-times-result');
+  await checkA11y(small, 'insights: best times (phone)');
+  await shot(small, 'insights-phone-best-times', true);
+  await go(small, '/insights/crisis');
+  await small.getByRole('heading', { name: 'Crisis monitor' }).waitFor();
+  await checkA11y(small, 'insights: crisis (phone)');
+  await shot(small, 'insights-phone-crisis', true);
+  await phone.close();
+});
+
+/** A wave of negative mentions of the account in the last hour, on the platform sandbox. */
+async function plantNegativeSpike(account) {
+  const planted = await sandboxMentions({ user: account.account_id, tone: 'negative', count: 40, within_minutes: 60 });
+  assert.equal(planted, 40);
 }
 
 test('performance: first contentful paint, and a month of 1,000 posts', async () => {

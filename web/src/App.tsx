@@ -34,6 +34,11 @@ const AiTaskDetail = lazy(() => import('./pages/AiTaskDetail'));
 const AiMemory = lazy(() => import('./pages/AiMemory'));
 const AiWorkflows = lazy(() => import('./pages/AiWorkflows'));
 const AiWorkflowDetail = lazy(() => import('./pages/AiWorkflowDetail'));
+const InsightsBestTimes = lazy(() => import('./pages/InsightsBestTimes'));
+const InsightsTrends = lazy(() => import('./pages/InsightsTrends'));
+const InsightsCompetitors = lazy(() => import('./pages/InsightsCompetitors'));
+const InsightsPerformance = lazy(() => import('./pages/InsightsPerformance'));
+const InsightsCrisis = lazy(() => import('./pages/InsightsCrisis'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -94,6 +99,12 @@ export function App() {
                   <Route path="/ai/memory" element={<AiMemory />} />
                   <Route path="/ai/workflows" element={<AiWorkflows />} />
                   <Route path="/ai/workflows/:id" element={<AiWorkflowDetail />} />
+                  <Route path="/insights" element={<Navigate to="/insights/best-times" replace />} />
+                  <Route path="/insights/best-times" element={<InsightsBestTimes />} />
+                  <Route path="/insights/trends" element={<InsightsTrends />} />
+                  <Route path="/insights/competitors" element={<InsightsCompetitors />} />
+                  <Route path="/insights/performance" element={<InsightsPerformance />} />
+                  <Route path="/insights/crisis" element={<InsightsCrisis />} />
                   <Route path="/social-accounts" element={<SocialAccounts />} />
                   <Route path="/media" element={<MediaLibrary />} />
                   <Route path="/organization" element={<Organization />} />

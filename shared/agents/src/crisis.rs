@@ -70,6 +70,8 @@ pub struct AlertView {
     pub updated_at: DateTime<Utc>,
     pub evidence: Value,
     pub holding_statement: Option<String>,
+    /// The model that drafted the statement, as labelled (`sandbox:…` locally).
+    pub statement_model: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -123,6 +125,7 @@ pub async fn status(state: &AppState, organization_id: OrgId) -> Result<CrisisSt
         updated_at: a.updated_at,
         evidence: a.evidence,
         holding_statement: a.holding_statement,
+        statement_model: a.statement_model,
     });
     Ok(CrisisStatus {
         level: alert.as_ref().map_or(Level::Normal, |a| a.level),
@@ -480,6 +483,7 @@ pub async fn scan(
             None
         };
         let evidence_json = serde_json::to_value(&evidence).expect("evidence serializes");
+        let label = session.label();
         let (alert, before) = {
             let client = state.db.client().await?;
             store::insights::raise_alert(
@@ -487,7 +491,7 @@ pub async fn scan(
                 organization_id,
                 assessment.level.as_str(),
                 &evidence_json,
-                statement.as_deref(),
+                statement.as_deref().map(|s| (s, label.as_str())),
             )
             .await?
         };

@@ -239,6 +239,8 @@ pub struct CrisisAlert {
     pub level: String,
     pub evidence: Value,
     pub holding_statement: Option<String>,
+    /// The model that drafted the statement (as labelled: `sandbox:…` for the sandbox).
+    pub statement_model: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -249,12 +251,14 @@ fn alert_from(r: &Row) -> CrisisAlert {
         level: r.get(1),
         evidence: r.get(2),
         holding_statement: r.get(3),
-        opened_at: r.get(4),
-        updated_at: r.get(5),
+        statement_model: r.get(4),
+        opened_at: r.get(5),
+        updated_at: r.get(6),
     }
 }
 
-const ALERT_COLUMNS: &str = "id, level, evidence, holding_statement, opened_at, updated_at";
+const ALERT_COLUMNS: &str =
+    "id, level, evidence, holding_statement, statement_model, opened_at, updated_at";
 
 pub async fn open_alert(
     db: &impl GenericClient,
@@ -273,27 +277,29 @@ pub async fn open_alert(
 }
 
 /// Opens the organization's alert, or moves the open one to `level` with new evidence (a
-/// holding statement already drafted is kept unless a new one is given). Returns the alert and
-/// the level it had before (none when it is new).
+/// holding statement already drafted is kept unless a new one, with the model that drafted it,
+/// is given). Returns the alert and the level it had before (none when it is new).
 pub async fn raise_alert(
     db: &impl GenericClient,
     organization_id: OrgId,
     level: &str,
     evidence: &Value,
-    holding_statement: Option<&str>,
+    holding_statement: Option<(&str, &str)>,
 ) -> Result<(CrisisAlert, Option<String>), StoreError> {
+    let (statement, model) = holding_statement.unzip();
     let before = open_alert(db, organization_id).await?.map(|a| a.level);
     let row = db
         .query_one(
             &format!(
-                "INSERT INTO crisis_alerts (organization_id, level, evidence, holding_statement)
-                 VALUES ($1, $2, $3, $4)
+                "INSERT INTO crisis_alerts (organization_id, level, evidence, holding_statement, statement_model)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (organization_id) WHERE resolved_at IS NULL DO UPDATE
                  SET level = EXCLUDED.level, evidence = EXCLUDED.evidence, updated_at = now(),
-                     holding_statement = COALESCE(EXCLUDED.holding_statement, crisis_alerts.holding_statement)
+                     holding_statement = COALESCE(EXCLUDED.holding_statement, crisis_alerts.holding_statement),
+                     statement_model = COALESCE(EXCLUDED.statement_model, crisis_alerts.statement_model)
                  RETURNING {ALERT_COLUMNS}"
             ),
-            &[&organization_id, &level, evidence, &holding_statement],
+            &[&organization_id, &level, evidence, &statement, &model],
         )
         .await?;
     Ok((alert_from(&row), before))

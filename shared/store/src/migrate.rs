@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "insights",
         sql: include_str!("../migrations/V0011__insights.sql"),
     },
+    Migration {
+        version: 12,
+        name: "crisis_statement_model",
+        sql: include_str!("../migrations/V0012__crisis_statement_model.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -25,6 +25,9 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'report_ready',
   'ai_task_failed',
   'ai_workflow_finished',
+  'crisis_alert',
+  'performance_alert',
+  'competitor_alert',
   'member_invited',
   'member_joined',
 ];
@@ -39,6 +42,9 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   report_ready: 'An analytics report is ready',
   ai_task_failed: 'An AI task failed',
   ai_workflow_finished: 'An AI workflow finished or stopped',
+  crisis_alert: 'A possible crisis in your mentions',
+  performance_alert: 'A post did far better or worse than expected',
+  competitor_alert: 'A competitor had an unusual spike',
   member_invited: 'Someone was invited to the organization',
   member_joined: 'Someone joined the organization',
 };

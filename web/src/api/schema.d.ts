@@ -1630,6 +1630,8 @@ export interface components {
             level: components["schemas"]["Level"];
             /** Format: date-time */
             opened_at: string;
+            /** @description The model that drafted the statement, as labelled (`sandbox:…` locally). */
+            statement_model?: string | null;
             /** Format: date-time */
             updated_at: string;
         };

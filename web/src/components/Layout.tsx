@@ -5,6 +5,7 @@ import { can, type Capability } from '../lib/roles';
 import { Button, cx } from './ui';
 import { NotificationBell } from './NotificationBell';
 import { VerifyBanner } from './VerifyBanner';
+import { CrisisWatch } from './CrisisWatch';
 
 interface NavItem {
   to: string;
@@ -18,6 +19,7 @@ const NAV: NavItem[] = [
   { to: '/calendar', label: 'Calendar' },
   { to: '/posts', label: 'Posts' },
   { to: '/analytics', label: 'Analytics' },
+  { to: '/insights', label: 'Insights' },
   { to: '/ai', label: 'AI agents' },
   { to: '/media', label: 'Media library' },
   { to: '/social-accounts', label: 'Social accounts' },
@@ -102,6 +104,7 @@ export function Layout() {
             {nav}
           </div>
         )}
+        <CrisisWatch />
         <VerifyBanner />
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 md:p-6">
           <Outlet />

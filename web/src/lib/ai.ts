@@ -57,6 +57,11 @@ const TASK_LABEL: Record<string, string> = {
   review_performance: 'Weekly review: figures',
   review_report: 'Weekly review: report',
   review_recommendations: 'Weekly review: recommendations',
+  schedule_optimize: 'Find the best times',
+  engagement_predict: 'Predict engagement',
+  trends_analyze: 'Analyze trends',
+  performance_review: 'Review performance',
+  crisis_scan: 'Scan for a crisis',
 };
 
 /** What a task did, in words ("Write posts"); an unknown kind shows its name. */

@@ -15,7 +15,9 @@ export type Capability =
   | 'manage_subscription'
   | 'manage_all_content'
   /** Change the AI agents' settings and curate their memory (managers and admins). */
-  | 'configure_agents';
+  | 'configure_agents'
+  /** Pause and resume publishing, resolve a crisis alert (managers and admins). */
+  | 'manage_publishing';
 
 export function can(role: Role | undefined, capability: Capability): boolean {
   switch (role) {

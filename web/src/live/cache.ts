@@ -9,6 +9,7 @@ import type { InfiniteData, QueryClient, QueryKey } from '@tanstack/react-query'
 import type { Schemas } from '../api/client';
 import { notificationKeys, type Notification, type NotificationPage } from '../api/notifications';
 import { aiKeys, keysAfterTaskEvent } from '../api/ai';
+import { insightKeys, type CrisisStatus } from '../api/crisis';
 import type { PostStatusData, LiveMessage } from './protocol';
 
 type Post = Schemas['Post'];
@@ -155,6 +156,15 @@ export function applyLiveMessage(queryClient: QueryClient, message: LiveMessage,
       invalidator.add(...keysAfterTaskEvent(message.data));
       return;
     }
+    case 'crisis.changed': {
+      // The banner changes at once; the alert's evidence and the pause's details are refetched.
+      const { level, paused } = message.data;
+      queryClient.setQueryData<CrisisStatus>(insightKeys.crisis, (status) =>
+        status ? { ...status, level, publishing: { ...status.publishing, paused } } : status,
+      );
+      invalidator.add(insightKeys.crisis);
+      return;
+    }
     default:
       return; // export progress is read by the profile page; pong and error change nothing
   }
@@ -174,5 +184,7 @@ export function refreshAfterConnect(queryClient: QueryClient, reconnected: boole
     void queryClient.invalidateQueries({ queryKey: ['analytics', 'report'] });
     // And AI task status events.
     void queryClient.invalidateQueries({ queryKey: aiKeys.all });
+    // And crisis changes.
+    void queryClient.invalidateQueries({ queryKey: insightKeys.crisis });
   }
 }

@@ -45,6 +45,12 @@ export interface AiTaskStatusData {
   workflow_id: string | null;
 }
 
+/** The crisis manager's level or the publishing pause changed (refetch the status). */
+export interface CrisisChangedData {
+  level: 'normal' | 'watch' | 'warning' | 'crisis';
+  paused: boolean;
+}
+
 export type LiveMessage =
   | { type: 'notification.created'; data: { notification: Notification; unread: number }; sentAt: string }
   | { type: 'notifications.unread'; data: { unread: number }; sentAt: string }
@@ -52,6 +58,7 @@ export type LiveMessage =
   | { type: 'export.progress'; data: ExportProgressData; sentAt: string }
   | { type: 'report.progress'; data: ReportProgressData; sentAt: string }
   | { type: 'ai_task.status'; data: AiTaskStatusData; sentAt: string }
+  | { type: 'crisis.changed'; data: CrisisChangedData; sentAt: string }
   | { type: 'pong'; data: Record<string, never>; sentAt: string }
   | { type: 'error'; data: { code: string; message: string }; sentAt: string };
 
@@ -66,6 +73,7 @@ const TARGET_STATUSES: readonly string[] = ['pending', 'publishing', 'published'
 const EXPORT_STAGES: readonly string[] = ['collecting', 'uploading', 'ready', 'failed'];
 const REPORT_STAGES: readonly string[] = ['running', 'ready', 'failed'];
 const TASK_STATUSES: readonly string[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const CRISIS_LEVELS: readonly string[] = ['normal', 'watch', 'warning', 'crisis'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -132,6 +140,11 @@ export function parseLiveMessage(text: unknown): LiveMessage | null {
       // An agent this build does not know is kept (the task pages show its name as sent).
       if (!isStr(task_id) || !isStr(agent_type) || !isStr(status) || !TASK_STATUSES.includes(status) || !isStrOrNull(workflow_id)) return null;
       return { type: raw.type, data: { task_id, agent_type: agent_type as AgentType, status: status as AgentTaskStatus, workflow_id }, sentAt };
+    }
+    case 'crisis.changed': {
+      const { level, paused } = d;
+      if (!isStr(level) || !CRISIS_LEVELS.includes(level) || typeof paused !== 'boolean') return null;
+      return { type: raw.type, data: { level: level as CrisisChangedData['level'], paused }, sentAt };
     }
     case 'pong':
       return { type: raw.type, data: {}, sentAt };

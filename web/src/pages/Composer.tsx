@@ -13,11 +13,14 @@ import { can } from '../lib/roles';
 import { ambiguousTimeChoices, describeLocal, localDateTime, type OffsetChoice } from '../lib/time';
 import { isMovable, PLATFORM_LABEL, type Platform } from '../lib/calendar';
 import { mergeHashtags } from '../lib/ai';
+import { browserTimeZone, describeLocalTime, describeQueueSlot } from '../lib/insights';
+import { addToQueue, type QueueResult } from '../api/insights';
 import { postQueryKey } from '../live/useLiveEvents';
 import { Alert, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, PlatformBadge, Textarea } from '../components/ui';
 import { PlatformPreview } from '../components/PlatformPreview';
 import { MediaPicker } from '../components/MediaPicker';
 import { AiAssistant } from '../components/AiAssistant';
+import { EngagementPanel } from '../components/EngagementPanel';
 import { UploadList, useUploads, type Asset } from '../components/uploads';
 
 const schema = z.object({
@@ -103,7 +106,8 @@ function ComposerForm() {
   const [banner, setBanner] = useState<string | null>(null);
   const [dstChoices, setDstChoices] = useState<OffsetChoice[] | null>(null);
   const [dstOffset, setDstOffset] = useState<string>('');
-  const [busy, setBusy] = useState<'schedule' | 'publish' | 'save' | null>(null);
+  const [busy, setBusy] = useState<'schedule' | 'publish' | 'save' | 'queue' | null>(null);
+  const [queued, setQueued] = useState<(QueueResult['slot'] & { timezone: string; postId: string }) | null>(null);
   const [picker, setPicker] = useState(false);
   const [assets, setAssets] = useState<Record<string, Asset>>({});
   const createKey = useRef(idempotencyKey());
@@ -266,6 +270,29 @@ function ComposerForm() {
       } else if (e instanceof ApiError || e instanceof Error) {
         setBanner(applyApiError(e, setError, fieldNames, aliases()));
       }
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  /** Puts the post in the next free slot: the accounts' posting slots, else the best times. */
+  const addQueue = async () => {
+    setBanner(null);
+    setQueued(null);
+    clearErrors('local_time');
+    setBusy('queue');
+    try {
+      const id = await saveNow();
+      if (!id) throw new Error('Write some text and pick at least one account first.');
+      const timezone = browserTimeZone();
+      const result = await addToQueue(id, timezone);
+      queryClient.setQueryData(postQueryKey(id), result.post);
+      setValue('local_time', localDateTime(new Date(result.slot.scheduled_at), user.timezone));
+      setQueued({ ...result.slot, timezone, postId: id });
+      void queryClient.invalidateQueries({ queryKey: ['calendar'] });
+      void queryClient.invalidateQueries({ queryKey: ['posts'] });
+    } catch (e) {
+      setBanner(applyApiError(e, setError, fieldNames, aliases()));
     } finally {
       setBusy(null);
     }
@@ -447,6 +474,7 @@ function ComposerForm() {
               )}
               <div className="mt-4 flex flex-wrap gap-2">
                 <Button busy={busy === 'schedule'} disabled={!!busy} onClick={() => void schedule()}>Schedule</Button>
+                <Button variant="secondary" busy={busy === 'queue'} disabled={!!busy} onClick={() => void addQueue()}>Add to queue</Button>
                 <Button variant="secondary" busy={busy === 'publish'} disabled={!!busy} onClick={() => void publishNow()}>Publish now</Button>
                 <Button
                   variant="ghost"
@@ -462,10 +490,31 @@ function ComposerForm() {
                   Save draft
                 </Button>
               </div>
+              {queued && (
+                <div className="mt-3" data-testid="queue-result" data-source={queued.source}>
+                  <Alert kind="success" title="Added to the queue">
+                    {describeLocalTime(localDateTime(new Date(queued.scheduled_at), queued.timezone))} ({queued.timezone}), {describeQueueSlot(queued)}.{' '}
+                    <Link className="underline" to={`/posts/${queued.postId}`}>See the post</Link>
+                  </Alert>
+                </div>
+              )}
             </Card>
           </form>
           <div className="min-w-0 space-y-6">
             <AiAssistant accounts={list} selected={selected} content={values.content ?? ''} onUseText={putAiText} onAddHashtags={addAiHashtags} />
+            <EngagementPanel
+              accounts={list}
+              selected={selected}
+              content={values.content ?? ''}
+              hashtags={values.hashtags ?? ''}
+              mediaKinds={(values.media ?? []).map((id) => assets[id]?.kind ?? 'image')}
+              localTime={values.local_time ?? ''}
+              timezone={user.timezone}
+              onApplyTime={(local) => {
+                clearErrors('local_time');
+                setValue('local_time', local, { shouldDirty: true });
+              }}
+            />
             <section aria-label="Preview" className="space-y-3">
               <h2 className="text-lg font-semibold">Preview</h2>
               {!postId ? (
