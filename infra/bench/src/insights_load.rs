@@ -238,16 +238,13 @@ pub async fn run() {
         ACCOUNTS * 6,
         recovered as f64 / (ACCOUNTS * 6) as f64 * 100.0
     );
-    let samples: Vec<insights::PostSample> = agents::history::settled_samples(
+    let samples: Vec<insights::PostSample> = agents::history::settled_posts(
         &environment,
         organization_id,
         Utc::now() - chrono::Duration::days(i64::from(DAYS) + 1),
     )
     .await
-    .expect("samples")
-    .into_iter()
-    .map(|(_, s)| s)
-    .collect();
+    .expect("samples");
     for weeks in [4_i64, 8] {
         let since = Utc::now() - chrono::Duration::weeks(weeks);
         let thin: Vec<insights::PostSample> = samples
@@ -274,16 +271,13 @@ pub async fn run() {
 
     // Engagement predictor: the organization's model on two years (read + train + evaluate).
     let (trained, took, heap) = measured(async {
-        let samples: Vec<insights::PostSample> = agents::history::settled_samples(
+        let samples: Vec<insights::PostSample> = agents::history::settled_posts(
             &environment,
             organization_id,
             Utc::now() - agents::prediction::HISTORY,
         )
         .await
-        .expect("samples")
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
+        .expect("samples");
         predict::train(&samples)
     })
     .await;

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::guard::admit;
+use crate::model::hash;
 use crate::state::{Sandbox, page};
 use crate::x::rfc3339;
 
@@ -65,12 +66,6 @@ const MIXED: [&str; 3] = [
     "Great beans but the delivery was terrible",
     "Nice shop, rude barista though",
 ];
-
-fn hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 /// The background mentions of `user` over the 14 days before `now`.
 fn background(user: &str, now: u64) -> Vec<PlantedMention> {

@@ -22,7 +22,7 @@ use crate::state::SandboxPost;
 const GROWTH_EPOCH: u64 = 1_735_689_600;
 
 /// FNV-1a: a stable hash, so the same ids give the same numbers on every machine.
-fn hash(text: &str) -> u64 {
+pub(crate) fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

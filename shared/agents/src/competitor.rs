@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use store::agents::tasks::Task;
 
 use crate::catalog::AgentSettings;
-use crate::session::{Conversation, data_block};
+use crate::session::{Conversation, data_block, not_blank};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession};
 
@@ -160,13 +160,7 @@ pub async fn analyze(
             &mut conversation,
             &schema,
             2000,
-            |d: &AnalysisDocument| {
-                if d.summary.trim().is_empty() {
-                    Err("the summary is empty".into())
-                } else {
-                    Ok(())
-                }
-            },
+            |d: &AnalysisDocument| not_blank(&d.summary, "summary"),
         )
         .await?;
     let analysis = CompetitorAnalysis {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::catalog::AgentSettings;
 use crate::memory::{self, BrandContext, Remember};
-use crate::session::{Conversation, data_block};
+use crate::session::{Conversation, data_block, not_blank};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession, rules};
 
@@ -659,13 +659,7 @@ pub async fn improve(
             &mut conversation,
             &schema,
             2000,
-            |d: &ImprovedDocument| {
-                if d.text.trim().is_empty() {
-                    Err("the text is empty".into())
-                } else {
-                    Ok(())
-                }
-            },
+            |d: &ImprovedDocument| not_blank(&d.text, "text"),
         )
         .await?;
     let (text, check) = match request.platform {

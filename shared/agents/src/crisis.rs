@@ -20,7 +20,7 @@ use store::insights::{NewMention, PublishingState};
 use uuid::Uuid;
 
 use crate::catalog::AgentSettings;
-use crate::session::{Conversation, data_block};
+use crate::session::{Conversation, data_block, not_blank};
 use crate::{AgentsError, ModelSession};
 
 pub const WINDOW_HOURS: i64 = 6;
@@ -432,13 +432,7 @@ async fn holding_statement(
             &mut conversation,
             &schema,
             400,
-            |s: &Statement| {
-                if s.statement.trim().is_empty() {
-                    Err("the statement is empty".into())
-                } else {
-                    Ok(())
-                }
-            },
+            |s: &Statement| not_blank(&s.statement, "statement"),
         )
         .await?;
     Ok(document.statement.chars().take(280).collect())
@@ -484,7 +478,7 @@ pub async fn scan(
         };
         let evidence_json = serde_json::to_value(&evidence).expect("evidence serializes");
         let label = session.label();
-        let (alert, before) = {
+        let alert = {
             let client = state.db.client().await?;
             store::insights::raise_alert(
                 &**client,
@@ -496,10 +490,10 @@ pub async fn scan(
             .await?
         };
         alert_id = Some(alert.id);
-        let rose = before
-            .as_deref()
-            .and_then(Level::parse)
-            .is_none_or(|b| assessment.level > b);
+        let rose = open
+            .as_ref()
+            .and_then(|a| Level::parse(&a.level))
+            .is_none_or(|before| assessment.level > before);
         if assessment.level == Level::Crisis {
             let auto_pause = {
                 let client = state.db.client().await?;

@@ -55,3 +55,16 @@ pub async fn settled_samples(
         })
         .collect())
 }
+
+/// [`settled_samples`] without their rows: what the models learn from.
+pub async fn settled_posts(
+    state: &AppState,
+    organization_id: OrgId,
+    since: DateTime<Utc>,
+) -> Result<Vec<PostSample>, AgentsError> {
+    Ok(settled_samples(state, organization_id, since)
+        .await?
+        .into_iter()
+        .map(|(_, sample)| sample)
+        .collect())
+}

@@ -142,11 +142,7 @@ pub async fn predict(
         .and_then(|z| domain::TimeZone::parse(z).ok())
         .map_or(chrono_tz::UTC, |z| z.0);
     let samples: Vec<PostSample> =
-        history::settled_samples(state, task.organization_id, Utc::now() - HISTORY)
-            .await?
-            .into_iter()
-            .map(|(_, s)| s)
-            .collect();
+        history::settled_posts(state, task.organization_id, Utc::now() - HISTORY).await?;
     let draft = PostSample {
         account_id: account.id,
         platform: account.platform,

@@ -164,22 +164,19 @@ pub async fn slot_model(
     zone: Tz,
 ) -> Result<SlotModel, AgentsError> {
     let since = Utc::now() - Duration::weeks(slots::HISTORY_WEEKS);
-    let samples: Vec<_> = history::settled_samples(state, organization_id, since)
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
+    let samples: Vec<_> = history::settled_posts(state, organization_id, since).await?;
     Ok(SlotModel::fit(accounts, &samples, zone))
 }
 
-/// What is already on the accounts' calendars between `from` and `to`.
+/// What is already on the accounts' calendars between `from` and `to`, but the times in
+/// `freed` (a scheduled post being placed again frees its own time).
 async fn calendar(
     state: &AppState,
     organization_id: OrgId,
     accounts: &[Uuid],
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     spacing: Duration,
-    except_post: Option<Uuid>,
+    freed: &[(Uuid, DateTime<Utc>)],
 ) -> Result<Calendar, AgentsError> {
     let client = state.db.client().await?;
     let mut taken: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
@@ -194,15 +191,9 @@ async fn calendar(
     {
         taken.entry(account).or_default().push(at);
     }
-    if let Some(post_id) = except_post
-        && let Some(post) = store::posts::get(&**client, organization_id, post_id, false).await?
-        && let Some(at) = post.scheduled_at
-    {
-        // Moving a scheduled post frees its own time.
-        for target in &post.targets {
-            if let Some(times) = taken.get_mut(&target.social_account_id) {
-                times.retain(|t| *t != at);
-            }
+    for (account, at) in freed {
+        if let Some(times) = taken.get_mut(account) {
+            times.retain(|t| t != at);
         }
     }
     Ok(Calendar { taken, spacing })
@@ -288,13 +279,8 @@ pub async fn optimize(
         candidates.first().copied().unwrap_or_else(Utc::now),
         candidates.last().copied().unwrap_or_else(Utc::now),
     );
-    let mut calendar = calendar(state, organization_id, &account_ids, range, spacing, None).await?;
-    // A scheduled post being placed again frees its own time.
-    for (account, at) in &freed {
-        if let Some(times) = calendar.taken.get_mut(account) {
-            times.retain(|t| t != at);
-        }
-    }
+    let mut calendar =
+        calendar(state, organization_id, &account_ids, range, spacing, &freed).await?;
     let mut assignments = Vec::new();
     for outcome in slots::assign(&model, &placements, &candidates, &mut calendar) {
         match outcome {
@@ -378,12 +364,12 @@ fn own_slots(accounts: &[&SocialAccount]) -> Vec<OwnSlot> {
 
 /// The next slot for a post on `account_ids`: the accounts' own posting slots when they set
 /// any, otherwise the best free hour of the next two weeks; an hour from any other post of
-/// those accounts.
+/// those accounts (the post's own current time, `scheduled_at`, is free).
 pub async fn queue_slot(
     state: &AppState,
     organization_id: OrgId,
-    post_id: Uuid,
     account_ids: &[Uuid],
+    scheduled_at: Option<DateTime<Utc>>,
     zone: Tz,
 ) -> Result<Option<QueueSlot>, AgentsError> {
     let owned = {
@@ -403,7 +389,9 @@ pub async fn queue_slot(
         account_ids,
         (now, now + Duration::days(28)),
         Duration::minutes(60),
-        Some(post_id),
+        &scheduled_at
+            .map(|at| account_ids.iter().map(|a| (*a, at)).collect::<Vec<_>>())
+            .unwrap_or_default(),
     )
     .await?;
     let own = own_slots(&accounts);

@@ -1,7 +1,7 @@
 //! The insight agents' own schedule, run by the maintenance function every 30 minutes: for
 //! each organization with connected accounts, a crisis scan every run, and once a day a
-//! performance review, a trend analysis (when it tracks keywords) and the competitor spike
-//! check. A run only queues tasks; the agents' functions do the work.
+//! performance review, a trend analysis (when it tracks keywords) and, with the review, the
+//! competitor spike check. A run only queues tasks; the agents' functions do the work.
 
 use chrono::{Duration, Utc};
 use domain::NotificationKind;
@@ -60,8 +60,14 @@ pub async fn run(state: &AppState) -> Result<InsightRun, AgentsError> {
         if !keywords.is_empty() {
             plan.push((TaskKind::TrendsAnalyze, json!({})));
         }
+        // The competitors' snapshots change once a day: their check rides on the daily review.
+        let daily = due(state, organization_id, TaskKind::PerformanceReview).await?;
         for (kind, input) in plan {
-            if !due(state, organization_id, kind).await? {
+            let is_due = match kind {
+                TaskKind::PerformanceReview => daily,
+                _ => due(state, organization_id, kind).await?,
+            };
+            if !is_due {
                 continue;
             }
             match pipeline::submit_for(state, organization_id, None, kind, &input).await {
@@ -73,7 +79,9 @@ pub async fn run(state: &AppState) -> Result<InsightRun, AgentsError> {
                 Err(error) => return Err(error),
             }
         }
-        report.competitor_alerts += competitor_spikes(state, organization_id).await?;
+        if daily {
+            report.competitor_alerts += competitor_spikes(state, organization_id).await?;
+        }
     }
     Ok(report)
 }

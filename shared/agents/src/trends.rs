@@ -13,7 +13,7 @@ use store::OrgId;
 use store::agents::tasks::Task;
 
 use crate::catalog::AgentSettings;
-use crate::session::{Conversation, data_block};
+use crate::session::{Conversation, data_block, not_blank};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession};
 
@@ -305,13 +305,7 @@ pub async fn analyze(
             &mut conversation,
             &schema,
             1500,
-            |d: &SummaryDocument| {
-                if d.summary.trim().is_empty() {
-                    Err("the summary is empty".into())
-                } else {
-                    Ok(())
-                }
-            },
+            |d: &SummaryDocument| not_blank(&d.summary, "summary"),
         )
         .await?;
     let report = TrendReport {

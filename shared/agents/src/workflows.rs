@@ -28,7 +28,7 @@ use crate::competitor::Recommendation;
 use crate::content::{self, Brief, Variant};
 use crate::memory;
 use crate::pipeline::{self, Requester};
-use crate::session::{Conversation, data_block};
+use crate::session::{Conversation, data_block, not_blank};
 use crate::worker::input_of;
 use crate::{AgentsError, ModelSession, budget};
 
@@ -636,15 +636,12 @@ async fn campaign_slots(
         accounts.iter().map(|a| (a.id, a.platform)).collect();
     let ids: Vec<Uuid> = pairs.iter().map(|p| p.0).collect();
     let model = crate::schedule::slot_model(state, organization_id, &pairs, zone).await?;
-    let samples: Vec<insights::PostSample> = crate::history::settled_samples(
+    let samples: Vec<insights::PostSample> = crate::history::settled_posts(
         state,
         organization_id,
         Utc::now() - crate::prediction::HISTORY,
     )
-    .await?
-    .into_iter()
-    .map(|(_, s)| s)
-    .collect();
+    .await?;
     let predictor = match insights::predict::train(&samples) {
         insights::predict::Training::Trained(p) => Some(p),
         insights::predict::Training::NotEnoughHistory { .. } => None,
@@ -781,13 +778,7 @@ async fn recommendations(
             &mut conversation,
             &schema,
             1500,
-            |d: &RecommendationsDocument| {
-                if d.summary.trim().is_empty() {
-                    Err("the summary is empty".into())
-                } else {
-                    Ok(())
-                }
-            },
+            |d: &RecommendationsDocument| not_blank(&d.summary, "summary"),
         )
         .await?;
     Ok(json!({ "summary": document.summary, "recommendations": document.recommendations }))

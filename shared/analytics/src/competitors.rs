@@ -54,13 +54,7 @@ async fn look_up(
     platform: Platform,
     handle: &str,
 ) -> Result<Option<PublicAccount>, AnalyticsError> {
-    let account = {
-        let client = state.db.client().await?;
-        social_accounts::list(&**client, organization_id).await?
-    }
-    .into_iter()
-    .find(|a| a.platform == platform && a.is_active && a.status == domain::AccountStatus::Active)
-    .ok_or(AnalyticsError::NeedsAccount(platform))?;
+    let account = crate::listening::acting_account(state, organization_id, platform).await?;
     let mut session = Session::of(state, account).await?;
     with_token!(state, session, |acting| state
         .platforms()

@@ -25,6 +25,20 @@ pub async fn healthy_accounts(
         .collect())
 }
 
+/// The account public data is read through on `platform`: the organization's first healthy
+/// one, or `NeedsAccount`.
+pub async fn acting_account(
+    state: &AppState,
+    organization_id: OrgId,
+    platform: Platform,
+) -> Result<SocialAccount, AnalyticsError> {
+    healthy_accounts(state, organization_id, platform)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AnalyticsError::NeedsAccount(platform))
+}
+
 /// Mentions of `account` (an X account) since `since`.
 pub async fn mentions(
     state: &AppState,
@@ -45,11 +59,7 @@ pub async fn recent_counts(
     organization_id: OrgId,
     query: &str,
 ) -> Result<Vec<(DateTime<Utc>, u64)>, AnalyticsError> {
-    let account = healthy_accounts(state, organization_id, Platform::X)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AnalyticsError::NeedsAccount(Platform::X))?;
+    let account = acting_account(state, organization_id, Platform::X).await?;
     let mut session = Session::of(state, account).await?;
     crate::with_token!(state, session, |acting| state
         .platforms()

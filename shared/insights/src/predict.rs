@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use domain::ContentType;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::ridge_regression::{
@@ -408,8 +408,11 @@ impl Predictor {
         }
         let base = self.predict(draft).engagements.max(0.1);
         let mut variants: Vec<(Change, PostSample)> = Vec::new();
-        let start = now + Duration::hours(1);
-        if let Some(best) = (0..168)
+        // Whole hours from the next one on (the slot is what the model sees).
+        let start = (now + Duration::hours(1))
+            .duration_trunc(Duration::hours(1))
+            .unwrap_or(now);
+        if let Some((at, _)) = (0..168)
             .map(|h| start + Duration::hours(h))
             .map(|at| {
                 (
@@ -422,9 +425,6 @@ impl Predictor {
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
         {
-            let at = best.0
-                - Duration::seconds(i64::from(chrono::Timelike::second(&best.0)))
-                - Duration::minutes(i64::from(chrono::Timelike::minute(&best.0)));
             variants.push((
                 Change::PublishAt(at),
                 PostSample {

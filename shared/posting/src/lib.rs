@@ -183,12 +183,12 @@ fn content_for(platform: Platform, text: String, media: Vec<MediaItem>) -> Conte
 /// holds exactly one database connection from start to end.
 pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome, PublishError> {
     let mut db = state.db.client().await?;
-    // A paused organization's due target is held: it keeps its schedule and says why.
-    if store::insights::hold_if_paused(&**db, target_id).await? {
-        tracing::info!(%target_id, "publishing paused for the organization; target held");
-        return Ok(Outcome::Skipped);
-    }
     let Some(claimed) = posts::claim(&**db, target_id).await? else {
+        // The claim refuses a paused organization's targets; a due one is held: it keeps its
+        // schedule and says why.
+        if store::insights::hold_if_paused(&**db, target_id).await? {
+            tracing::info!(%target_id, "publishing paused for the organization; target held");
+        }
         return Ok(Outcome::Skipped);
     };
     let result = publish_claimed(state, &mut db, &claimed).await;

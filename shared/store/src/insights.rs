@@ -278,16 +278,15 @@ pub async fn open_alert(
 
 /// Opens the organization's alert, or moves the open one to `level` with new evidence (a
 /// holding statement already drafted is kept unless a new one, with the model that drafted it,
-/// is given). Returns the alert and the level it had before (none when it is new).
+/// is given).
 pub async fn raise_alert(
     db: &impl GenericClient,
     organization_id: OrgId,
     level: &str,
     evidence: &Value,
     holding_statement: Option<(&str, &str)>,
-) -> Result<(CrisisAlert, Option<String>), StoreError> {
+) -> Result<CrisisAlert, StoreError> {
     let (statement, model) = holding_statement.unzip();
-    let before = open_alert(db, organization_id).await?.map(|a| a.level);
     let row = db
         .query_one(
             &format!(
@@ -302,7 +301,7 @@ pub async fn raise_alert(
             &[&organization_id, &level, evidence, &statement, &model],
         )
         .await?;
-    Ok((alert_from(&row), before))
+    Ok(alert_from(&row))
 }
 
 /// Closes the open alert; false when there was none.

@@ -7,15 +7,13 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useForm, type Path } from 'react-hook-form';
-import { useQueryClient } from '@tanstack/react-query';
-import { aiKeys, generateContent, improveContent, suggestHashtags, type ImproveGoal, type TaskView } from '../api/ai';
+import { generateContent, improveContent, suggestHashtags, type ImproveGoal } from '../api/ai';
 import type { Schemas } from '../api/client';
 import { bannerMessage } from '../api/errors';
 import { applyApiError } from '../lib/forms';
-import { budgetFigures, buildBrief, IMPROVE_GOAL_LABEL, isUnderway, platformsOf, readGenerated, readHashtagAdvice, readImproved, taskLabel, type BriefForm } from '../lib/ai';
+import { buildBrief, IMPROVE_GOAL_LABEL, platformsOf, readGenerated, readHashtagAdvice, readImproved, type BriefForm } from '../lib/ai';
 import { PLATFORM_LABEL, type Platform } from '../lib/calendar';
-import { useAiTask } from '../live/useAiTask';
-import { AiErrorAlert, FeedbackButtons, GoalOptions, HashtagAdviceView, ImprovedView, TaskFigures, TaskUnderway, VariantPreview } from './ai';
+import { GoalOptions, HashtagAdviceView, ImprovedView, TaskResult, useTaskRun, VariantPreview } from './ai';
 import { Alert, Button, Card, cx, Field, Input, PlatformBadge, Select, Textarea } from './ui';
 
 type Account = Schemas['AccountView'];
@@ -82,72 +80,12 @@ export function AiAssistant(props: AiAssistantProps) {
 
 type PanelProps = AiAssistantProps & { platforms: Platform[] };
 
-/** Runs one task call: its result's id, the error (a 402 keeps its figures) and the banner. */
-function useTaskCall() {
-  const queryClient = useQueryClient();
-  const [taskId, setTaskId] = useState<string>();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [banner, setBanner] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
-  const run = async (call: () => Promise<TaskView>, onError: (e: unknown) => string | null) => {
-    setFailure(null);
-    setBanner(null);
-    setSending(true);
-    try {
-      const task = await call();
-      queryClient.setQueryData(aiKeys.task(task.id), task);
-      setTaskId(task.id);
-      void queryClient.invalidateQueries({ queryKey: ['ai', 'tasks'] });
-      void queryClient.invalidateQueries({ queryKey: aiKeys.usage });
-    } catch (e) {
-      if (budgetFigures(e)) setFailure(e);
-      else setBanner(onError(e));
-    } finally {
-      setSending(false);
-    }
-  };
-  const problem = failure ? <AiErrorAlert error={failure} /> : banner ? <Alert>{banner}</Alert> : null;
-  return { taskId, run, sending, problem };
-}
-
-/** A task's result once it finished: running, failed, or `children` with its figures and feedback. */
-function TaskOutcome({ taskId, children }: { taskId: string | undefined; children: (task: TaskView) => React.ReactNode }) {
-  const task = useAiTask(taskId);
-  if (!taskId || !task.data) return null;
-  const t = task.data;
-  return (
-    <div className="mt-4 space-y-3 border-t border-slate-200 pt-4" data-testid="assistant-result" data-task-id={t.id} data-status={t.status}>
-      <p className="sr-only" role="status">
-        {t.status === 'completed' ? `${taskLabel(t.task_type)}: done.` : t.status === 'failed' ? `${taskLabel(t.task_type)}: failed.` : ''}
-      </p>
-      {isUnderway(t.status) ? (
-        <TaskUnderway task={t} />
-      ) : t.status === 'failed' || t.status === 'cancelled' ? (
-        <Alert title="The agent could not do it">{t.error ?? 'The task did not finish.'}</Alert>
-      ) : (
-        children(t)
-      )}
-      {!isUnderway(t.status) && (
-        <div className="space-y-2 rounded-md bg-slate-50 p-2">
-          <TaskFigures task={t} />
-          <div className="flex flex-wrap items-center justify-between gap-2">
-            {t.status === 'completed' ? <FeedbackButtons key={t.id} taskId={t.id} /> : <span />}
-            <Link className="text-sm text-indigo-800 underline" to={`/ai/tasks/${t.id}`}>
-              Details<span className="sr-only"> of this task</span>
-            </Link>
-          </div>
-        </div>
-      )}
-    </div>
-  );
-}
-
 const BRIEF_FIELDS: Path<BriefForm>[] = ['topic', 'goal', 'tone', 'audience', 'link'];
 
 function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps) {
   const form = useForm<BriefForm>({ defaultValues: { topic: '', goal: '', tone: '', audience: '', link: '' } });
   const errors = form.formState.errors;
-  const call = useTaskCall();
+  const call = useTaskRun();
   const [used, setUsed] = useState<string | null>(null);
   const submit = form.handleSubmit((values) => {
     setUsed(null);
@@ -192,7 +130,7 @@ function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps)
           Generate
         </Button>
       </div>
-      <TaskOutcome taskId={call.taskId}>
+      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
         {(task) => {
           const generated = readGenerated(task.output);
           if (!generated) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;
@@ -236,7 +174,7 @@ function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps)
             </div>
           );
         }}
-      </TaskOutcome>
+      </TaskResult>
     </div>
   );
 }
@@ -251,7 +189,7 @@ function ImprovePanel({ content, platforms, onUseText }: PanelProps) {
   const form = useForm<ImproveForm>({ defaultValues: { goal: 'clearer', tone: '', platform: '' } });
   const errors = form.formState.errors;
   const goal = form.watch('goal');
-  const call = useTaskCall();
+  const call = useTaskRun();
   const [used, setUsed] = useState(false);
   const empty = !content.trim();
   const submit = form.handleSubmit((values) => {
@@ -307,7 +245,7 @@ function ImprovePanel({ content, platforms, onUseText }: PanelProps) {
           Improve
         </Button>
       </div>
-      <TaskOutcome taskId={call.taskId}>
+      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
         {(task) => {
           const improved = readImproved(task.output);
           if (!improved) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;
@@ -328,13 +266,13 @@ function ImprovePanel({ content, platforms, onUseText }: PanelProps) {
             </>
           );
         }}
-      </TaskOutcome>
+      </TaskResult>
     </div>
   );
 }
 
 function HashtagPanel({ content, platforms, onAddHashtags }: PanelProps) {
-  const call = useTaskCall();
+  const call = useTaskRun();
   const [added, setAdded] = useState<string[]>([]);
   const empty = !content.trim();
   const run = () => {
@@ -353,7 +291,7 @@ function HashtagPanel({ content, platforms, onAddHashtags }: PanelProps) {
       <Button busy={call.sending} disabled={empty || platforms.length === 0} onClick={() => void run()}>
         Suggest hashtags
       </Button>
-      <TaskOutcome taskId={call.taskId}>
+      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
         {(task) => {
           const advice = readHashtagAdvice(task.output);
           if (!advice) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;
@@ -370,7 +308,7 @@ function HashtagPanel({ content, platforms, onAddHashtags }: PanelProps) {
             </>
           );
         }}
-      </TaskOutcome>
+      </TaskResult>
     </div>
   );
 }

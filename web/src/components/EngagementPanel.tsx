@@ -22,7 +22,7 @@ import {
   toLocalInput,
 } from '../lib/insights';
 import { accountLabel } from './analytics';
-import { TaskResult, useTaskRun } from './insights';
+import { TaskResult, useTaskRun } from './ai';
 import { Alert, Button, Card, cx, PlatformBadge } from './ui';
 
 type Account = Schemas['AccountView'];

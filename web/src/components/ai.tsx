@@ -6,11 +6,12 @@
 import { useState, type ReactNode } from 'react';
 import { Link, NavLink } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { sendFeedback, type Goal, type HashtagAdvice, type HashtagSource, type Improved, type TaskView, type TraceStep, type Variant } from '../api/ai';
+import { aiKeys, sendFeedback, type Goal, type HashtagAdvice, type HashtagSource, type Improved, type TaskView, type TraceStep, type Variant } from '../api/ai';
 import { bannerMessage } from '../api/errors';
 import type { Schemas } from '../api/client';
 import { useUser } from '../auth/AuthProvider';
-import { budgetFigures, describeBudget, formatCost, GOAL_LABEL, formatDuration, formatLift, formatTokens, modelParts, STATUS_LABEL, taskLabel } from '../lib/ai';
+import { budgetFigures, describeBudget, formatCost, GOAL_LABEL, formatDuration, formatLift, formatTokens, isUnderway, modelParts, STATUS_LABEL, taskLabel } from '../lib/ai';
+import { useAiTask } from '../live/useAiTask';
 import { formatRate } from '../lib/analytics';
 import { PLATFORM_LABEL, type Platform } from '../lib/calendar';
 import { can } from '../lib/roles';
@@ -445,5 +446,87 @@ export function GoalOptions() {
         </option>
       ))}
     </>
+  );
+}
+
+/**
+ * Runs one agent task call (`Prefer: wait=20`): the task it answered (finished, or still
+ * pending: then `useAiTask` follows it over the live feed), and the problem to show. A 402
+ * keeps its budget figures; other errors are what `describe` says of them (a form maps its
+ * 422 fields itself), or the generic alert.
+ */
+export function useTaskRun() {
+  const queryClient = useQueryClient();
+  const [taskId, setTaskId] = useState<string>();
+  const [error, setError] = useState<unknown>(null);
+  const [banner, setBanner] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const run = async (call: () => Promise<TaskView>, describe?: (e: unknown) => string | null): Promise<TaskView | null> => {
+    setError(null);
+    setBanner(null);
+    setSending(true);
+    try {
+      const task = await call();
+      queryClient.setQueryData(aiKeys.task(task.id), task);
+      setTaskId(task.id);
+      void queryClient.invalidateQueries({ queryKey: ['ai', 'tasks'] });
+      void queryClient.invalidateQueries({ queryKey: aiKeys.usage });
+      return task;
+    } catch (e) {
+      if (describe && !budgetFigures(e)) setBanner(describe(e));
+      else setError(e);
+      return null;
+    } finally {
+      setSending(false);
+    }
+  };
+  const problem = error ? <AiErrorAlert error={error} /> : banner ? <Alert>{banner}</Alert> : null;
+  return { taskId, run, sending, problem, error };
+}
+
+/**
+ * A task's result: underway, failed, or `children` once completed, with its figures, a link
+ * to its details and (`feedback`) the accept/reject buttons.
+ */
+export function TaskResult({
+  taskId,
+  children,
+  testId = 'insight-result',
+  className = 'space-y-3',
+  feedback = false,
+}: {
+  taskId: string | undefined;
+  children: (task: TaskView) => ReactNode;
+  testId?: string;
+  className?: string;
+  feedback?: boolean;
+}) {
+  const task = useAiTask(taskId);
+  if (!taskId || !task.data) return null;
+  const t = task.data;
+  return (
+    <div className={className} data-testid={testId} data-task-id={t.id} data-status={t.status}>
+      <p className="sr-only" role="status">
+        {t.status === 'completed' ? `${taskLabel(t.task_type)}: done.` : t.status === 'failed' ? `${taskLabel(t.task_type)}: failed.` : ''}
+      </p>
+      {isUnderway(t.status) ? (
+        <TaskUnderway task={t} />
+      ) : t.status === 'failed' || t.status === 'cancelled' ? (
+        <Alert title="The agent could not do it">{t.error ?? 'The task did not finish.'}</Alert>
+      ) : (
+        children(t)
+      )}
+      {!isUnderway(t.status) && (
+        <div className="space-y-2 rounded-md bg-slate-50 p-2">
+          <TaskFigures task={t} />
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            {feedback && t.status === 'completed' ? <FeedbackButtons key={t.id} taskId={t.id} /> : <span />}
+            <Link className="text-sm text-indigo-800 underline" to={`/ai/tasks/${t.id}`}>
+              Details<span className="sr-only"> of this task</span>
+            </Link>
+          </div>
+        </div>
+      )}
+    </div>
   );
 }

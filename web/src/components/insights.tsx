@@ -1,17 +1,13 @@
 /**
- * Pieces shared by the insight screens and the composer's insight panels: the tabs, running an
- * agent task and showing its result, the best-time heat map, a sparkline and share bars.
+ * Pieces shared by the insight screens and the composer's insight panels: the tabs, a task
+ * call's problems for a form, the best-time heat map, a sparkline and share bars.
  */
 import { useState, type ReactNode } from 'react';
-import { Link, NavLink } from 'react-router-dom';
-import { useQueryClient } from '@tanstack/react-query';
-import { aiKeys, type TaskView } from '../api/ai';
+import { NavLink } from 'react-router-dom';
 import type { AccountSlots, Slot } from '../api/insights';
 import { ApiError, bannerMessage, mapFieldIssues } from '../api/errors';
-import { isUnderway, taskLabel } from '../lib/ai';
 import { confidenceBand, confidenceClass, dayName, describeSlot, formatLift, formatPercent, liftClass, liftLevel, LIFT_CLASS, shareWidth, slotGrid, slotKey, slotSummary, sparklinePath } from '../lib/insights';
-import { useAiTask } from '../live/useAiTask';
-import { AiErrorAlert, TaskFigures, TaskUnderway } from './ai';
+import { AiErrorAlert } from './ai';
 import { Alert, cx } from './ui';
 
 export function InsightsTabs() {
@@ -53,65 +49,6 @@ export function taskProblem(error: unknown, fields: readonly string[]): { fields
     return { fields: mapped.fields, problem: message ? <Alert>{message}</Alert> : null };
   }
   return { fields: {}, problem: <AiErrorAlert error={error} /> };
-}
-
-/**
- * Runs one agent task call (`Prefer: wait=20`): the task it answered (finished, or still
- * pending: then `useAiTask` follows it over the live feed), and the error to show.
- */
-export function useTaskRun() {
-  const queryClient = useQueryClient();
-  const [taskId, setTaskId] = useState<string>();
-  const [error, setError] = useState<unknown>(null);
-  const [sending, setSending] = useState(false);
-  const run = async (call: () => Promise<TaskView>): Promise<TaskView | null> => {
-    setError(null);
-    setSending(true);
-    try {
-      const task = await call();
-      queryClient.setQueryData(aiKeys.task(task.id), task);
-      setTaskId(task.id);
-      void queryClient.invalidateQueries({ queryKey: ['ai', 'tasks'] });
-      void queryClient.invalidateQueries({ queryKey: aiKeys.usage });
-      return task;
-    } catch (e) {
-      setError(e);
-      return null;
-    } finally {
-      setSending(false);
-    }
-  };
-  const problem = error ? <AiErrorAlert error={error} /> : null;
-  return { taskId, run, sending, problem, error };
-}
-
-/** A task's result: underway, failed, or `children` once completed, with its figures. */
-export function TaskResult({ taskId, children, testId = 'insight-result' }: { taskId: string | undefined; children: (task: TaskView) => ReactNode; testId?: string }) {
-  const task = useAiTask(taskId);
-  if (!taskId || !task.data) return null;
-  const t = task.data;
-  return (
-    <div className="space-y-3" data-testid={testId} data-task-id={t.id} data-status={t.status}>
-      <p className="sr-only" role="status">
-        {t.status === 'completed' ? `${taskLabel(t.task_type)}: done.` : t.status === 'failed' ? `${taskLabel(t.task_type)}: failed.` : ''}
-      </p>
-      {isUnderway(t.status) ? (
-        <TaskUnderway task={t} />
-      ) : t.status === 'failed' || t.status === 'cancelled' ? (
-        <Alert title="The agent could not do it">{t.error ?? 'The task did not finish.'}</Alert>
-      ) : (
-        children(t)
-      )}
-      {!isUnderway(t.status) && (
-        <div className="flex flex-wrap items-center justify-between gap-2 rounded-md bg-slate-50 p-2">
-          <TaskFigures task={t} />
-          <Link className="text-sm text-indigo-800 underline" to={`/ai/tasks/${t.id}`}>
-            Details<span className="sr-only"> of this task</span>
-          </Link>
-        </div>
-      )}
-    </div>
-  );
 }
 
 // ---------------------------------------------------------------- best-time heat map

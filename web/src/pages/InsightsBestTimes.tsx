@@ -12,7 +12,8 @@ import { describeEvidence, describeLocalTime, formatLift, formatPercent, readSch
 import { can } from '../lib/roles';
 import { addDays, localDate, timeZones } from '../lib/time';
 import { accountLabel, AccountPicker } from '../components/analytics';
-import { BestSlots, BestTimeHeatmap, InsightsTabs, TaskResult, taskProblem, useTaskRun } from '../components/insights';
+import { BestSlots, BestTimeHeatmap, InsightsTabs, taskProblem } from '../components/insights';
+import { TaskResult, useTaskRun } from '../components/ai';
 import { Alert, Button, Card, EmptyState, ErrorState, Field, Input, Loading, PageHeader, PlatformBadge, Select } from '../components/ui';
 
 type Account = Schemas['AccountView'];

@@ -9,7 +9,8 @@ import { formatInstant, relativeTime } from '../lib/time';
 import { useAiTask } from '../live/useAiTask';
 import { useCrisisStatus } from '../components/CrisisWatch';
 import { CrisisActions, CrisisEvidenceView, CrisisLevelBadge, HoldingStatement, PublishingLine } from '../components/crisis';
-import { InsightsTabs, TaskResult, useTaskRun } from '../components/insights';
+import { InsightsTabs } from '../components/insights';
+import { TaskResult, useTaskRun } from '../components/ai';
 import { Alert, Button, Card, cx, ErrorState, Loading, PageHeader } from '../components/ui';
 
 export default function InsightsCrisis() {

@@ -9,7 +9,8 @@ import { DIRECTION_LABEL, formatEngagements, formatRatio, formatZ, outliers, rea
 import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
 import { useAiTask } from '../live/useAiTask';
-import { InsightsTabs, TaskResult, useTaskRun } from '../components/insights';
+import { InsightsTabs } from '../components/insights';
+import { TaskResult, useTaskRun } from '../components/ai';
 import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Loading, PageHeader, PlatformBadge, Select } from '../components/ui';
 
 export default function InsightsPerformance() {

@@ -8,9 +8,9 @@ import { modelParts } from '../lib/ai';
 import { formatInstant } from '../lib/time';
 import { formatRatio, formatZ, lastDays, parseKeywords, readTrendReport, sandboxText, TERM_SOURCE_LABEL } from '../lib/insights';
 import { can } from '../lib/roles';
-import { SandboxBadge } from '../components/ai';
+import { SandboxBadge, TaskResult, useTaskRun } from '../components/ai';
 import { ChangeBadge } from '../components/analytics';
-import { InsightsTabs, Sparkline, TaskResult, useTaskRun } from '../components/insights';
+import { InsightsTabs, Sparkline } from '../components/insights';
 import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Input, Loading, PageHeader } from '../components/ui';
 
 export default function InsightsTrends() {

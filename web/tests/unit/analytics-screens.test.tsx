@@ -5,37 +5,12 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
-import { LiveClient, type SocketLike } from '../../src/live/LiveClient';
+import { LiveClient } from '../../src/live/LiveClient';
 import { LiveProvider } from '../../src/live/LiveProvider';
 import Analytics, { OverviewCards } from '../../src/pages/Analytics';
 import AnalyticsReports from '../../src/pages/AnalyticsReports';
 import type { Figures, Overview, PostRow, Report } from '../../src/api/analytics';
-
-function json(status: number, body: unknown) {
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: string[] = [];
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  push(type: string, data: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify({ v: 1, type, data, sent_at: new Date().toISOString() }) }));
-  }
-}
+import { json, liveClient } from './support';
 
 const figures = (f: Partial<Figures> = {}): Figures => ({
   posts: 0,
@@ -87,20 +62,6 @@ function stubApi(handler: Handler) {
     }),
   );
   return requests;
-}
-
-function liveClient() {
-  const sockets: FakeSocket[] = [];
-  const client = new LiveClient({
-    url: (t) => `ws://test/live?token=${t}`,
-    auth: { signedIn: true, token: async () => 'token', refresh: async () => true },
-    createSocket: () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    },
-  });
-  return { client, sockets };
 }
 
 function renderApp(path: string, element: ReactNode, client?: LiveClient) {

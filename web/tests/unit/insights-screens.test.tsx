@@ -5,7 +5,7 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
-import { LiveClient, type SocketLike } from '../../src/live/LiveClient';
+import { LiveClient } from '../../src/live/LiveClient';
 import { LiveProvider } from '../../src/live/LiveProvider';
 import { parseLiveMessage } from '../../src/live/protocol';
 import { CrisisWatch } from '../../src/components/CrisisWatch';
@@ -14,43 +14,7 @@ import InsightsBestTimes from '../../src/pages/InsightsBestTimes';
 import InsightsTrends from '../../src/pages/InsightsTrends';
 import type { TaskView } from '../../src/api/ai';
 import type { CrisisStatus, Slot } from '../../src/api/insights';
-
-function json(status: number, body: unknown) {
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  send() {}
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  push(type: string, data: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify({ v: 1, type, data, sent_at: new Date().toISOString() }) }));
-  }
-}
-
-function liveClient() {
-  const sockets: FakeSocket[] = [];
-  const client = new LiveClient({
-    url: (t) => `ws://test/live?token=${t}`,
-    auth: { signedIn: true, token: async () => 'token', refresh: async () => true },
-    createSocket: () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    },
-  });
-  return { client, sockets };
-}
+import { json, liveClient } from './support';
 
 const accounts = [
   { id: 'x1', platform: 'x', account_name: 'Ada on X', account_handle: '@ada', account_id: 'x-ada', is_active: true, status: 'active', needs_reconnect: false, token_expires_soon: false, settings: {}, followers_count: 10, last_sync: null, created_at: '2026-11-01T00:00:00Z' },

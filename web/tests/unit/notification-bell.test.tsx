@@ -5,35 +5,10 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { AuthProvider } from '../../src/auth/AuthProvider';
 import { NotificationBell } from '../../src/components/NotificationBell';
-import { LiveClient, type SocketLike } from '../../src/live/LiveClient';
+import { LiveClient } from '../../src/live/LiveClient';
 import { LiveProvider } from '../../src/live/LiveProvider';
 import { inAppPath } from '../../src/api/notifications';
-
-function json(status: number, body: unknown) {
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: string[] = [];
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  push(type: string, data: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify({ v: 1, type, data, sent_at: new Date().toISOString() }) }));
-  }
-}
+import { json, FakeSocket } from './support';
 
 const note = (id: string, title: string, read: boolean, link: string | null = null) => ({
   id,

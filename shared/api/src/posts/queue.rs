@@ -31,11 +31,14 @@ pub(super) async fn add_to_queue(
                 .0
         }
     };
-    let accounts: Vec<Uuid> = {
+    let (accounts, scheduled_at): (Vec<Uuid>, _) = {
         let client = state.db.client().await?;
         let post = load_for_edit(&**client, &current, id).await?;
         ensure_not_started(&post)?;
-        post.targets.iter().map(|t| t.social_account_id).collect()
+        (
+            post.targets.iter().map(|t| t.social_account_id).collect(),
+            post.scheduled_at,
+        )
     };
     if accounts.is_empty() {
         return Err(ApiError::new(
@@ -43,15 +46,21 @@ pub(super) async fn add_to_queue(
             "choose at least one account before adding the post to the queue",
         ));
     }
-    let slot = agents::schedule::queue_slot(&state, current.organization_id, id, &accounts, zone)
-        .await
-        .map_err(crate::service_errors::agents)?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Conflict,
-                "the queue has no free slot in the next four weeks",
-            )
-        })?;
+    let slot = agents::schedule::queue_slot(
+        &state,
+        current.organization_id,
+        &accounts,
+        scheduled_at,
+        zone,
+    )
+    .await
+    .map_err(crate::service_errors::agents)?
+    .ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Conflict,
+            "the queue has no free slot in the next four weeks",
+        )
+    })?;
     let post = schedule_post(&state, &current, id, slot.scheduled_at, zone).await?;
     Ok(JsonResponse(Queued { post, slot }).into_response())
 }
