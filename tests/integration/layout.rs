@@ -162,6 +162,15 @@ const SYSTEM_WIDE: &[(&str, &str)] = &[
     ("agents/memory.rs", "delete_expired"),
     // The recall query carries its organization inside, as the New* rows do.
     ("agents/memory.rs", "recall"),
+    // Platform webhooks name a platform identity, not a tenant: the organizations come from
+    // the accounts found (and Meta's data deletion covers the identity everywhere).
+    ("social_accounts.rs", "by_identity"),
+    ("social_accounts.rs", "delete_identity"),
+    ("social_accounts.rs", "record_deletion"),
+    ("social_accounts.rs", "deletion_status"),
+    // Stripe names its customer; the grace period ends for every organization it ran out for.
+    ("billing.rs", "organization_of_customer"),
+    ("billing.rs", "end_expired_grace"),
 ];
 
 /// The public async functions of a store module, with their parameter lists.
@@ -184,6 +193,7 @@ fn every_store_function_on_tenant_data_is_scoped_by_organization() {
         "posts.rs",
         "media.rs",
         "social_accounts.rs",
+        "billing.rs",
         "analytics/mod.rs",
         "analytics/sync.rs",
         "analytics/dashboards.rs",

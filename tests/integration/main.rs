@@ -2,8 +2,10 @@
 //! endpoint. `cargo xtask test` starts both.
 
 mod accounts;
+mod admin;
 mod ai_agents;
 mod analytics;
+mod billing;
 mod errors;
 mod health;
 mod insights;
@@ -13,6 +15,7 @@ mod media;
 mod migrations;
 mod notifications;
 mod openapi;
+mod platform_webhooks;
 mod platforms;
 mod publishing;
 mod publishing_races;

@@ -145,6 +145,44 @@ impl<'a> Api<'a> {
             .await
     }
 
+    // Platform administration
+    pub async fn admin_stats(self) -> TestResponse {
+        self.get("/api/admin/stats").await
+    }
+
+    pub async fn admin_users(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/admin/users".into(), query))
+            .await
+    }
+
+    pub async fn admin_organizations(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/admin/organizations".into(), query))
+            .await
+    }
+
+    pub async fn admin_set_plan(self, organization_id: impl Display, body: Value) -> TestResponse {
+        let path = format!("/api/admin/organizations/{organization_id}/plan");
+        self.send(Method::PUT, &path, Some(body)).await
+    }
+
+    pub async fn admin_audit_logs(self, query: &str) -> TestResponse {
+        self.get(&with_query("/api/admin/audit-logs".into(), query))
+            .await
+    }
+
+    pub async fn admin_system_health(self) -> TestResponse {
+        self.get("/api/admin/system-health").await
+    }
+
+    pub async fn maintenance_mode(self) -> TestResponse {
+        self.get("/api/admin/maintenance-mode").await
+    }
+
+    pub async fn set_maintenance_mode(self, body: Value) -> TestResponse {
+        self.send(Method::POST, "/api/admin/maintenance-mode", Some(body))
+            .await
+    }
+
     // Media
     pub async fn upload(self, body: Value) -> TestResponse {
         self.send(Method::POST, "/api/media/upload", Some(body))

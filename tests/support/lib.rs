@@ -752,35 +752,30 @@ impl TestApp {
         self.complete_connection(member, &forwarded).await
     }
 
-    /// Connects an account of `platform` and returns the social account id.
-    /// Raises the organization's plan as a platform administrator does (organization admins
-    /// may only move down until billing exists).
+    /// Sets the organization's plan as a platform administrator does (billing is manual in
+    /// tests unless a test turns Stripe on).
     pub async fn grant_plan(&self, member: &Member, plan: &str) {
-        let db = connect(&self.env.database).await;
-        let as_platform_admin = |on: bool| {
-            let db = &db;
-            async move {
-                db.execute(
-                    "UPDATE users SET is_super_admin = $2 WHERE id::text = $1",
-                    &[&member.user_id, &on],
-                )
-                .await
-                .unwrap();
-            }
-        };
-        as_platform_admin(true).await;
+        let operator = self.platform_admin().await;
         let granted = self
-            .call_as(
-                Some(&member.access_token),
-                Method::POST,
-                "/api/organizations/subscription",
-                Some(serde_json::json!({ "plan": plan })),
-            )
+            .api(Some(&operator.access_token))
+            .admin_set_plan(&member.organization_id, serde_json::json!({ "plan": plan }))
             .await;
-        as_platform_admin(false).await;
         assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
     }
 
+    /// A platform administrator (in an organization of their own), granted as
+    /// `cargo xtask admin grant` does.
+    pub async fn platform_admin(&self) -> Member {
+        let operator = self.register_admin("Platform operations").await;
+        let mut db = connect(&self.env.database).await;
+        assert!(
+            admin::grant(&mut db, &operator.email, true).await.unwrap(),
+            "the operator exists"
+        );
+        operator
+    }
+
+    /// Connects an account of `platform` and returns the social account id.
     pub async fn connect_account(&self, member: &Member, platform: &str) -> String {
         let connected = self.connect_flow(member, platform).await;
         assert_eq!(connected.status, StatusCode::OK, "{}", connected.body);

@@ -88,6 +88,7 @@ async fn connect(
             account_name: &account.name,
             account_handle: None,
             followers_count: None,
+            owner_id: None,
         },
     )
     .await

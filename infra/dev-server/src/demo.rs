@@ -184,6 +184,7 @@ pub async fn connect_sandbox_account(
             account_name: name,
             account_handle: Some(user),
             followers_count: None,
+            owner_id: None,
         },
     )
     .await?;

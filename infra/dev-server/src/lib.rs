@@ -24,8 +24,12 @@ pub fn app(state: AppState, cors: cors::CorsPolicy) -> axum::Router {
             axum::routing::get(live_socket::upgrade),
         )
         .with_state(state.clone());
+    // The Function URLs' receivers, at the paths their functions serve.
+    let function_urls = api::webhooks::stripe_router(state.clone())
+        .merge(api::webhooks::platforms_router(state.clone()));
     http_kit::serve_with_fallback(
-        api::all_routes(state).merge(live),
+        http_kit::with_maintenance(api::all_routes(state.clone()).merge(function_urls), state)
+            .merge(live),
         move |request: axum::extract::Request| web_app::serve(root.clone(), request),
     )
     .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
@@ -48,6 +52,15 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         .unwrap_or(4010);
     let (sandbox_url, sandbox) = platform_sandbox::spawn(sandbox_port).await?;
     tracing::info!("platform sandbox on {sandbox_url}");
+    // Plans are bought through the sandbox's Stripe stand-in unless BILLING says otherwise;
+    // its events come back to this server's emulation of the webhook-stripe Function URL.
+    if std::env::var_os("BILLING").is_none() {
+        config.billing = runtime::Billing::Stripe(runtime::StripeConfig::sandbox(&sandbox_url));
+        sandbox.set_stripe_webhook(
+            &format!("http://127.0.0.1:{port}{}", api::webhooks::STRIPE_PATH),
+            billing::stripe::SANDBOX_WEBHOOK_SECRET,
+        );
+    }
     config.platform_sandbox_url = Some(sandbox_url);
     // So does the model sandbox, unless AI_PROVIDER names a real model server.
     let model_sandbox_port: u16 = std::env::var("MODEL_SANDBOX_PORT")
@@ -178,6 +191,25 @@ pub async fn run_from_env() -> Result<(), BoxError> {
         })
         .await?;
     Ok(())
+}
+
+/// Grants (or takes back) platform administration to the local user with `email`: the
+/// database is migrated first, so it works on a fresh stack once the user signed up.
+pub async fn grant_platform_admin(email: &str, on: bool) -> Result<(), BoxError> {
+    let config = Config::from_env()?;
+    let state = AppState::build(config, &cloud::load_sdk_config()).await?;
+    store::run_migrations(&state.db).await?;
+    let mut client = state.db.client().await?;
+    let pg: &mut store::tokio_postgres::Client = &mut client;
+    if admin::grant(pg, email, on).await? {
+        println!(
+            "{email} is {} a platform administrator",
+            if on { "now" } else { "no longer" }
+        );
+        Ok(())
+    } else {
+        Err(format!("no user has the email {email}: sign up first").into())
+    }
 }
 
 /// `cargo xtask dev --seed-demo`: months of history for a demo organization, once.

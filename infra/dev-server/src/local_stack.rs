@@ -242,6 +242,9 @@ pub async fn verify_sender(aws: &AwsClients, email: &str) -> Result<(), Provisio
 
 /// A new application secret: random keys, and an app of every platform registered with the
 /// platform sandbox (any client id and secret work there).
+/// The verify token Meta's webhook subscription check presents locally.
+pub const LOCAL_META_VERIFY_TOKEN: &str = "sandbox-meta-verify-token";
+
 pub fn generate_app_secret() -> String {
     let random = |len: usize| {
         let mut bytes = vec![0u8; len];
@@ -253,8 +256,10 @@ pub fn generate_app_secret() -> String {
         "token_encryption_key": random(32),
         "platforms": {
             "x": { "client_id": "sandbox-x", "client_secret": local_client_secret() },
-            "facebook": { "client_id": "sandbox-meta", "client_secret": local_client_secret() },
-            "instagram": { "client_id": "sandbox-meta", "client_secret": local_client_secret() },
+            "facebook": { "client_id": "sandbox-meta", "client_secret": local_client_secret(),
+                          "webhook_verify_token": LOCAL_META_VERIFY_TOKEN },
+            "instagram": { "client_id": "sandbox-meta", "client_secret": local_client_secret(),
+                           "webhook_verify_token": LOCAL_META_VERIFY_TOKEN },
             "linkedin": { "client_id": "sandbox-linkedin", "client_secret": local_client_secret() },
             "tiktok": { "client_id": "sandbox-tiktok", "client_secret": local_client_secret() },
         },

@@ -12,6 +12,7 @@ mod meta;
 pub mod model;
 mod oauth;
 mod state;
+pub mod stripe;
 mod tiktok;
 mod webhooks;
 mod x;
@@ -92,6 +93,33 @@ pub fn router(sandbox: Sandbox) -> Router {
         )
         .route("/tiktok/v2/video/query/", post(tiktok::video_query))
         .route("/tiktok/v2/video/list/", post(tiktok::video_list))
+        // Stripe (the stand-in)
+        .route(
+            "/stripe/v1/checkout/sessions",
+            post(stripe::create_checkout),
+        )
+        .route(
+            "/stripe/v1/billing_portal/sessions",
+            post(stripe::create_portal),
+        )
+        .route(
+            "/stripe/v1/subscriptions/{id}",
+            get(stripe::get_subscription),
+        )
+        .route("/stripe/checkout/{id}", get(stripe::checkout_page))
+        .route("/stripe/checkout/{id}/pay", post(stripe::pay))
+        .route("/stripe/portal/{id}", get(stripe::portal_page))
+        .route(
+            "/stripe/portal/{id}/switch/{price}",
+            post(stripe::portal_switch),
+        )
+        .route("/stripe/portal/{id}/cancel", post(stripe::portal_cancel))
+        .route("/_sandbox/stripe/webhook", put(stripe::register_webhook))
+        .route(
+            "/_sandbox/stripe/subscriptions/{id}/payment-failed",
+            post(stripe::fail_payment),
+        )
+        .route("/_sandbox/stripe/events", get(stripe::list_events))
         // Control, for tests and the dev stack
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/posts", get(list_posts))

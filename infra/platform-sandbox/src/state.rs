@@ -116,6 +116,7 @@ pub struct State {
     pub revoked: Vec<String>,
     pub mentions: Vec<crate::listening::PlantedMention>,
     pub bursts: Vec<crate::listening::PlantedBurst>,
+    pub stripe: crate::stripe::StripeState,
 }
 
 /// How long sandbox access tokens live; short, so refresh paths get exercised.

@@ -3,6 +3,7 @@
 //! * `cargo xtask dev`   – local stack up, then every API on http://127.0.0.1:3000
 //! * `cargo xtask test`  – local stack up, cfn-lint, the whole test suite, stack down
 //! * `cargo xtask bench [media]` – benchmarks, printing their numbers
+//! * `cargo xtask admin grant|revoke EMAIL` – platform administration for a local user
 //! * `cargo xtask stack up|down|status` – the local stack alone, left running after `up`
 //!
 //! The local stack is a throwaway PostgreSQL cluster (the Debian package is installed if its
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         ["dev", "--seed-demo"] => dev(true),
         ["test", rest @ ..] => test(rest),
         ["bench", rest @ ..] => bench(rest),
+        ["admin", verb @ ("grant" | "revoke"), email] => platform_admin(verb, email),
         ["stack", "up"] => stack_up(),
         ["stack", "down"] => Stack::down(&paths()),
         ["stack", "status"] => Stack::status(&paths()),
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
                  dev [--seed-demo]   run every API on http://127.0.0.1:3000 against the local stack\n                      (--seed-demo: a demo organization with 120 days of analytics)\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
                  bench [NAME]        run the benchmarks (api, media, publish, live, analytics, agents, insights, init); release build, numbers printed\n  \
+                 admin grant|revoke EMAIL  make a signed-up user a platform administrator (or not)\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
             return ExitCode::from(2);
@@ -77,6 +80,33 @@ fn paths() -> Paths {
         pg_port: port("SOCIAL_PG_PORT", 5433),
         moto_port: port("SOCIAL_MOTO_PORT", 5055),
         root,
+    }
+}
+
+fn platform_admin(verb: &str, email: &str) -> Result<(), String> {
+    let paths = paths();
+    let stack = Stack::up(&paths)?;
+    let status = Command::new(cargo())
+        .current_dir(&paths.root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "dev-server",
+            "--",
+            "platform-admin",
+            verb,
+            email,
+        ])
+        .envs(stack.env())
+        .status()
+        .map_err(|e| format!("cannot run the dev server: {e}"))?;
+    // The stack stays up: a running dev server may be using it.
+    std::mem::forget(stack);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("admin {verb} failed ({status})"))
     }
 }
 

@@ -306,8 +306,24 @@ pub struct Subscription {
     pub max_social_accounts: i32,
     pub usage: Usage,
     pub available_plans: Vec<PlanOffer>,
-    /// How to move to a larger plan (billing is not self-service yet).
+    /// How to move to a larger plan.
     pub how_to_upgrade: &'static str,
+    /// `stripe`: bought through Stripe Checkout and managed in its portal; `manual`
+    /// (self-hosted): a platform administrator sets plans.
+    pub billing: BillingKind,
+    /// A Stripe customer exists: "Manage billing" opens the Customer Portal.
+    pub has_billing_account: bool,
+    /// While a payment is past due, the plan holds until then; afterwards it falls to free.
+    pub grace_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub current_period_end: Option<chrono::DateTime<chrono::Utc>>,
+    pub cancel_at_period_end: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingKind {
+    Stripe,
+    Manual,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -315,6 +331,8 @@ pub struct PlanOffer {
     pub plan: SubscriptionPlan,
     pub max_users: i32,
     pub max_social_accounts: i32,
+    /// The list price, in US cents a month (0 for free).
+    pub monthly_price_cents: i64,
 }
 
 fn plan_rank(plan: SubscriptionPlan) -> usize {
@@ -324,24 +342,44 @@ fn plan_rank(plan: SubscriptionPlan) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-fn subscription_of(organization: &Organization, usage: Usage) -> Subscription {
+fn subscription_of(
+    state: &AppState,
+    organization: &Organization,
+    usage: Usage,
+    billing: Option<&store::billing::BillingState>,
+) -> Subscription {
+    let kind = match state.config.billing {
+        runtime::Billing::Stripe(_) => BillingKind::Stripe,
+        runtime::Billing::Manual => BillingKind::Manual,
+    };
     Subscription {
         plan: organization.subscription_plan,
         status: organization.subscription_status,
         max_users: organization.max_users,
         max_social_accounts: organization.max_social_accounts,
         usage,
-        how_to_upgrade: HOW_TO_UPGRADE,
+        how_to_upgrade: match kind {
+            BillingKind::Stripe => STRIPE_UPGRADE,
+            BillingKind::Manual => HOW_TO_UPGRADE,
+        },
+        billing: kind,
+        has_billing_account: billing.is_some_and(|b| b.stripe_customer_id.is_some()),
+        grace_until: billing.and_then(|b| b.grace_until),
+        current_period_end: billing.and_then(|b| b.current_period_end),
+        cancel_at_period_end: billing.is_some_and(|b| b.cancel_at_period_end),
         available_plans: SubscriptionPlan::ALL
             .iter()
             .map(|plan| PlanOffer {
                 plan: *plan,
                 max_users: plan.limits().max_users,
                 max_social_accounts: plan.limits().max_social_accounts,
+                monthly_price_cents: plan.monthly_price_cents(),
             })
             .collect(),
     }
 }
+
+const STRIPE_UPGRADE: &str = "An organization admin chooses a plan and pays through Stripe Checkout; the plan changes once Stripe confirms the payment.";
 
 pub async fn subscription(
     state: &AppState,
@@ -351,7 +389,13 @@ pub async fn subscription(
     let pg: &tokio_postgres::Client = &client;
     let organization = own(pg, caller, false).await?;
     let usage = organizations::usage(pg, organization.id).await?;
-    Ok(subscription_of(&organization, usage))
+    let billing = store::billing::state(pg, organization.id).await?;
+    Ok(subscription_of(
+        state,
+        &organization,
+        usage,
+        billing.as_ref(),
+    ))
 }
 
 /// Moves to `plan` if current usage fits it. Raising the plan needs `may_raise` (a platform
@@ -396,8 +440,9 @@ pub async fn change_plan(
         },
     )
     .await?;
+    let billing = store::billing::state(&tx, after.id).await?;
     tx.commit().await?;
-    Ok(subscription_of(&after, usage))
+    Ok(subscription_of(state, &after, usage, billing.as_ref()))
 }
 
 #[cfg(test)]

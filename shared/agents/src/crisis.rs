@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use contracts::LiveEvent;
 use domain::{NotificationKind, Permission, Platform};
 use insights::crisis::{self, Level, Volumes};
-use insights::sentiment::{self, Label};
+use insights::sentiment;
 use llm::OutputSchema;
 use runtime::AppState;
 use serde::{Deserialize, Serialize};
@@ -331,11 +331,7 @@ async fn collect_mentions(
                 text: &m.text,
                 created_at: m.created_at,
                 sentiment: s.compound as f32,
-                label: match s.label {
-                    Label::Positive => "positive",
-                    Label::Neutral => "neutral",
-                    Label::Negative => "negative",
-                },
+                label: s.label.as_str(),
                 scored_by: by,
             })
             .collect();

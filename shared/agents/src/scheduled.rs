@@ -40,6 +40,10 @@ async fn due(
 }
 
 pub async fn run(state: &AppState) -> Result<InsightRun, AgentsError> {
+    // Maintenance mode: no new agent work is queued (queued tasks still drain).
+    if state.maintenance().await.enabled {
+        return Ok(InsightRun::default());
+    }
     let organizations = {
         let client = state.db.client().await?;
         store::insights::active_organizations(&**client).await?

@@ -95,8 +95,32 @@ pub async fn run(
     now: DateTime<Utc>,
     deadline: Instant,
 ) -> Result<SyncReport, AnalyticsError> {
-    run_over(state, now, deadline, None).await
+    if state.maintenance().await.enabled {
+        state
+            .record_run(METRICS_SYNC, true, "skipped: maintenance mode")
+            .await;
+        return Ok(SyncReport::default());
+    }
+    let outcome = run_over(state, now, deadline, None).await;
+    match &outcome {
+        Ok(report) => {
+            let detail = format!(
+                "{} accounts, {} snapshots, {} failed",
+                report.accounts, report.snapshots, report.failed
+            );
+            state.record_run(METRICS_SYNC, true, &detail).await
+        }
+        Err(error) => {
+            state
+                .record_run(METRICS_SYNC, false, &error.to_string())
+                .await
+        }
+    }
+    outcome
 }
+
+/// The hourly sync's name in the runs the admin health page shows.
+const METRICS_SYNC: &str = "metrics-sync";
 
 /// Syncs one account now (the "sync" button), within `deadline`.
 pub async fn sync_account(

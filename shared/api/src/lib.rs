@@ -3,6 +3,7 @@
 //! ([`openapi`]) lists the groups for the dev server and the OpenAPI document.
 
 pub mod accounts;
+pub mod admin;
 pub mod ai_agents;
 pub mod analytics;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod posts;
 mod service_errors;
 pub mod social_accounts;
+pub mod webhooks;
 
 use axum::Router;
 use runtime::AppState;

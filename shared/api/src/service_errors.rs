@@ -193,3 +193,26 @@ pub(crate) fn agents(error: agents::AgentsError) -> ApiError {
         AgentsError::Analytics(error) => analytics(error),
     }
 }
+
+/// Billing errors: Stripe's refusals are the client's to fix (422), its outages a 503.
+pub(crate) fn billing(error: billing::BillingError) -> ApiError {
+    use billing::BillingError;
+    let message = error.to_string();
+    match error {
+        BillingError::NotConfigured => ApiError::new(ErrorCode::Conflict, message),
+        BillingError::Conflict(_) => ApiError::new(ErrorCode::Conflict, message),
+        BillingError::NotFound => ApiError::not_found("organization"),
+        BillingError::Refused(_) => ApiError::new(ErrorCode::ValidationFailed, message),
+        BillingError::Unavailable(_) => ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "Stripe is not answering; try again shortly",
+            )
+        },
+        BillingError::Store(error) => error.into(),
+        error @ (BillingError::Unapplicable(_) | BillingError::Postgres(_)) => {
+            ApiError::internal(&error)
+        }
+    }
+}

@@ -462,6 +462,8 @@ struct SealedCandidate {
     handle: Option<String>,
     followers: Option<i64>,
     access_token: Option<String>,
+    #[serde(default)]
+    owner_id: Option<String>,
 }
 
 impl CandidatesSealed {
@@ -478,6 +480,7 @@ impl CandidatesSealed {
                     handle: c.handle.clone(),
                     followers: c.followers,
                     access_token: c.access_token.clone(),
+                    owner_id: c.owner_id.clone(),
                 })
                 .collect(),
         }
@@ -534,6 +537,7 @@ async fn finish_selection(
             handle: c.handle,
             followers: c.followers,
             access_token: c.access_token,
+            owner_id: c.owner_id,
         })
         .collect();
     if chosen.is_empty() {
@@ -595,6 +599,7 @@ async fn store_accounts(
                         account_name: &account.name,
                         account_handle: account.handle.as_deref(),
                         followers_count: account.followers,
+                        owner_id: account.owner_id.as_deref(),
                     },
                 )
                 .await?

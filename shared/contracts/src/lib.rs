@@ -114,6 +114,12 @@ pub enum LiveEvent {
     /// The brand's crisis level or the publishing pause changed: fetch the crisis status.
     #[serde(rename = "crisis.changed")]
     CrisisChanged { level: String, paused: bool },
+    /// Stripe changed the organization's plan or its status: fetch the subscription.
+    #[serde(rename = "subscription.changed")]
+    SubscriptionChanged {
+        plan: domain::SubscriptionPlan,
+        status: domain::SubscriptionStatus,
+    },
     /// The answer to a `ping`.
     #[serde(rename = "pong")]
     Pong {},

@@ -172,6 +172,7 @@ text_enum! {
         CompetitorAlert => "competitor_alert",
         MemberInvited => "member_invited",
         MemberJoined => "member_joined",
+        BillingAlert => "billing_alert",
     }
 }
 
@@ -185,6 +186,7 @@ impl NotificationKind {
                 | NotificationKind::PostUnconfirmed
                 | NotificationKind::AccountNeedsReconnect
                 | NotificationKind::CrisisAlert
+                | NotificationKind::BillingAlert
         )
     }
 }

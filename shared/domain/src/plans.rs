@@ -17,6 +17,17 @@ pub struct PlanLimits {
 }
 
 impl SubscriptionPlan {
+    /// The list price shown next to each plan, in US cents a month. What a customer pays is the
+    /// Stripe Price configured for the plan (`STRIPE_PRICES`); these are kept equal to them.
+    pub const fn monthly_price_cents(self) -> i64 {
+        match self {
+            SubscriptionPlan::Free => 0,
+            SubscriptionPlan::Pro => 1_900,
+            SubscriptionPlan::Business => 4_900,
+            SubscriptionPlan::Enterprise => 19_900,
+        }
+    }
+
     pub const fn limits(self) -> PlanLimits {
         match self {
             SubscriptionPlan::Free => PlanLimits {

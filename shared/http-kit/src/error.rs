@@ -33,6 +33,8 @@ pub enum ErrorCode {
     PlanLimitReached,
     RateLimited,
     ServiceUnavailable,
+    /// Maintenance mode: writes are refused for a while, reads work.
+    MaintenanceMode,
     Internal,
 }
 
@@ -62,7 +64,9 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PlanLimitReached => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable | ErrorCode::MaintenanceMode => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

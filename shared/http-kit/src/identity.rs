@@ -121,6 +121,16 @@ impl CurrentUser {
         }
     }
 
+    /// Platform administration (not an organization's admin role). Everyone else is told the
+    /// route does not exist, so the console's surface is not advertised.
+    pub fn require_platform_admin(&self) -> Result<(), ApiError> {
+        if self.is_super_admin {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::RouteNotFound, "no such route"))
+        }
+    }
+
     /// The actor recorded in audit rows.
     pub fn actor(&self) -> Actor {
         self.caller().actor()

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod idempotency;
 pub mod identity;
+pub mod maintenance;
 pub mod rate_limit;
 mod request_id;
 pub mod routes;
@@ -42,10 +43,18 @@ where
         .layer(axum::middleware::from_fn(request_id::trace_request))
 }
 
+/// The routes of one function, refusing writes while maintenance mode is on.
+pub fn with_maintenance(routes: Router, state: AppState) -> Router {
+    routes.layer(axum::middleware::from_fn_with_state(
+        state,
+        maintenance::honour_maintenance,
+    ))
+}
+
 /// What a Lambda function's `main` does: telemetry, state built once per cold start, then serve
-/// one resource router for every invocation.
+/// one resource router for every invocation (behind maintenance mode).
 pub async fn run_on_lambda(routes: fn(AppState) -> Router) -> Result<(), lambda_http::Error> {
     runtime::init_tracing();
     let state = AppState::from_env().await?;
-    lambda_http::run(serve(routes(state))).await
+    lambda_http::run(serve(with_maintenance(routes(state.clone()), state))).await
 }

@@ -134,6 +134,17 @@ pub enum Label {
     Negative,
 }
 
+impl Label {
+    /// The label as stored with a mention.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Label::Positive => "positive",
+            Label::Neutral => "neutral",
+            Label::Negative => "negative",
+        }
+    }
+}
+
 /// Below this magnitude a score is neutral.
 pub const NEUTRAL_BELOW: f64 = 0.3;
 

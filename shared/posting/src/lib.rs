@@ -182,6 +182,12 @@ fn content_for(platform: Platform, text: String, media: Vec<MediaItem>) -> Conte
 /// Publishes one target if it is due and unclaimed. Safe to call any number of times, and it
 /// holds exactly one database connection from start to end.
 pub async fn publish_target(state: &AppState, target_id: Uuid) -> Result<Outcome, PublishError> {
+    // Maintenance mode: nothing is claimed; the due target stays pending and the sweeper
+    // queues it once maintenance ends.
+    if state.maintenance().await.enabled {
+        tracing::info!(%target_id, "maintenance mode: publishing paused");
+        return Ok(Outcome::Skipped);
+    }
     let mut db = state.db.client().await?;
     let Some(claimed) = posts::claim(&**db, target_id).await? else {
         // The claim refuses a paused organization's targets; a due one is held: it keeps its
@@ -659,12 +665,39 @@ pub struct SweepReport {
     pub stale_claims_released: usize,
     /// Whether the sweep stopped at its deadline with due targets left for the next run.
     pub stopped_at_deadline: bool,
+    /// Maintenance mode is on: nothing was queued (due targets wait for it to end).
+    pub paused_for_maintenance: bool,
 }
 
 /// Every minute: settle claims stuck in `publishing`, and put due targets whose trigger was
 /// lost (and retries that are due) on their lanes. It only queues, never publishes, so its work
 /// is bounded: it stops before `deadline` and the next run goes on.
 pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, PublishError> {
+    if state.maintenance().await.enabled {
+        state
+            .record_run(SWEEPER, true, "skipped: maintenance mode")
+            .await;
+        return Ok(SweepReport {
+            paused_for_maintenance: true,
+            ..SweepReport::default()
+        });
+    }
+    let outcome = sweep_due(state, deadline).await;
+    match &outcome {
+        Ok(report) => {
+            state
+                .record_run(SWEEPER, true, &format!("queued {}", report.queued))
+                .await
+        }
+        Err(error) => state.record_run(SWEEPER, false, &error.to_string()).await,
+    }
+    outcome
+}
+
+/// The sweeper's name in the runs the admin health page shows.
+const SWEEPER: &str = "publish-sweeper";
+
+async fn sweep_due(state: &AppState, deadline: Instant) -> Result<SweepReport, PublishError> {
     let mut report = SweepReport::default();
     let mut db = state.db.client().await?;
     let expired = posts::expire_stale_claims(&**db, STALE_CLAIM_SECS).await?;

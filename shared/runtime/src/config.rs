@@ -78,6 +78,46 @@ pub struct Config {
     pub live_endpoint: Option<String>,
     /// Which language models the agents use, and where they are served.
     pub ai: AiConfig,
+    /// How plans are paid for.
+    pub billing: Billing,
+}
+
+/// How organizations pay for their plans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Billing {
+    /// Self-hosted: a platform administrator sets each organization's plan.
+    Manual,
+    /// Stripe Checkout and the Customer Portal; plans change only from Stripe's events.
+    Stripe(StripeConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeConfig {
+    /// `https://api.stripe.com`, or the platform sandbox's stand-in locally.
+    pub api_base: String,
+    /// The recurring Price of each paid plan (`STRIPE_PRICES=pro=price_…,business=…`).
+    pub prices: BTreeMap<domain::SubscriptionPlan, String>,
+    /// Locally: the sandbox stands in for Stripe, with its own fixed keys.
+    pub sandbox: bool,
+}
+
+impl StripeConfig {
+    /// The platform sandbox's Stripe stand-in, selling its own Prices.
+    pub fn sandbox(platform_sandbox_url: &str) -> Self {
+        StripeConfig {
+            api_base: format!("{}/stripe", platform_sandbox_url.trim_end_matches('/')),
+            prices: parse_prices(SANDBOX_STRIPE_PRICES, &mut Vec::new()),
+            sandbox: true,
+        }
+    }
+
+    /// The plan a Stripe Price pays for.
+    pub fn plan_of_price(&self, price: &str) -> Option<domain::SubscriptionPlan> {
+        self.prices
+            .iter()
+            .find(|(_, id)| id.as_str() == price)
+            .map(|(plan, _)| *plan)
+    }
 }
 
 /// Where the agents' models are served.
@@ -229,6 +269,7 @@ impl Config {
         }
 
         let ai = ai_config(&get, environment, &mut problems);
+        let billing = billing_config(&get, platform_sandbox_url.as_deref(), &mut problems);
 
         let publish_trigger = cloud::PublishTrigger {
             role_arn: match get("SCHEDULER_ROLE_ARN") {
@@ -274,7 +315,70 @@ impl Config {
             publish_trigger,
             live_endpoint,
             ai,
+            billing,
         })
+    }
+}
+
+/// The sandbox's stand-in Prices, one per paid plan.
+pub const SANDBOX_STRIPE_PRICES: &str =
+    "pro=price_pro,business=price_business,enterprise=price_enterprise";
+
+/// `pro=price_…,business=price_…` into a map; problems are reported, not guessed around.
+fn parse_prices(
+    text: &str,
+    problems: &mut Vec<String>,
+) -> BTreeMap<domain::SubscriptionPlan, String> {
+    let mut prices = BTreeMap::new();
+    for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
+        match pair.split_once('=') {
+            Some((plan, price)) if !price.trim().is_empty() => {
+                match plan.trim().parse::<domain::SubscriptionPlan>() {
+                    Ok(domain::SubscriptionPlan::Free) | Err(_) => {
+                        problems.push(format!("STRIPE_PRICES: '{plan}' is not a paid plan"))
+                    }
+                    Ok(plan) => {
+                        prices.insert(plan, price.trim().to_owned());
+                    }
+                }
+            }
+            _ => problems.push(format!("STRIPE_PRICES: '{pair}' is not plan=price")),
+        }
+    }
+    prices
+}
+
+fn billing_config(
+    get: &impl Fn(&str) -> Option<String>,
+    platform_sandbox_url: Option<&str>,
+    problems: &mut Vec<String>,
+) -> Billing {
+    match get("BILLING").as_deref() {
+        None | Some("manual") => Billing::Manual,
+        Some("stripe") => {
+            let sandbox = platform_sandbox_url.is_some() && get("STRIPE_API_BASE").is_none();
+            let api_base = match (get("STRIPE_API_BASE"), platform_sandbox_url) {
+                (Some(base), _) => base.trim_end_matches('/').to_owned(),
+                (None, Some(sandbox)) => format!("{}/stripe", sandbox.trim_end_matches('/')),
+                (None, None) => "https://api.stripe.com".to_owned(),
+            };
+            let prices_text = get("STRIPE_PRICES")
+                .or_else(|| sandbox.then(|| SANDBOX_STRIPE_PRICES.to_owned()))
+                .unwrap_or_default();
+            let prices = parse_prices(&prices_text, problems);
+            if prices.is_empty() {
+                problems.push("BILLING=stripe needs STRIPE_PRICES (pro=price_…,…)".to_owned());
+            }
+            Billing::Stripe(StripeConfig {
+                api_base,
+                prices,
+                sandbox,
+            })
+        }
+        Some(other) => {
+            problems.push(format!("BILLING must be manual or stripe, not '{other}'"));
+            Billing::Manual
+        }
     }
 }
 

@@ -4,12 +4,21 @@
 
 mod config;
 mod events;
+mod maintenance;
+pub mod metrics;
+mod scheduled_runs;
 mod secrets;
 mod state;
 mod telemetry;
 
-pub use config::{AiConfig, AiProvider, Config, ConfigError, DatabaseConfig, Environment};
+pub use config::{
+    AiConfig, AiProvider, Billing, Config, ConfigError, DatabaseConfig, Environment,
+    SANDBOX_STRIPE_PRICES, StripeConfig,
+};
 pub use events::{deadline_of, serve_events, serve_queue};
+pub use maintenance::{
+    MAINTENANCE_CACHE, MAINTENANCE_KEY, MAINTENANCE_RETRY_AFTER_SECS, MaintenanceMode, StoredSwitch,
+};
 pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
 pub use state::{AppState, StartupError};
 pub use telemetry::init_tracing;

@@ -35,6 +35,18 @@ pub struct PlatformCredentials {
     /// Secret used to sign webhook deliveries, when it differs from the client secret.
     #[serde(default)]
     pub webhook_secret: Option<String>,
+    /// Meta: the verify token entered with the webhook's callback URL in the app dashboard.
+    #[serde(default)]
+    pub webhook_verify_token: Option<String>,
+}
+
+impl PlatformCredentials {
+    /// What the platform signs its webhook deliveries with.
+    pub fn webhook_signing_secret(&self) -> &str {
+        self.webhook_secret
+            .as_deref()
+            .unwrap_or(&self.client_secret)
+    }
 }
 
 impl fmt::Debug for PlatformCredentials {
@@ -46,7 +58,7 @@ impl fmt::Debug for PlatformCredentials {
 }
 
 /// The application secret (one Secrets Manager JSON document), read once per cold start.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppSecrets {
     /// HMAC key for access tokens (at least 32 bytes).
     pub jwt_signing_key: SecretBytes,
@@ -55,8 +67,33 @@ pub struct AppSecrets {
     /// Apps configured per platform; a platform absent here is "not configured".
     pub platforms: BTreeMap<Platform, PlatformCredentials>,
     pub stripe_webhook_secret: Option<String>,
+    /// Stripe's secret API key (`sk_live_…`), with `BILLING=stripe`.
+    pub stripe_secret_key: Option<String>,
     /// The API key of an OpenAI-compatible model server (`AI_PROVIDER=openai`), when it wants one.
     pub ai_api_key: Option<String>,
+}
+
+/// Says which secrets are set, never what they are.
+impl fmt::Debug for AppSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppSecrets")
+            .field("jwt_signing_key", &self.jwt_signing_key)
+            .field("token_encryption_key", &self.token_encryption_key)
+            .field("platforms", &self.platforms)
+            .field(
+                "stripe_webhook_secret",
+                &self.stripe_webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "stripe_secret_key",
+                &self.stripe_secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "ai_api_key",
+                &self.ai_api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]
@@ -74,6 +111,8 @@ struct SecretDocument {
     platforms: BTreeMap<String, PlatformCredentials>,
     #[serde(default)]
     stripe_webhook_secret: Option<String>,
+    #[serde(default)]
+    stripe_secret_key: Option<String>,
     #[serde(default)]
     ai_api_key: Option<String>,
 }
@@ -135,6 +174,7 @@ impl AppSecrets {
             token_encryption_key: SecretBytes(encryption),
             platforms,
             stripe_webhook_secret: document.stripe_webhook_secret,
+            stripe_secret_key: document.stripe_secret_key,
             ai_api_key: document.ai_api_key,
         })
     }

@@ -33,6 +33,7 @@ pub struct AppState {
     clients: Arc<LazyClients>,
     /// Beside the other clients so the dev server can swap in its own sockets.
     connections: Arc<OnceLock<Option<cloud::Connections>>>,
+    maintenance: Arc<crate::maintenance::MaintenanceCache>,
 }
 
 struct LazyClients {
@@ -97,7 +98,12 @@ impl AppState {
                 token_cipher,
             }),
             connections: Arc::new(OnceLock::new()),
+            maintenance: Arc::default(),
         })
+    }
+
+    pub(crate) fn maintenance_cache(&self) -> &crate::maintenance::MaintenanceCache {
+        &self.maintenance
     }
 
     pub fn s3(&self) -> &aws_sdk_s3::Client {

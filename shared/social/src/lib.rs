@@ -2,6 +2,7 @@
 //! the platform app's credentials, a usable access token, and the scheduled renewal of tokens.
 //! No HTTP types here: callers map [`TokenError`] to their own answers.
 
+pub mod inbound;
 mod tokens;
 
 pub use tokens::{

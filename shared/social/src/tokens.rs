@@ -68,7 +68,7 @@ fn unreadable() -> TokenError {
 
 /// Tells whoever connected the account, and the team, that it needs reconnecting: publishing
 /// to it stops until then. Called after the change committed, once per healthy → refused.
-async fn announce_needs_reconnect(
+pub(crate) async fn announce_needs_reconnect(
     state: &AppState,
     db: &tokio_postgres::Client,
     account: &SocialAccount,

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod analytics;
+pub mod billing;
 mod error;
 mod iam;
 mod ids;
@@ -11,9 +12,11 @@ pub mod insights;
 pub mod media;
 mod migrate;
 pub mod notifications;
+pub mod platform;
 mod pool;
 pub mod posts;
 pub mod social_accounts;
+pub mod webhook_events;
 
 pub use error::StoreError;
 pub use iam::{RdsAuthToken, RdsIamAuth};

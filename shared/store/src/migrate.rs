@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "crisis_statement_model",
         sql: include_str!("../migrations/V0012__crisis_statement_model.sql"),
     },
+    Migration {
+        version: 13,
+        name: "billing_webhooks_admin",
+        sql: include_str!("../migrations/V0013__billing_webhooks_admin.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

@@ -135,6 +135,9 @@ pub struct NewAccount<'a> {
     pub account_name: &'a str,
     pub account_handle: Option<&'a str>,
     pub followers_count: Option<i64>,
+    /// The platform user who granted access, when not the account itself (kept in
+    /// `account_data` for deauthorization callbacks).
+    pub owner_id: Option<&'a str>,
 }
 
 pub async fn insert(
@@ -145,8 +148,10 @@ pub async fn insert(
         .query_one(
             &format!(
                 "INSERT INTO social_accounts (id, organization_id, user_id, platform, account_id, account_name,
-                                              account_handle, followers_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+                                              account_handle, followers_count, account_data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                         CASE WHEN $9::text IS NULL THEN NULL ELSE jsonb_build_object('owner_id', $9::text) END)
+                 RETURNING {COLUMNS}"
             ),
             &[
                 &account.id,
@@ -157,6 +162,7 @@ pub async fn insert(
                 &account.account_name,
                 &account.account_handle,
                 &account.followers_count,
+                &account.owner_id,
             ],
         )
         .await?;
@@ -280,4 +286,84 @@ pub async fn expiring(
         )
         .await?;
     Ok(rows.iter().map(from_row).collect())
+}
+
+/// Every connected account, in any organization, of a platform identity: the account itself
+/// or the user who granted access to it (`account_data.owner_id`). Webhooks name identities,
+/// not tenants; the organization comes from what is found here.
+pub async fn by_identity(
+    db: &impl GenericClient,
+    platforms: &[Platform],
+    identity: &str,
+) -> Result<Vec<SocialAccount>, StoreError> {
+    let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM social_accounts
+                 WHERE platform = ANY($1) AND (account_id = $2 OR account_data->>'owner_id' = $2)
+                 ORDER BY organization_id, id"
+            ),
+            &[&names, &identity],
+        )
+        .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Deletes what a platform's data deletion request covers: the identity's accounts in every
+/// organization (their tokens, mentions and publishing targets go with them). Returns how
+/// many accounts were deleted.
+pub async fn delete_identity(
+    db: &impl GenericClient,
+    platforms: &[Platform],
+    identity: &str,
+) -> Result<u64, StoreError> {
+    let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
+    Ok(db
+        .execute(
+            "DELETE FROM social_accounts
+             WHERE platform = ANY($1) AND (account_id = $2 OR account_data->>'owner_id' = $2)",
+            &[&names, &identity],
+        )
+        .await?)
+}
+
+/// Records a data deletion request and what it removed; the code is what the user is given to
+/// check its status.
+pub async fn record_deletion(
+    db: &impl GenericClient,
+    confirmation_code: &str,
+    platform: Platform,
+    identity: &str,
+    accounts_removed: i32,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO data_deletion_requests (confirmation_code, platform, platform_user_id,
+                                             accounts_removed, completed_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (confirmation_code) DO NOTHING",
+        &[
+            &confirmation_code,
+            &platform.as_str(),
+            &identity,
+            &accounts_removed,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A deletion request's status by its confirmation code: when it was asked and completed.
+pub async fn deletion_status(
+    db: &impl GenericClient,
+    confirmation_code: &str,
+) -> Result<Option<(DateTime<Utc>, Option<DateTime<Utc>>, i32)>, StoreError> {
+    let row = db
+        .query_opt(
+            "SELECT requested_at, completed_at, accounts_removed FROM data_deletion_requests
+             WHERE confirmation_code = $1",
+            &[&confirmation_code],
+        )
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }

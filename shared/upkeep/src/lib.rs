@@ -1,6 +1,8 @@
 //! What the `maintenance` schedule runs every 30 minutes: renew platform tokens before they
 //! expire, delete uploads that were never confirmed, and send the notification emails held for
-//! quiet hours or the daily digest, and apply each organization's data retention.
+//! quiet hours or the daily digest, apply each organization's data retention, end the billing
+//! grace periods that ran out, and retry webhook events whose processing failed. Nothing runs
+//! while maintenance mode is on.
 
 use chrono::Duration;
 use runtime::AppState;
@@ -13,10 +15,18 @@ pub enum UpkeepError {
     Tokens(#[from] social::TokenError),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Billing(#[from] billing::BillingError),
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct MaintenanceReport {
+    /// Maintenance mode is on: nothing else ran.
+    pub paused_for_maintenance: bool,
+    /// Organizations whose payment grace ran out: now on the free plan.
+    pub grace_ended: usize,
+    /// Webhook events applied on another attempt.
+    pub webhook_events_retried: usize,
     pub tokens: social::RefreshReport,
     pub abandoned_uploads_deleted: usize,
     /// Notification emails held for quiet hours or the daily digest, sent now.
@@ -35,6 +45,44 @@ pub struct ExpiredRows {
 }
 
 pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
+    if state.maintenance().await.enabled {
+        state
+            .record_run(MAINTENANCE, true, "skipped: maintenance mode")
+            .await;
+        return Ok(MaintenanceReport {
+            paused_for_maintenance: true,
+            ..MaintenanceReport::default()
+        });
+    }
+    let outcome = run_all(state).await;
+    match &outcome {
+        Ok(report) => {
+            let detail = format!(
+                "{} tokens renewed, {} grace periods ended, {} webhook events retried",
+                report.tokens.refreshed, report.grace_ended, report.webhook_events_retried
+            );
+            state.record_run(MAINTENANCE, true, &detail).await
+        }
+        Err(error) => {
+            state
+                .record_run(MAINTENANCE, false, &error.to_string())
+                .await
+        }
+    }
+    outcome
+}
+
+/// This schedule's name in the runs the admin health page shows.
+const MAINTENANCE: &str = "maintenance";
+
+async fn run_all(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
+    let grace_ended = match &state.config.billing {
+        runtime::Billing::Stripe(_) => {
+            billing::grace::end_expired(state, chrono::Utc::now()).await?
+        }
+        runtime::Billing::Manual => 0,
+    };
+    let webhook_events_retried = retry_webhook_events(state).await?;
     let tokens = social::refresh_expiring_tokens(state, Duration::hours(24)).await?;
     let abandoned_uploads_deleted = delete_abandoned_uploads(state).await?;
     // A mail outage must not stop the rest of maintenance: the emails stay held for next time.
@@ -46,6 +94,9 @@ pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
         });
     let expired = apply_retention(state, chrono::Utc::now()).await?;
     let report = MaintenanceReport {
+        paused_for_maintenance: false,
+        grace_ended,
+        webhook_events_retried,
         tokens,
         abandoned_uploads_deleted,
         held_emails,
@@ -53,6 +104,35 @@ pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
     };
     tracing::info!(?report, "maintenance done");
     Ok(report)
+}
+
+/// Webhook events stored but not applied (a failure, or a crash between storing and
+/// applying), tried again up to the ledger's bound.
+async fn retry_webhook_events(state: &AppState) -> Result<usize, UpkeepError> {
+    let pending = {
+        let client = state.db.client().await?;
+        store::webhook_events::retryable(&**client, webhooks::ledger::MAX_ATTEMPTS, 100).await?
+    };
+    let mut applied = 0;
+    for event in &pending {
+        let receipt = match event.source.as_str() {
+            "stripe" if matches!(state.config.billing, runtime::Billing::Stripe(_)) => {
+                matches!(
+                    billing::webhook::retry(state, event).await?,
+                    webhooks::ledger::Receipt::Processed(_)
+                )
+            }
+            "stripe" => continue,
+            _ => matches!(
+                social::inbound::retry(state, event).await?,
+                webhooks::ledger::Receipt::Processed(_)
+            ),
+        };
+        if receipt {
+            applied += 1;
+        }
+    }
+    Ok(applied)
 }
 
 /// Deletes uploads never confirmed within a day (their quota reservation lapsed): rows,

@@ -2,8 +2,11 @@
 //! with a secret we share: an HMAC-SHA256, compared here in constant time (through `hmac`'s
 //! `verify_slice`), never with `==`. Stripe also signs a timestamp, so an old delivery replayed
 //! later is refused. The platforms' subscription challenges (X's CRC, LinkedIn's challenge
-//! code) are answered with the same HMAC. Nothing here reads a network or a clock: the caller
-//! passes the header, the raw body, the secret and, for Stripe, the time now.
+//! code) are answered with the same HMAC. The checks read no network or clock: the caller
+//! passes the header, the raw body, the secret and, for Stripe, the time now. The [`ledger`]
+//! stores each verified event once and processes it at most once.
+
+pub mod ledger;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -87,6 +90,13 @@ pub fn verify_stripe(
         return Err(Rejected::Stale { age_secs });
     }
     Ok(timestamp)
+}
+
+/// A delivery's identity when its sender gives none (the platforms): the hex SHA-256 of its
+/// raw body, so an identical redelivery is recognised.
+pub fn body_digest(body: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(body))
 }
 
 /// The header each platform signs its deliveries in.
@@ -188,9 +198,56 @@ pub fn meta_challenge<'a>(
     (mode == "subscribe" && same).then_some(challenge)
 }
 
+/// Meta's `signed_request` (deauthorization and data deletion callbacks):
+/// `base64url(HMAC-SHA256(payload part, app secret)) "." base64url(JSON payload)`. Returns the
+/// payload's bytes when the signature is the app's.
+pub fn verify_meta_signed_request(
+    signed_request: &str,
+    app_secret: &str,
+) -> Result<Vec<u8>, Rejected> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (signature, payload) = signed_request
+        .trim()
+        .split_once('.')
+        .ok_or(Rejected::Malformed)?;
+    // Meta pads inconsistently; strip any padding before decoding.
+    let decode = |text: &str| URL_SAFE_NO_PAD.decode(text.trim_end_matches('='));
+    let claimed = decode(signature).map_err(|_| Rejected::Malformed)?;
+    if !matches(app_secret, &[payload.as_bytes()], &claimed) {
+        return Err(Rejected::Mismatch);
+    }
+    decode(payload).map_err(|_| Rejected::Malformed)
+}
+
+/// A `signed_request` as Meta makes one (for the sandbox and tests).
+pub fn meta_signed_request(payload: &[u8], app_secret: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = URL_SAFE_NO_PAD.encode(payload);
+    let signature = URL_SAFE_NO_PAD.encode(sign(app_secret, payload.as_bytes()));
+    format!("{signature}.{payload}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_meta_signed_request_is_read_only_with_the_app_secret() {
+        let payload = br#"{"algorithm":"HMAC-SHA256","user_id":"1234"}"#;
+        let signed = meta_signed_request(payload, "app-secret");
+        assert_eq!(
+            verify_meta_signed_request(&signed, "app-secret").unwrap(),
+            payload
+        );
+        assert_eq!(
+            verify_meta_signed_request(&signed, "other"),
+            Err(Rejected::Mismatch)
+        );
+        assert_eq!(
+            verify_meta_signed_request("no-dot", "app-secret"),
+            Err(Rejected::Malformed)
+        );
+    }
 
     const SECRET: &str = "whsec_test_secret";
     const BODY: &[u8] = br#"{"id":"evt_1","type":"invoice.paid"}"#;

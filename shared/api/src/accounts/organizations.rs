@@ -91,11 +91,11 @@ pub fn routes() -> Routes {
             op(
                 Method::POST,
                 "/api/organizations/subscription",
-                "Change the plan (admin); usage must fit",
+                "Change the plan (admin): a Stripe Checkout or Customer Portal URL, or (self-hosted) the change itself",
             )
             .body::<PlanChange>()
-            .returns::<Subscription>(200)
-            .errors(&[402, 403]),
+            .returns::<PlanChangeOutcome>(200)
+            .errors(&[402, 403, 409, 422, 503]),
             change_plan,
         )
 }
@@ -260,15 +260,58 @@ struct PlanChange {
     plan: SubscriptionPlan,
 }
 
+/// What asking for a plan led to.
+#[derive(Serialize, schemars::JsonSchema)]
+struct PlanChangeOutcome {
+    outcome: PlanChangeKind,
+    /// Where to send the browser (Stripe Checkout or the Customer Portal).
+    url: Option<String>,
+    /// The subscription now (unchanged until Stripe confirms a payment).
+    subscription: Subscription,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum PlanChangeKind {
+    Checkout,
+    Portal,
+    /// Self-hosted: the plan changed.
+    Changed,
+}
+
 async fn change_plan(
     State(state): State<AppState>,
     current: CurrentUser,
     Json(body): Json<PlanChange>,
 ) -> Result<Response, ApiError> {
     current.require(Permission::ManageSubscription)?;
-    let subscription =
-        organization::change_plan(&state, &current.caller(), body.plan, current.is_super_admin)
-            .await
-            .map_err(service_errors::accounts)?;
-    Ok(JsonResponse(subscription).into_response())
+    let caller = current.caller();
+    let (outcome, url) = match state.config.billing {
+        // The plan changes only when Stripe's events say it was paid for.
+        runtime::Billing::Stripe(_) => {
+            let redirect = billing::checkout::begin_plan_change(&state, &caller, body.plan)
+                .await
+                .map_err(service_errors::billing)?;
+            let kind = match redirect.destination {
+                billing::checkout::Destination::Checkout => PlanChangeKind::Checkout,
+                billing::checkout::Destination::Portal => PlanChangeKind::Portal,
+            };
+            (kind, Some(redirect.url))
+        }
+        runtime::Billing::Manual => {
+            organization::change_plan(&state, &caller, body.plan, current.is_super_admin)
+                .await
+                .map_err(service_errors::accounts)?;
+            (PlanChangeKind::Changed, None)
+        }
+    };
+    let subscription = organization::subscription(&state, &caller)
+        .await
+        .map_err(service_errors::accounts)?;
+    Ok(JsonResponse(PlanChangeOutcome {
+        outcome,
+        url,
+        subscription,
+    })
+    .into_response())
 }

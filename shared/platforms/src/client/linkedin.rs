@@ -76,6 +76,7 @@ impl PlatformClient {
             handle: None,
             followers: None,
             access_token: None,
+            owner_id: None,
         }])
     }
 

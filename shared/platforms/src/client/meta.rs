@@ -73,6 +73,12 @@ struct InsightValue {
     value: Option<i64>,
 }
 
+#[derive(Deserialize, Default)]
+struct MetaUser {
+    #[serde(default)]
+    id: Option<String>,
+}
+
 impl PlatformClient {
     /// Every Page the login manages, each followed by its Instagram business account if any.
     pub(super) async fn accounts_meta(
@@ -87,6 +93,19 @@ impl PlatformClient {
                 .bearer_auth(access_token))
             .await?;
         let pages: Pages = answer.read("each Page's id and name")?;
+        // The managing user, whom Meta's deauthorization and data deletion callbacks name.
+        let owner = self
+            .send(
+                platform,
+                false,
+                self.http
+                    .get(format!("{api}/me"))
+                    .query(&[("fields", "id")])
+                    .bearer_auth(access_token),
+            )
+            .await?
+            .lenient::<MetaUser>()
+            .id;
         let mut accounts = Vec::new();
         for page in pages.data {
             accounts.push(ConnectableAccount {
@@ -96,6 +115,7 @@ impl PlatformClient {
                 handle: None,
                 followers: page.followers_count,
                 access_token: page.access_token.clone(),
+                owner_id: owner.clone(),
             });
             if let Some(instagram) = page.instagram_business_account {
                 accounts.push(ConnectableAccount {
@@ -108,6 +128,7 @@ impl PlatformClient {
                     handle: instagram.username.map(|u| format!("@{u}")),
                     followers: None,
                     access_token: page.access_token,
+                    owner_id: owner.clone(),
                 });
             }
         }

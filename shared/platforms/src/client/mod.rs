@@ -63,6 +63,9 @@ pub struct ConnectableAccount {
     pub followers: Option<i64>,
     /// A token scoped to this account (Meta Page tokens); otherwise the user token applies.
     pub access_token: Option<String>,
+    /// The platform user who granted access when that is not the account itself (the Meta
+    /// user managing a Page): deauthorization and data deletion callbacks name them.
+    pub owner_id: Option<String>,
 }
 
 /// One media item to publish: a URL the platform can fetch (a presigned S3 GET), and the bytes

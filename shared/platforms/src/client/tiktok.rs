@@ -75,6 +75,7 @@ impl PlatformClient {
             handle: user.username.map(|u| format!("@{u}")),
             followers: user.follower_count,
             access_token: None,
+            owner_id: None,
         }])
     }
 

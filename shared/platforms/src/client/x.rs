@@ -87,6 +87,7 @@ impl PlatformClient {
             handle: user.data.username.map(|u| format!("@{u}")),
             followers: user.data.public_metrics.followers_count,
             access_token: None,
+            owner_id: None,
         }])
     }
 
