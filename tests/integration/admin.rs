@@ -141,7 +141,14 @@ async fn system_health_reports_dependencies_queues_and_scheduled_runs() {
         .collect();
     assert_eq!(
         names,
-        ["postgres", "dynamodb", "s3", "scheduler", "webhook events"]
+        [
+            "postgres",
+            "dynamodb",
+            "s3",
+            "scheduler",
+            "publishing lag",
+            "webhook events"
+        ]
     );
     for check in before.body["checks"].as_array().unwrap() {
         assert_eq!(check["status"], "ok", "{check}");

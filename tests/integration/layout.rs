@@ -131,6 +131,8 @@ const SYSTEM_WIDE: &[(&str, &str)] = &[
     ("posts.rs", "release_undispatched"),
     ("posts.rs", "queue_due_targets"),
     ("posts.rs", "expire_stale_claims"),
+    // The sweeper's lag figure (a number across all organizations, no rows).
+    ("posts.rs", "publishing_lag_secs"),
     ("media.rs", "take_abandoned_uploads"),
     ("social_accounts.rs", "expiring"),
     // The metrics sync, on accounts it leased; the report builder, on the report it claimed;

@@ -9,6 +9,7 @@ mod billing;
 mod errors;
 mod health;
 mod insights;
+mod integrations;
 mod kv;
 mod layout;
 mod media;

@@ -210,6 +210,29 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
             ),
         ]
     );
+    // The inbox lists them newest first, filtered by sentiment.
+    let negative = app
+        .api(auth(&member))
+        .analytics("mentions", "label=negative")
+        .await;
+    assert_eq!(negative.status, StatusCode::OK, "{}", negative.body);
+    let inbox = negative.body["mentions"].as_array().unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(
+        inbox[0]["text"],
+        "Terrible service, still waiting for a refund"
+    );
+    assert_eq!(inbox[0]["author"], "Ann");
+    let all = app
+        .api(auth(&member))
+        .analytics("mentions", "limit=1")
+        .await;
+    assert!(all.body["next_before"].is_string(), "{}", all.body);
+    let bad = app
+        .api(auth(&member))
+        .analytics("mentions", "limit=0")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let db = connect(&app.env.database).await;
     let stored: i64 = db
         .query_one("SELECT count(*) FROM webhook_events WHERE processed", &[])

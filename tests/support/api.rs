@@ -145,6 +145,31 @@ impl<'a> Api<'a> {
             .await
     }
 
+    // Integrations
+    pub async fn integrations(self) -> TestResponse {
+        self.get("/api/integrations").await
+    }
+
+    pub async fn connect_integration(self, kind: &str, body: Value) -> TestResponse {
+        let path = format!("/api/integrations/{kind}/connect");
+        self.send(Method::POST, &path, Some(body)).await
+    }
+
+    pub async fn disconnect_integration(self, id: impl Display) -> TestResponse {
+        self.send(Method::DELETE, &format!("/api/integrations/{id}"), None)
+            .await
+    }
+
+    pub async fn test_integration(self, id: impl Display) -> TestResponse {
+        self.send(Method::POST, &format!("/api/integrations/{id}/test"), None)
+            .await
+    }
+
+    pub async fn integration_deliveries(self, id: impl Display) -> TestResponse {
+        self.get(&format!("/api/integrations/{id}/deliveries"))
+            .await
+    }
+
     // Platform administration
     pub async fn admin_stats(self) -> TestResponse {
         self.get("/api/admin/stats").await

@@ -131,6 +131,12 @@ pub async fn run_from_env() -> Result<(), BoxError> {
             if let Err(error) = posting::drain_lanes(&publishing).await {
                 tracing::warn!(%error, "consuming the publishing lanes failed");
             }
+            // The integration-deliveries schedule (every minute in AWS; every 2 s here).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            if let Err(error) = integrations::deliveries::run_scheduled(&publishing, deadline).await
+            {
+                tracing::warn!(%error, "sending integration deliveries failed");
+            }
         }
     });
 

@@ -5,12 +5,14 @@
 //! It is a test double at the network edge: the clients do not know they talk to it.
 
 mod errors;
+pub mod google;
 mod guard;
 mod linkedin;
 mod listening;
 mod meta;
 pub mod model;
 mod oauth;
+mod receivers;
 mod state;
 pub mod stripe;
 mod tiktok;
@@ -120,6 +122,22 @@ pub fn router(sandbox: Sandbox) -> Router {
             post(stripe::fail_payment),
         )
         .route("/_sandbox/stripe/events", get(stripe::list_events))
+        // Google Analytics 4 (the token endpoint and the Data API)
+        .route("/google/token", post(google::token))
+        .route(
+            "/google/v1beta/properties/{target}",
+            post(google::run_report),
+        )
+        .route("/_sandbox/google/service-account", get(google::key_file))
+        // Receivers of Slack messages and outgoing webhooks
+        .route(
+            "/_sandbox/receivers/{name}",
+            post(receivers::receive).get(receivers::list),
+        )
+        .route(
+            "/_sandbox/receivers/{name}/failures",
+            put(receivers::fail_next),
+        )
         // Control, for tests and the dev stack
         .route("/_sandbox/faults", post(add_fault))
         .route("/_sandbox/posts", get(list_posts))

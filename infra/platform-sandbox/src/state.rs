@@ -117,6 +117,8 @@ pub struct State {
     pub mentions: Vec<crate::listening::PlantedMention>,
     pub bursts: Vec<crate::listening::PlantedBurst>,
     pub stripe: crate::stripe::StripeState,
+    pub google_tokens: Vec<String>,
+    pub receivers: HashMap<String, crate::receivers::Receiver>,
 }
 
 /// How long sandbox access tokens live; short, so refresh paths get exercised.

@@ -57,6 +57,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 /// The scheduled functions and how late each may be before it is a warning.
 const SCHEDULED: &[(&str, i64)] = &[
     ("publish-sweeper", 5 * 60),
+    ("integration-deliveries", 5 * 60),
     ("maintenance", 90 * 60),
     ("metrics-sync", 3 * 3600),
 ];
@@ -218,6 +219,20 @@ pub async fn system_health(state: &AppState) -> SystemHealth {
                 .await
                 .map(|e| e.len())
                 .unwrap_or(0);
+            let lag = store::posts::publishing_lag_secs(&**client)
+                .await
+                .unwrap_or(0.0);
+            checks.push(Check {
+                name: "publishing lag".into(),
+                // The sweeper takes a lost trigger 90 s late; five minutes means it is not.
+                status: if lag <= 300.0 {
+                    Level::Ok
+                } else {
+                    Level::Warning
+                },
+                detail: format!("the oldest due post is {lag:.0} s late"),
+                latency_ms: 0.0,
+            });
             checks.push(Check {
                 name: "webhook events".into(),
                 status: if stuck == 0 {

@@ -181,6 +181,13 @@ pub async fn run(state: &AppState, task_id: Uuid, deadline: Instant) -> Result<(
         store::agents::count_outcome(&tx, task.agent_id, succeeded).await?;
     }
     tx.commit().await?;
+    if settled.is_some() {
+        use runtime::metrics::{Unit, record};
+        let agent = task.agent_type.as_str();
+        let tokens = f64::from(usage.input_tokens + usage.output_tokens);
+        record("AiTokens", tokens, Unit::Count, &[("Agent", agent)]);
+        record("AiCostUsd", session.cost(), Unit::None, &[("Agent", agent)]);
+    }
     let Some(settled) = settled else {
         return Ok(());
     };

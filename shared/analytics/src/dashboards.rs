@@ -211,6 +211,17 @@ pub struct Overview {
     pub total: Compared,
     pub platforms: Vec<PlatformOverview>,
     pub accounts: Vec<AccountOverview>,
+    /// Sessions on the organization's site from social in the period, per source, imported
+    /// from Google Analytics 4 (empty until it is connected).
+    pub web_traffic: Vec<WebTrafficSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct WebTrafficSource {
+    /// GA4's session source (`linkedin`, `x`, `facebook`… as the UTM tags name them).
+    pub source: String,
+    pub sessions: i64,
+    pub engaged_sessions: i64,
 }
 
 /// The organization's accounts a dashboard covers: the filter's, or all.
@@ -319,7 +330,18 @@ pub async fn overview(
     let mut platforms: Vec<Platform> = accounts.iter().map(|a| a.1).collect();
     platforms.sort_by_key(|p| p.to_string());
     platforms.dedup();
+    let web_traffic =
+        store::integrations::traffic_by_source(db, organization_id, period.from, period.to)
+            .await?
+            .into_iter()
+            .map(|(source, sessions, engaged_sessions)| WebTrafficSource {
+                source,
+                sessions,
+                engaged_sessions,
+            })
+            .collect();
     Ok(Overview {
+        web_traffic,
         period: period.view(),
         previous_period: previous.view(),
         total: compared(&|_| true),

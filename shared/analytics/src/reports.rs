@@ -184,6 +184,19 @@ pub async fn build(state: &AppState, report_id: Uuid) -> Result<(), AnalyticsErr
                 )
                 .await;
             }
+            drop(client);
+            integrations::deliveries::emit(
+                state,
+                report.organization_id,
+                integrations::catalog::EventType::ReportReady,
+                serde_json::json!({
+                    "report_id": report.id,
+                    "name": report.title,
+                    "date_from": report.date_from,
+                    "date_to": report.date_to,
+                }),
+            )
+            .await;
             Ok(())
         }
         Err(error) => {

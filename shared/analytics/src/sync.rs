@@ -102,6 +102,10 @@ pub async fn run(
         return Ok(SyncReport::default());
     }
     let outcome = run_over(state, now, deadline, None).await;
+    // Sessions from social, imported from each organization's Google Analytics property.
+    if let Err(error) = integrations::ga4::import_all(state).await {
+        tracing::warn!(%error, "Google Analytics imports failed");
+    }
     match &outcome {
         Ok(report) => {
             let detail = format!(

@@ -16,12 +16,13 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate, Utc};
 use domain::{Permission, Platform, TimeZone};
+use http_kit::FieldIssue;
 use http_kit::error::{ApiError, FieldChecks};
 use http_kit::extract::{Json, Path, Query};
 use http_kit::identity::CurrentUser;
 use http_kit::routes::{Routes, op};
 use runtime::AppState;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::analytics::competitors::Competitor;
 use store::analytics::dashboards::{PostSort, Scope};
 use uuid::Uuid;
@@ -126,6 +127,17 @@ pub fn routes() -> Routes {
             .returns::<Trends>(200)
             .errors(&[404]),
             trends,
+        )
+        .route(
+            op(
+                Method::GET,
+                "/api/analytics/mentions",
+                "The inbox: comments and mentions of the brand (from the platforms' webhooks and listening), newest first",
+            )
+            .query::<MentionParams>()
+            .returns::<MentionPage>(200)
+            .errors(&[422]),
+            mentions,
         )
         .route(
             op(
@@ -810,6 +822,83 @@ async fn remove_competitor(
         .await
         .map_err(service_errors::analytics)?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct MentionParams {
+    label: Option<MentionLabel>,
+    platform: Option<Platform>,
+    kind: Option<MentionKind>,
+    /// The page before this instant (the previous page's `next_before`).
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    /// 1 to 100 (50).
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum MentionLabel {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+#[derive(Deserialize, schemars::JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum MentionKind {
+    Mention,
+    Comment,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct MentionPage {
+    mentions: Vec<store::insights::InboxMention>,
+    /// Pass as `before` for the next page; absent on the last one.
+    next_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+async fn mentions(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Query(params): Query<MentionParams>,
+) -> Result<Response, ApiError> {
+    current.require(Permission::ViewAnalytics)?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::validation(vec![FieldIssue::new(
+            "limit",
+            "must be between 1 and 100",
+        )]));
+    }
+    let label = params.label.map(|l| match l {
+        MentionLabel::Positive => "positive",
+        MentionLabel::Neutral => "neutral",
+        MentionLabel::Negative => "negative",
+    });
+    let kind = params.kind.map(|k| match k {
+        MentionKind::Mention => "mention",
+        MentionKind::Comment => "comment",
+    });
+    let client = state.db.client().await?;
+    let mentions = store::insights::inbox(
+        &**client,
+        current.organization_id,
+        label,
+        params.platform,
+        kind,
+        params.before,
+        limit,
+    )
+    .await?;
+    let next_before = (mentions.len() as i64 == limit)
+        .then(|| mentions.last().map(|m| m.created_at))
+        .flatten();
+    Ok(JsonResponse(MentionPage {
+        mentions,
+        next_before,
+    })
+    .into_response())
 }
 
 async fn trends(

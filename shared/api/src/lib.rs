@@ -7,6 +7,7 @@ pub mod admin;
 pub mod ai_agents;
 pub mod analytics;
 pub mod health;
+pub mod integrations;
 pub mod media;
 pub mod notifications;
 pub mod openapi;

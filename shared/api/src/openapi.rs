@@ -33,6 +33,7 @@ pub fn all_groups() -> Vec<Routes> {
         crate::notifications::routes(),
         crate::analytics::routes(),
         crate::ai_agents::routes(),
+        crate::integrations::routes(),
         crate::admin::routes(),
     ]
 }

@@ -22,6 +22,8 @@ pub enum Permission {
     ViewAnalytics,
     /// Configure the AI agents (model, tone, brand voice, language) and curate their memory.
     ConfigureAgents,
+    /// Connect, test and disconnect integrations (Slack, webhooks, Google Analytics).
+    ManageIntegrations,
     /// Hear about organization-wide events: members invited or joining, accounts that need
     /// reconnecting.
     FollowTeamEvents,

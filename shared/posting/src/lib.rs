@@ -22,6 +22,7 @@ use domain::{
 use notifications::{Draft, Recipients};
 use platforms::{Acting, Content, Failure, MediaItem};
 use runtime::AppState;
+use runtime::metrics::{self, Unit};
 use serde::Serialize;
 use store::accounts::audit::{self, Actor, AuditEntry};
 use store::posts::{self, Claimed, Post, QueuedTarget, Settlement};
@@ -295,11 +296,16 @@ async fn prepare(
         .find(|t| t.id == claimed.target_id)
         .ok_or_else(|| PublishError::NotFound("target"))?;
     let media = media_items(state, db, post, account.platform).await?;
-    let content = content_for(
+    // Links carry the organization's UTM parameters when Google Analytics asks for them.
+    let text = integrations::utm::for_publishing(
+        state,
+        claimed.organization_id,
         account.platform,
+        claimed.post_id,
         text_for(post, target.text_override.as_deref()),
-        media,
-    );
+    )
+    .await?;
+    let content = content_for(account.platform, text, media);
     match social::fresh_access_token(state, db, &account, false).await {
         Ok(token) => Ok(Preparation::Ready(Box::new(Ready {
             account,
@@ -367,6 +373,37 @@ async fn dispatch(
                     None => format!("{} accepted it.", account.platform.display_name()),
                 };
                 notify_author(state, db, claimed, PostPlatformStatus::Published, &detail).await;
+                let platform = account.platform.as_str();
+                metrics::record(
+                    "PostsPublished",
+                    1.0,
+                    Unit::Count,
+                    &[("Platform", platform)],
+                );
+                if let Some(due) = post.scheduled_at {
+                    let delay = (Utc::now() - due).num_milliseconds().max(0) as f64 / 1e3;
+                    metrics::record(
+                        "PublishDelay",
+                        delay,
+                        Unit::Seconds,
+                        &[("Platform", platform)],
+                    );
+                }
+                integrations::deliveries::emit(
+                    state,
+                    claimed.organization_id,
+                    integrations::catalog::EventType::PostPublished,
+                    serde_json::json!({
+                        "post_id": claimed.post_id,
+                        "target_id": claimed.target_id,
+                        "platform": platform,
+                        "platform_post_id": published.platform_post_id,
+                        "permalink": published.permalink,
+                        "published_at": Utc::now(),
+                        "excerpt": integrations::events::excerpt(&post.content),
+                    }),
+                )
+                .await;
                 Ok(Outcome::Published {
                     platform_post_id: published.platform_post_id,
                 })
@@ -562,6 +599,28 @@ async fn finish(
     .await?;
     tx.commit().await?;
     notify_author(state, db, claimed, status, reason).await;
+    let platform = claimed.platform.as_str();
+    let metric = if status == PostPlatformStatus::Unconfirmed {
+        "PostsUnconfirmed"
+    } else {
+        "PostsFailed"
+    };
+    metrics::record(metric, 1.0, Unit::Count, &[("Platform", platform)]);
+    if status == PostPlatformStatus::Failed {
+        integrations::deliveries::emit(
+            state,
+            organization_id,
+            integrations::catalog::EventType::PostFailed,
+            serde_json::json!({
+                "post_id": post_id,
+                "target_id": target_id,
+                "platform": platform,
+                "reason": reason,
+                "failure_class": class,
+            }),
+        )
+        .await;
+    }
     Ok(())
 }
 
@@ -700,6 +759,8 @@ const SWEEPER: &str = "publish-sweeper";
 async fn sweep_due(state: &AppState, deadline: Instant) -> Result<SweepReport, PublishError> {
     let mut report = SweepReport::default();
     let mut db = state.db.client().await?;
+    let lag = posts::publishing_lag_secs(&**db).await?;
+    metrics::record("PublishingLag", lag, Unit::Seconds, &[]);
     let expired = posts::expire_stale_claims(&**db, STALE_CLAIM_SECS).await?;
     report.stale_claims_unconfirmed = expired.unconfirmed.len();
     report.stale_claims_released = expired.released.len();

@@ -43,7 +43,12 @@ pub fn document(
             "Timestamp": timestamp,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
+                // Per dimension and, for the alarms, in the platform-wide total.
+                "Dimensions": if dimensions.is_empty() {
+                    serde_json::json!([[]])
+                } else {
+                    serde_json::json!([dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>(), []])
+                },
                 "Metrics": [{"Name": name, "Unit": unit.as_str()}],
             }],
         },
@@ -74,6 +79,7 @@ mod tests {
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], NAMESPACE);
         assert_eq!(directive["Dimensions"][0][0], "Platform");
+        assert_eq!(directive["Dimensions"][1], serde_json::json!([]));
         assert_eq!(directive["Metrics"][0]["Name"], "PostsPublished");
         assert_eq!(doc["PostsPublished"], 1.0);
         assert_eq!(doc["Platform"], "x");

@@ -625,3 +625,64 @@ pub async fn competitor_days(
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect())
 }
+
+/// One brand mention in the inbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct InboxMention {
+    pub id: Uuid,
+    pub social_account_id: Uuid,
+    pub account_name: Option<String>,
+    pub platform: Platform,
+    /// `mention` or `comment`.
+    pub kind: String,
+    pub author: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    /// From −1 to +1.
+    pub sentiment: f32,
+    /// `positive`, `neutral` or `negative`.
+    pub label: String,
+}
+
+/// The organization's mentions and comments, newest first, before `before` (a page cursor),
+/// narrowed by label, platform and kind.
+pub async fn inbox(
+    db: &impl GenericClient,
+    organization_id: OrgId,
+    label: Option<&str>,
+    platform: Option<Platform>,
+    kind: Option<&str>,
+    before: Option<DateTime<Utc>>,
+    limit: i64,
+) -> Result<Vec<InboxMention>, StoreError> {
+    let platform = platform.map(|p| p.as_str());
+    let rows = db
+        .query(
+            "SELECT m.id, m.social_account_id, sa.account_name, m.platform, m.kind, m.author, m.text,
+                    m.created_at, m.sentiment, m.label
+             FROM brand_mentions m JOIN social_accounts sa ON sa.id = m.social_account_id
+             WHERE m.organization_id = $1
+               AND ($2::text IS NULL OR m.label = $2)
+               AND ($3::text IS NULL OR m.platform = $3)
+               AND ($4::text IS NULL OR m.kind = $4)
+               AND ($5::timestamptz IS NULL OR m.created_at < $5)
+             ORDER BY m.created_at DESC, m.id LIMIT $6",
+            &[&organization_id, &label, &platform, &kind, &before, &limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| InboxMention {
+            id: r.get(0),
+            social_account_id: r.get(1),
+            account_name: r.get(2),
+            platform: r.get::<_, String>(3).parse().expect("checked platform"),
+            kind: r.get(4),
+            author: r.get(5),
+            text: r.get(6),
+            created_at: r.get(7),
+            sentiment: r.get(8),
+            label: r.get(9),
+        })
+        .collect())
+}

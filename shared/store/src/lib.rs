@@ -9,6 +9,7 @@ mod error;
 mod iam;
 mod ids;
 pub mod insights;
+pub mod integrations;
 pub mod media;
 mod migrate;
 pub mod notifications;

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "billing_webhooks_admin",
         sql: include_str!("../migrations/V0013__billing_webhooks_admin.sql"),
     },
+    Migration {
+        version: 14,
+        name: "integrations",
+        sql: include_str!("../migrations/V0014__integrations.sql"),
+    },
 ];
 
 /// The outcome for one migration of a run.

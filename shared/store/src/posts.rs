@@ -648,6 +648,20 @@ pub struct QueuedTarget {
     pub platform: Platform,
 }
 
+/// How many seconds the oldest due, unheld pending target is late (0 when none is): the
+/// publishing lag the sweeper reports and the admin health page shows.
+pub async fn publishing_lag_secs(db: &impl GenericClient) -> Result<f64, StoreError> {
+    let row = db
+        .query_one(
+            "SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(COALESCE(next_attempt_at, scheduled_at))), 0)::float8
+             FROM post_platforms
+             WHERE status = 'pending' AND held_at IS NULL AND COALESCE(next_attempt_at, scheduled_at) <= now()",
+            &[],
+        )
+        .await?;
+    Ok(row.get::<_, f64>(0).max(0.0))
+}
+
 /// Up to `limit` pending targets that are due and not queued in the last five minutes, marked
 /// as queued in the same statement (so concurrent sweeps share the work). A first attempt is
 /// only taken once its own trigger is `trigger_grace_secs` late; a retry as soon as it is due.

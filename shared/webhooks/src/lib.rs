@@ -92,6 +92,14 @@ pub fn verify_stripe(
     Ok(timestamp)
 }
 
+/// The signature our outgoing webhooks carry, in Stripe's scheme (so customers can verify it
+/// with any Stripe-style checker): `t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`.
+pub fn sign_timestamped(secret: &str, body: &[u8], t: i64) -> String {
+    let mut message = format!("{t}.").into_bytes();
+    message.extend_from_slice(body);
+    format!("t={t},v1={}", hex::encode(sign(secret, &message)))
+}
+
 /// A delivery's identity when its sender gives none (the platforms): the hex SHA-256 of its
 /// raw body, so an identical redelivery is recognised.
 pub fn body_digest(body: &[u8]) -> String {
@@ -230,6 +238,19 @@ pub fn meta_signed_request(payload: &[u8], app_secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn our_outgoing_signature_verifies_with_the_stripe_scheme() {
+        let header = sign_timestamped("whsec_ours", BODY, 1_800_000_000);
+        assert_eq!(
+            verify_stripe(Some(&header), BODY, "whsec_ours", 1_800_000_100),
+            Ok(1_800_000_000)
+        );
+        assert_eq!(
+            verify_stripe(Some(&header), BODY, "whsec_other", 1_800_000_100),
+            Err(Rejected::Mismatch)
+        );
+    }
 
     #[test]
     fn a_meta_signed_request_is_read_only_with_the_app_secret() {

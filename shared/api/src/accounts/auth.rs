@@ -250,6 +250,7 @@ async fn login(
         .await
         .map_err(service_errors::accounts)?;
     let Some(user) = checked else {
+        runtime::metrics::record("LoginFailures", 1.0, runtime::metrics::Unit::Count, &[]);
         guard.failed().await?;
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
