@@ -13,6 +13,9 @@
 //! * `agents`: the AI task pipeline with the model sandbox at 500 ms a call: content generation
 //!   end to end beyond the model's time, and 1,000 tasks at once with duplicates under each
 //!   agent's concurrency cap.
+//! * `webhooks`: Stripe events through `webhook-stripe` (first deliveries, shuffled, and
+//!   redeliveries) with their outcome checked, outgoing integration deliveries, and the cached
+//!   maintenance switch.
 //! * `init`: every function's release binary, size, cold start and warm latency, beside a bare
 //!   `lambda_runtime` hello-world (the binaries are in `$BENCH_BINARIES`, built by xtask).
 
@@ -23,6 +26,7 @@ mod init_load;
 mod insights_load;
 mod live_load;
 mod publish_load;
+mod webhooks_load;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Cursor;
@@ -129,6 +133,11 @@ fn main() {
         tokio::runtime::Runtime::new()
             .expect("a runtime")
             .block_on(insights_load::run());
+    }
+    if all || which.iter().any(|w| w == "webhooks") {
+        tokio::runtime::Runtime::new()
+            .expect("a runtime")
+            .block_on(webhooks_load::run());
     }
     if all || which.iter().any(|w| w == "live") {
         tokio::runtime::Runtime::new()

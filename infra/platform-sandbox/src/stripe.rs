@@ -47,9 +47,12 @@ pub struct CheckoutSession {
 }
 
 impl StripeState {
+    /// Stripe's ids are unique forever; so are these (a restarted sandbox must not hand out an
+    /// event or customer id that a database already holds).
     fn id(&mut self, prefix: &str) -> String {
         self.next += 1;
-        format!("{prefix}_sbx{:06}", self.next)
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        format!("{prefix}_sbx{:04}{}", self.next, &unique[..12])
     }
 }
 

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                  commands:\n  \
                  dev [--seed-demo]   run every API on http://127.0.0.1:3000 against the local stack\n                      (--seed-demo: a demo organization with 120 days of analytics)\n  \
                  test [-- ARGS]      lint the SAM template and run the whole test suite\n  \
-                 bench [NAME]        run the benchmarks (api, media, publish, live, analytics, agents, insights, init); release build, numbers printed\n  \
+                 bench [NAME]        run the benchmarks (api, media, publish, live, analytics, agents, insights, webhooks, init); release build, numbers printed\n  \
                  admin grant|revoke EMAIL  make a signed-up user a platform administrator (or not)\n  \
                  stack up|down|status  manage the local stack (Postgres + local AWS endpoint)"
             );
