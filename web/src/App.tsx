@@ -39,6 +39,9 @@ const InsightsTrends = lazy(() => import('./pages/InsightsTrends'));
 const InsightsCompetitors = lazy(() => import('./pages/InsightsCompetitors'));
 const InsightsPerformance = lazy(() => import('./pages/InsightsPerformance'));
 const InsightsCrisis = lazy(() => import('./pages/InsightsCrisis'));
+const Billing = lazy(() => import('./pages/Billing'));
+const Admin = lazy(() => import('./pages/Admin'));
+const Integrations = lazy(() => import('./pages/Integrations'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -110,6 +113,9 @@ export function App() {
                   <Route path="/organization" element={<Organization />} />
                   <Route path="/profile" element={<Profile />} />
                   <Route path="/settings/notifications" element={<NotificationSettings />} />
+                  <Route path="/settings/billing" element={<Billing />} />
+                  <Route path="/settings/integrations" element={<Integrations />} />
+                  <Route path="/admin/*" element={<Admin />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Route>
               </Route>

@@ -71,13 +71,44 @@ pub enum EventType {
     IntegrationTest,
 }
 
+/// The events a customer may subscribe an integration to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum SubscribableEvent {
+    #[serde(rename = "post.published")]
+    PostPublished,
+    #[serde(rename = "post.failed")]
+    PostFailed,
+    #[serde(rename = "report.ready")]
+    ReportReady,
+}
+
+impl SubscribableEvent {
+    pub const ALL: [SubscribableEvent; 3] = [
+        SubscribableEvent::PostPublished,
+        SubscribableEvent::PostFailed,
+        SubscribableEvent::ReportReady,
+    ];
+
+    pub const fn event(self) -> EventType {
+        match self {
+            SubscribableEvent::PostPublished => EventType::PostPublished,
+            SubscribableEvent::PostFailed => EventType::PostFailed,
+            SubscribableEvent::ReportReady => EventType::ReportReady,
+        }
+    }
+}
+
 impl EventType {
-    /// What a customer may subscribe to.
-    pub const SUBSCRIBABLE: [EventType; 3] = [
+    pub const ALL: [EventType; 4] = [
         EventType::PostPublished,
         EventType::PostFailed,
         EventType::ReportReady,
+        EventType::IntegrationTest,
     ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
 
     pub const fn as_str(self) -> &'static str {
         match self {

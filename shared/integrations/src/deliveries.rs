@@ -68,11 +68,16 @@ pub async fn emit(
         if targets.is_empty() {
             return Ok::<_, store::StoreError>(0);
         }
-        Ok(
-            integrations::enqueue(&**client, organization_id, &targets, event.as_str(), &data)
-                .await?
-                .len(),
+        Ok(integrations::enqueue(
+            &**client,
+            organization_id,
+            &targets,
+            event.as_str(),
+            &data,
+            0,
         )
+        .await?
+        .len())
     }
     .await;
     queued.unwrap_or_else(|error| {

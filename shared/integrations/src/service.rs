@@ -13,7 +13,7 @@ use store::integrations::{self, IntegrationRow, NewIntegration};
 use uuid::Uuid;
 
 use crate::IntegrationsError;
-use crate::catalog::{EventType, IntegrationType};
+use crate::catalog::{EventType, IntegrationType, SubscribableEvent};
 use crate::deliveries::{self, Attempt};
 use crate::ga4;
 use crate::sealed::{Secret, seal};
@@ -31,8 +31,8 @@ pub struct IntegrationView {
     /// UTM templates.
     pub settings: Value,
     pub is_active: bool,
-    /// `active`, or `error` with `error_message` after a failed delivery, test or import.
-    pub status: String,
+    /// `error` (with `error_message`) after a failed delivery, test or import.
+    pub status: IntegrationStatus,
     pub error_message: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -48,11 +48,33 @@ fn view(row: IntegrationRow) -> Option<IntegrationView> {
             .unwrap_or_else(|| integration_type.name().to_owned()),
         settings: row.configuration,
         is_active: row.is_active,
-        status: row.sync_status,
+        status: match row.sync_status.as_str() {
+            "error" => IntegrationStatus::Error,
+            "disabled" => IntegrationStatus::Disabled,
+            _ => IntegrationStatus::Active,
+        },
         error_message: row.error_message,
         last_used_at: row.last_sync,
         created_at: row.created_at,
     })
+}
+
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationStatus {
+    Active,
+    Error,
+    Disabled,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its (next) attempt.
+    Pending,
+    Delivered,
+    /// Every attempt failed.
+    Failed,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -62,7 +84,7 @@ pub struct Available {
     pub name: &'static str,
     pub description: &'static str,
     /// The events it can be sent (empty for Google Analytics).
-    pub events: Vec<EventType>,
+    pub events: Vec<SubscribableEvent>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -83,7 +105,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<IntegrationList, 
                 name: t.name(),
                 description: t.description(),
                 events: if t.receives_events() {
-                    EventType::SUBSCRIBABLE.to_vec()
+                    SubscribableEvent::ALL.to_vec()
                 } else {
                     Vec::new()
                 },
@@ -103,7 +125,7 @@ pub struct ConnectRequest {
     /// Webhook: where events are POSTed.
     pub url: Option<String>,
     /// Slack and webhook: what to send (all three when omitted).
-    pub events: Option<Vec<EventType>>,
+    pub events: Option<Vec<SubscribableEvent>>,
     /// Google Analytics: the GA4 property's numeric id.
     pub property_id: Option<String>,
     /// Google Analytics: the service account's JSON key file (kept secret).
@@ -140,12 +162,12 @@ fn refuse_fields(request: &ConnectRequest, allowed: &[&str]) -> Result<(), Integ
     }
 }
 
-fn events_of(request: &ConnectRequest) -> Result<Vec<EventType>, IntegrationsError> {
+fn events_of(request: &ConnectRequest) -> Result<Vec<SubscribableEvent>, IntegrationsError> {
     let events = request
         .events
         .clone()
-        .unwrap_or_else(|| EventType::SUBSCRIBABLE.to_vec());
-    if events.is_empty() || events.contains(&EventType::IntegrationTest) {
+        .unwrap_or_else(|| SubscribableEvent::ALL.to_vec());
+    if events.is_empty() {
         return Err(IntegrationsError::invalid(
             "events",
             "one or more of post.published, post.failed, report.ready",
@@ -380,6 +402,8 @@ pub async fn test(
                     &[id],
                     EventType::IntegrationTest.as_str(),
                     &json!({ "message": "A test message from your social media platform." }),
+                    // Sent here and now: the dispatcher must not send it a second time.
+                    600,
                 )
                 .await?
                 .remove(0)
@@ -399,9 +423,9 @@ pub async fn test(
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DeliveryView {
     pub id: Uuid,
-    pub event_type: String,
-    /// `pending` (with `next_attempt_at`), `delivered` or `failed` (attempts used up).
-    pub status: String,
+    pub event_type: EventType,
+    /// `pending` comes with `next_attempt_at`.
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -429,17 +453,23 @@ pub async fn deliveries(
     Ok(DeliveryLog {
         deliveries: rows
             .into_iter()
-            .map(|d| DeliveryView {
-                id: d.id,
-                event_type: d.event_type,
-                status: d.status,
-                attempts: d.attempts,
-                last_status_code: d.last_status_code,
-                last_error: d.last_error,
-                last_attempt_at: d.last_attempt_at,
-                next_attempt_at: d.next_attempt_at,
-                delivered_at: d.delivered_at,
-                created_at: d.created_at,
+            .filter_map(|d| {
+                Some(DeliveryView {
+                    id: d.id,
+                    event_type: EventType::parse(&d.event_type)?,
+                    status: match d.status.as_str() {
+                        "delivered" => DeliveryStatus::Delivered,
+                        "failed" => DeliveryStatus::Failed,
+                        _ => DeliveryStatus::Pending,
+                    },
+                    attempts: d.attempts,
+                    last_status_code: d.last_status_code,
+                    last_error: d.last_error,
+                    last_attempt_at: d.last_attempt_at,
+                    next_attempt_at: d.next_attempt_at,
+                    delivered_at: d.delivered_at,
+                    created_at: d.created_at,
+                })
             })
             .collect(),
     })

@@ -196,22 +196,24 @@ fn delivery_from(row: &Row) -> DeliveryRow {
     }
 }
 
-/// Queues one event for each of the integrations, due now.
+/// Queues one event for each of the integrations, due in `due_in_secs` (a test delivery, sent
+/// by its caller at once, is not due for the dispatcher).
 pub async fn enqueue(
     db: &impl GenericClient,
     organization_id: OrgId,
     integration_ids: &[Uuid],
     event_type: &str,
     payload: &Value,
+    due_in_secs: i64,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     let rows = db
         .query(
             &format!(
                 "INSERT INTO integration_deliveries (integration_id, organization_id, event_type, payload, next_attempt_at)
-                 SELECT i, $1, $3, $4, now() FROM unnest($2::uuid[]) AS i
+                 SELECT i, $1, $3, $4, now() + make_interval(secs => $5) FROM unnest($2::uuid[]) AS i
                  RETURNING {DELIVERY_COLUMNS}"
             ),
-            &[&organization_id, &integration_ids, &event_type, payload],
+            &[&organization_id, &integration_ids, &event_type, payload, &(due_in_secs as f64)],
         )
         .await?;
     Ok(rows.iter().map(delivery_from).collect())

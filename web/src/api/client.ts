@@ -2,15 +2,24 @@ import createClient from 'openapi-fetch';
 import type { paths, components } from './schema';
 import { Session } from '../auth/session';
 import { ApiError, toApiError } from './errors';
+import { maintenance } from './maintenance';
 
 /** Same origin by default (served next to the API, or through Vite's proxy). */
 export const API_BASE: string = (import.meta.env.VITE_API_BASE_URL as string | undefined) ?? '';
 
 export const session = new Session({ apiBase: API_BASE });
 
+/** The session's fetch; every write's answer also tells the maintenance banner (see `maintenance.ts`). */
+async function apiFetch(request: Request): Promise<Response> {
+  const method = request.method;
+  const response = await session.fetch(request);
+  void maintenance.noteWrite(method, response);
+  return response;
+}
+
 export const api = createClient<paths>({
   baseUrl: API_BASE,
-  fetch: (request: Request) => session.fetch(request),
+  fetch: apiFetch,
 });
 
 export type Schemas = components['schemas'];

@@ -30,6 +30,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'competitor_alert',
   'member_invited',
   'member_joined',
+  'billing_alert',
 ];
 
 /** What each kind is called on screen (an unknown future kind shows its name). */
@@ -47,6 +48,7 @@ export const KIND_LABEL: Record<NotificationKind, string> = {
   competitor_alert: 'A competitor had an unusual spike',
   member_invited: 'Someone was invited to the organization',
   member_joined: 'Someone joined the organization',
+  billing_alert: 'A payment failed or the plan changed',
 };
 
 export function kindLabel(kind: string): string {

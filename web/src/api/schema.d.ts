@@ -4,6 +4,126 @@
  */
 
 export interface paths {
+    "/api/admin/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit logs across organizations, filtered (platform admins) */
+        get: operations["get_api_admin_audit_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/maintenance-mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether maintenance mode is on (platform admins) */
+        get: operations["get_api_admin_maintenance_mode"];
+        put?: never;
+        /** Turn maintenance mode on or off (platform admins, audited) */
+        post: operations["post_api_admin_maintenance_mode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search organizations (platform admins) */
+        get: operations["get_api_admin_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/organizations/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set an organization's plan (platform admins, audited) */
+        put: operations["put_api_admin_organizations__id__plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform-wide figures (platform admins) */
+        get: operations["get_api_admin_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/system-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dependencies, queues, dead letters and scheduled runs (platform admins) */
+        get: operations["get_api_admin_system_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search users across organizations (platform admins) */
+        get: operations["get_api_admin_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai-agents": {
         parameters: {
             query?: never;
@@ -518,6 +638,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inbox: comments and mentions of the brand (from the platforms' webhooks and listening), newest first */
+        get: operations["get_api_analytics_mentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/overview": {
         parameters: {
             query?: never;
@@ -767,6 +904,91 @@ export interface paths {
         get: operations["get_api_health"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Connected integrations and what can be connected */
+        get: operations["get_api_integrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disconnect an integration (admins and managers) */
+        delete: operations["delete_api_integrations__id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The integration's delivery log, newest first */
+        get: operations["get_api_integrations__id__deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a real test delivery (or run a GA4 report) now and report the result */
+        post: operations["post_api_integrations__id__test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{type}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connect Slack, an outgoing webhook or Google Analytics (admins and managers) */
+        post: operations["post_api_integrations__type__connect"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1076,7 +1298,7 @@ export interface paths {
         /** Plan, limits and usage */
         get: operations["get_api_organizations_subscription"];
         put?: never;
-        /** Change the plan (admin); usage must fit */
+        /** Change the plan (admin): a Stripe Checkout or Customer Portal URL, or (self-hosted) the change itself */
         post: operations["post_api_organizations_subscription"];
         delete?: never;
         options?: never;
@@ -1562,6 +1784,37 @@ export interface components {
              */
             weekday: number;
         };
+        AdminOrganization: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            grace_until?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: int64 */
+            members: number;
+            name: string;
+            plan: components["schemas"]["SubscriptionPlan"];
+            slug: string;
+            /** Format: int64 */
+            social_accounts: number;
+            status: components["schemas"]["SubscriptionStatus"];
+        };
+        AdminUser: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            first_name?: string | null;
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            is_super_admin: boolean;
+            /** Format: date-time */
+            last_login?: string | null;
+            last_name?: string | null;
+            organization?: components["schemas"]["OrganizationRef"] | null;
+            role: string;
+        };
         /** @description New settings for an agent (the whole settings object: unset fields return to defaults). */
         AgentChange: {
             is_active?: boolean | null;
@@ -1608,6 +1861,14 @@ export interface components {
             tasks_completed: number;
             /** Format: int32 */
             tasks_failed: number;
+        };
+        AiStats: {
+            /** Format: double */
+            cost_usd_30d: number;
+            /** Format: int64 */
+            tasks_30d: number;
+            /** Format: int64 */
+            tokens_30d: number;
         };
         AiUsage: {
             /** Format: double */
@@ -1705,6 +1966,54 @@ export interface components {
              */
             demographics_as_of?: string | null;
         };
+        /** @enum {string} */
+        AuditAction: "create" | "read" | "update" | "delete" | "export" | "login" | "logout" | "publish" | "schedule" | "invite" | "connect" | "disconnect";
+        AuditEntryView: {
+            action: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            ip_address?: string | null;
+            new_values?: unknown;
+            old_values?: unknown;
+            organization?: components["schemas"]["OrganizationRef"] | null;
+            /** Format: uuid */
+            resource_id?: string | null;
+            resource_type: string;
+            user?: components["schemas"]["UserRef"] | null;
+        };
+        AuditPage: {
+            entries: components["schemas"]["AuditEntryView"][];
+            /** Format: int64 */
+            total: number;
+        };
+        AuditParams: {
+            action?: components["schemas"]["AuditAction"] | null;
+            /** Format: int64 */
+            limit?: number | null;
+            /** Format: int64 */
+            offset?: number | null;
+            /** Format: uuid */
+            organization_id?: string | null;
+            /** @description e.g. `subscription`, `post`, `maintenance_mode`. */
+            resource_type?: string | null;
+            /** Format: date-time */
+            since?: string | null;
+            /** Format: date-time */
+            until?: string | null;
+            /** Format: uuid */
+            user_id?: string | null;
+        };
+        Available: {
+            description: string;
+            /** @description The events it can be sent (empty for Google Analytics). */
+            events: components["schemas"]["SubscribableEvent"][];
+            name: string;
+            type: components["schemas"]["IntegrationType"];
+        };
+        /** @enum {string} */
+        BillingKind: "stripe" | "manual";
         /** @description A content brief. */
         Brief: {
             /**
@@ -1841,6 +2150,13 @@ export interface components {
             /** Format: double */
             latency_ms: number;
             status: components["schemas"]["CheckStatus"];
+        };
+        Check2: {
+            detail: string;
+            /** Format: double */
+            latency_ms: number;
+            name: string;
+            status: components["schemas"]["Level2"];
         };
         /** @enum {string} */
         CheckStatus: "up" | "down";
@@ -1995,6 +2311,28 @@ export interface components {
             /** @description After a Meta consent with several Pages: the selection token the app was given… */
             selection?: string | null;
         };
+        /** @description What connecting takes, per type (fields of other types are refused). */
+        ConnectRequest2: {
+            /** @description Slack and webhook: what to send (all three when omitted). */
+            events?: components["schemas"]["SubscribableEvent"][] | null;
+            /** @description A label (defaults to the type's name). */
+            name?: string | null;
+            /** @description Google Analytics: the GA4 property's numeric id. */
+            property_id?: string | null;
+            /** @description Google Analytics: the service account's JSON key file (kept secret). */
+            service_account_key?: unknown;
+            /** @description Webhook: where events are POSTed. */
+            url?: string | null;
+            /** @description Google Analytics: how links in published posts are tagged. */
+            utm?: components["schemas"]["UtmSettings"] | null;
+            /** @description Slack: the channel's incoming webhook URL (kept secret). */
+            webhook_url?: string | null;
+        };
+        Connected: {
+            integration: components["schemas"]["IntegrationView"];
+            /** @description Webhook: the secret its deliveries are signed with. Shown once; store it now. */
+            signing_secret?: string | null;
+        };
         /** @enum {string} */
         ContentType: "text" | "image" | "video" | "carousel";
         CrisisScanRequest: Record<string, never>;
@@ -2015,6 +2353,30 @@ export interface components {
         DeleteAccountRequest: {
             /** @description Re-entering the password guards against a stolen, still-valid access token. */
             password: string;
+        };
+        DeliveryLog: {
+            deliveries: components["schemas"]["DeliveryView"][];
+        };
+        DeliveryStatus: "delivered" | "pending" | "failed";
+        DeliveryView: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            event_type: components["schemas"]["EventType"];
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_attempt_at?: string | null;
+            last_error?: string | null;
+            /** Format: int32 */
+            last_status_code?: number | null;
+            /** Format: date-time */
+            next_attempt_at?: string | null;
+            /** @description `pending` comes with `next_attempt_at`. */
+            status: components["schemas"]["DeliveryStatus"];
         };
         /** @description Whether something engages more or less than in the period before. */
         Direction: ("rising" | "falling" | "steady") | "new";
@@ -2072,16 +2434,15 @@ export interface components {
         Error: {
             error: components["schemas"]["ErrorPayload"];
         };
-        /**
-         * @description Stable, machine-readable error codes. Clients switch on these, never on messages.
-         * @enum {string}
-         */
-        ErrorCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "email_taken" | "last_admin" | "upload_rejected" | "asset_in_use" | "platform_not_configured" | "needs_reconnect" | "unauthenticated" | "forbidden" | "email_not_verified" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "plan_limit_reached" | "rate_limited" | "service_unavailable" | "internal";
+        /** @description Stable, machine-readable error codes. Clients switch on these, never on messages. */
+        ErrorCode: ("malformed_request" | "validation_failed" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "email_taken" | "last_admin" | "upload_rejected" | "asset_in_use" | "platform_not_configured" | "needs_reconnect" | "unauthenticated" | "forbidden" | "email_not_verified" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "plan_limit_reached" | "rate_limited" | "service_unavailable" | "internal") | "maintenance_mode";
         ErrorPayload: {
             code: components["schemas"]["ErrorCode"];
             details: components["schemas"]["FieldIssue"][];
             message: string;
         };
+        /** @description What an integration can be told about. */
+        EventType: ("post.published" | "post.failed" | "report.ready") | "integration.test";
         ExportParams: {
             accounts?: string | null;
             content_type?: string | null;
@@ -2202,6 +2563,28 @@ export interface components {
             /** @description Required when the goal is `tone`. */
             tone?: string | null;
         };
+        /** @description One brand mention in the inbox. */
+        InboxMention: {
+            account_name?: string | null;
+            author?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description `mention` or `comment`. */
+            kind: string;
+            /** @description `positive`, `neutral` or `negative`. */
+            label: string;
+            platform: components["schemas"]["Platform"];
+            /**
+             * Format: float
+             * @description From −1 to +1.
+             */
+            sentiment: number;
+            /** Format: uuid */
+            social_account_id: string;
+            text: string;
+        };
         Insights: {
             /** @description Engagement by the hour of the week posts went out in the period, in the caller's zone. */
             active_hours: components["schemas"]["ActiveHour"][];
@@ -2216,6 +2599,34 @@ export interface components {
             demographics_as_of?: string | null;
             /** Format: int64 */
             followers_count?: number | null;
+        };
+        IntegrationList: {
+            available: components["schemas"]["Available"][];
+            integrations: components["schemas"]["IntegrationView"][];
+        };
+        /** @enum {string} */
+        IntegrationStatus: "active" | "error" | "disabled";
+        /** @enum {string} */
+        IntegrationType: "slack" | "webhook" | "google_analytics";
+        /** @description An integration as the API shows it: its settings, never its secret. */
+        IntegrationView: {
+            /** Format: date-time */
+            created_at: string;
+            error_message?: string | null;
+            /** Format: uuid */
+            id: string;
+            is_active: boolean;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+            /**
+             * @description Non-secret settings: the events it hears about, a webhook's URL, the GA4 property and
+             *     UTM templates.
+             */
+            settings: unknown;
+            /** @description `error` (with `error_message`) after a failed delivery, test or import. */
+            status: components["schemas"]["IntegrationStatus"];
+            type: components["schemas"]["IntegrationType"];
         };
         /**
          * @description How engagement is bucketed.
@@ -2252,6 +2663,8 @@ export interface components {
         };
         /** @enum {string} */
         Level: "normal" | "watch" | "warning" | "crisis";
+        /** @enum {string} */
+        Level2: "ok" | "warning" | "failing";
         LibraryQuery: {
             /** @description `next_cursor` of the previous page. */
             cursor?: string | null;
@@ -2332,6 +2745,23 @@ export interface components {
             token_type: string;
             user: components["schemas"]["User"];
         };
+        MaintenanceBody: {
+            enabled: boolean;
+            /** @description Shown to users while it is on (at most 500 characters). */
+            message?: string | null;
+        };
+        MaintenanceMode: {
+            /** Format: date-time */
+            changed_at?: string | null;
+            /**
+             * Format: uuid
+             * @description The platform administrator who changed it.
+             */
+            changed_by?: string | null;
+            enabled: boolean;
+            /** @description Shown to users while it is on. */
+            message?: string | null;
+        };
         MarkAllResult: {
             /**
              * Format: uint64
@@ -2392,6 +2822,33 @@ export interface components {
             /** Format: uuid */
             source_task_id?: string | null;
         };
+        /** @enum {string} */
+        MentionKind: "mention" | "comment";
+        /** @enum {string} */
+        MentionLabel: "positive" | "neutral" | "negative";
+        MentionPage: {
+            mentions: components["schemas"]["InboxMention"][];
+            /**
+             * Format: date-time
+             * @description Pass as `before` for the next page; absent on the last one.
+             */
+            next_before?: string | null;
+        };
+        MentionParams: {
+            /**
+             * Format: date-time
+             * @description The page before this instant (the previous page's `next_before`).
+             */
+            before?: string | null;
+            kind?: components["schemas"]["MentionKind"] | null;
+            label?: components["schemas"]["MentionLabel"] | null;
+            /**
+             * Format: int64
+             * @description 1 to 100 (50).
+             */
+            limit?: number | null;
+            platform?: components["schemas"]["Platform"] | null;
+        };
         /** @description A memory a member adds by hand (the brand voice, a rule of thumb). */
         NewMemoryInput: {
             content: string;
@@ -2433,7 +2890,7 @@ export interface components {
             title: string;
         };
         /** @enum {string} */
-        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "ai_task_failed" | "ai_workflow_finished" | "crisis_alert" | "performance_alert" | "competitor_alert" | "member_invited" | "member_joined";
+        NotificationKind: "post_published" | "post_failed" | "post_unconfirmed" | "account_needs_reconnect" | "export_ready" | "report_ready" | "ai_task_failed" | "ai_workflow_finished" | "crisis_alert" | "performance_alert" | "competitor_alert" | "member_invited" | "member_joined" | "billing_alert";
         NotificationPage: {
             /** @description Pass as `cursor` for the next page; `null` on the last one. */
             next_cursor?: string | null;
@@ -2481,6 +2938,35 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        OrganizationPage: {
+            organizations: components["schemas"]["AdminOrganization"][];
+            /** Format: int64 */
+            total: number;
+        };
+        OrganizationParams: {
+            /** Format: int64 */
+            limit?: number | null;
+            /** Format: int64 */
+            offset?: number | null;
+            plan?: components["schemas"]["SubscriptionPlan"] | null;
+            /** @description Part of a name or slug. */
+            q?: string | null;
+        };
+        OrganizationRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug?: string | null;
+        };
+        OrganizationStats: {
+            by_plan: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            past_due: number;
+            /** Format: int64 */
+            total: number;
+        };
         OrganizationUpdate: {
             /** Format: int32 */
             data_retention_days?: number | null;
@@ -2498,6 +2984,11 @@ export interface components {
             platforms: components["schemas"]["PlatformOverview"][];
             previous_period: components["schemas"]["PeriodView"];
             total: components["schemas"]["Compared"];
+            /**
+             * @description Sessions on the organization's site from social in the period, per source, imported
+             *     from Google Analytics 4 (empty until it is connected).
+             */
+            web_traffic: components["schemas"]["WebTrafficSource"][];
         };
         /** @description Our own accounts of one platform, measured as competitors are (last 30 days). */
         OwnBenchmark: {
@@ -2560,14 +3051,31 @@ export interface components {
              */
             to: string;
         };
+        PlanBody: {
+            plan: components["schemas"]["SubscriptionPlan"];
+        };
         PlanChange: {
             plan: components["schemas"]["SubscriptionPlan"];
+        };
+        PlanChangeKind: ("checkout" | "portal") | "changed";
+        /** @description What asking for a plan led to. */
+        PlanChangeOutcome: {
+            outcome: components["schemas"]["PlanChangeKind"];
+            /** @description The subscription now (unchanged until Stripe confirms a payment). */
+            subscription: components["schemas"]["Subscription"];
+            /** @description Where to send the browser (Stripe Checkout or the Customer Portal). */
+            url?: string | null;
         };
         PlanOffer: {
             /** Format: int32 */
             max_social_accounts: number;
             /** Format: int32 */
             max_users: number;
+            /**
+             * Format: int64
+             * @description The list price, in US cents a month (0 for free).
+             */
+            monthly_price_cents: number;
             plan: components["schemas"]["SubscriptionPlan"];
         };
         /** @enum {string} */
@@ -2745,6 +3253,14 @@ export interface components {
              */
             weekday: number;
         };
+        PostsOnDay: {
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            failed: number;
+            /** Format: int64 */
+            published: number;
+        };
         PredictRequest: {
             /** Format: uuid */
             account_id: string;
@@ -2810,6 +3326,21 @@ export interface components {
              * @description Held posts sent out by this resume.
              */
             released?: number | null;
+        };
+        QueueDepth: {
+            /**
+             * Format: int64
+             * @description Messages that failed every delivery: each one needs a look.
+             */
+            dead_letters?: number | null;
+            /**
+             * Format: int64
+             * @description Messages waiting; `None` when the queue could not be read.
+             */
+            depth?: number | null;
+            /** Format: int64 */
+            in_flight?: number | null;
+            name: string;
         };
         QueueRequest: {
             /**
@@ -2971,6 +3502,13 @@ export interface components {
         RoleChange: {
             role: components["schemas"]["Role"];
         };
+        Run: {
+            detail: string;
+            /** Format: date-time */
+            last_run_at?: string | null;
+            name: string;
+            status: components["schemas"]["Level2"];
+        };
         ScheduleRequest: {
             /**
              * @description Wall-clock time, `YYYY-MM-DDTHH:MM` (seconds optional).
@@ -3010,6 +3548,17 @@ export interface components {
             timezone: string;
             /** Format: date */
             to: string;
+        };
+        SearchParams: {
+            /**
+             * Format: int64
+             * @description 1 to 100 (25).
+             */
+            limit?: number | null;
+            /** Format: int64 */
+            offset?: number | null;
+            /** @description Part of an email, a name or an organization's name. */
+            q?: string | null;
         };
         /**
          * @description What a report can hold; the CSV always lists every post of the period.
@@ -3083,6 +3632,14 @@ export interface components {
             /** Format: date-time */
             token_expires_at?: string | null;
         };
+        Stats: {
+            ai: components["schemas"]["AiStats"];
+            organizations: components["schemas"]["OrganizationStats"];
+            /** @description The last 14 days, oldest first. */
+            posts: components["schemas"]["PostsOnDay"][];
+            queues: components["schemas"]["QueueDepth"][];
+            users: components["schemas"]["UserStats"];
+        };
         /** @enum {string} */
         Status: "ok" | "degraded";
         StepView: {
@@ -3112,9 +3669,29 @@ export interface components {
              */
             used_bytes: number;
         };
+        /**
+         * @description The events a customer may subscribe an integration to.
+         * @enum {string}
+         */
+        SubscribableEvent: "post.published" | "post.failed" | "report.ready";
         Subscription: {
             available_plans: components["schemas"]["PlanOffer"][];
-            /** @description How to move to a larger plan (billing is not self-service yet). */
+            /**
+             * @description `stripe`: bought through Stripe Checkout and managed in its portal; `manual`
+             *     (self-hosted): a platform administrator sets plans.
+             */
+            billing: components["schemas"]["BillingKind"];
+            cancel_at_period_end: boolean;
+            /** Format: date-time */
+            current_period_end?: string | null;
+            /**
+             * Format: date-time
+             * @description While a payment is past due, the plan holds until then; afterwards it falls to free.
+             */
+            grace_until?: string | null;
+            /** @description A Stripe customer exists: "Manage billing" opens the Customer Portal. */
+            has_billing_account: boolean;
+            /** @description How to move to a larger plan. */
             how_to_upgrade: string;
             /** Format: int32 */
             max_social_accounts: number;
@@ -3140,6 +3717,16 @@ export interface components {
              * @description Snapshots of post metrics taken.
              */
             posts_synced: number;
+        };
+        SystemHealth: {
+            /** Format: date-time */
+            checked_at: string;
+            checks: components["schemas"]["Check2"][];
+            maintenance: components["schemas"]["MaintenanceMode"];
+            queues: components["schemas"]["QueueDepth"][];
+            runs: components["schemas"]["Run"][];
+            /** @description `ok` only when every check, queue and run is. */
+            status: components["schemas"]["Level2"];
         };
         Target: {
             account_name?: string | null;
@@ -3262,6 +3849,23 @@ export interface components {
             workflow_id?: string | null;
             /** Format: int16 */
             workflow_step?: number | null;
+        };
+        /** @description How one attempt went. */
+        TestResult: {
+            /**
+             * Format: uuid
+             * @description The delivery in the log (Slack and webhooks).
+             */
+            delivery_id?: string | null;
+            detail: string;
+            /** Format: uint64 */
+            duration_ms: number;
+            ok: boolean;
+            /**
+             * Format: uint16
+             * @description The endpoint's HTTP status, when it answered.
+             */
+            status_code?: number | null;
         };
         /** @description One hashtag or content type, this period against the one before. */
         TrendItem: {
@@ -3389,6 +3993,35 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        UserPage: {
+            /** Format: int64 */
+            total: number;
+            users: components["schemas"]["AdminUser"][];
+        };
+        UserRef: {
+            email: string;
+            /** Format: uuid */
+            id: string;
+        };
+        UserStats: {
+            /** Format: int64 */
+            active_30d: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description Templates with `{platform}`, `{post_id}` and `{date}`. */
+        UtmSettings: {
+            /** @default social_post */
+            campaign: string;
+            /** @default {post_id} */
+            content: string;
+            /** @default true */
+            enabled: boolean;
+            /** @default social */
+            medium: string;
+            /** @default {platform} */
+            source: string;
+        };
         VariantView: {
             /** Format: uint64 */
             bytes: number;
@@ -3420,6 +4053,14 @@ export interface components {
             share_of_engagement: number;
             /** Format: double */
             share_of_posts: number;
+        };
+        WebTrafficSource: {
+            /** Format: int64 */
+            engaged_sessions: number;
+            /** Format: int64 */
+            sessions: number;
+            /** @description GA4's session source (`linkedin`, `x`, `facebook`… as the UTM tags name them). */
+            source: string;
         };
         WorkflowPage: {
             next_cursor?: string | null;
@@ -3494,6 +4135,257 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_api_admin_audit_logs: {
+        parameters: {
+            query?: {
+                action?: components["schemas"]["AuditAction"] | null;
+                limit?: number | null;
+                offset?: number | null;
+                organization_id?: string | null;
+                /** @description e.g. `subscription`, `post`, `maintenance_mode`. */
+                resource_type?: string | null;
+                since?: string | null;
+                until?: string | null;
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_admin_maintenance_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceMode"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_admin_maintenance_mode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceMode"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_admin_organizations: {
+        parameters: {
+            query?: {
+                limit?: number | null;
+                offset?: number | null;
+                plan?: components["schemas"]["SubscriptionPlan"] | null;
+                /** @description Part of a name or slug. */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    put_api_admin_organizations__id__plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrganization"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_admin_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_admin_system_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemHealth"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_admin_users: {
+        parameters: {
+            query?: {
+                /** @description 1 to 100 (25). */
+                limit?: number | null;
+                offset?: number | null;
+                /** @description Part of an email, a name or an organization's name. */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     get_api_ai_agents: {
         parameters: {
             query?: never;
@@ -4697,6 +5589,40 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    get_api_analytics_mentions: {
+        parameters: {
+            query?: {
+                /** @description The page before this instant (the previous page's `next_before`). */
+                before?: string | null;
+                kind?: components["schemas"]["MentionKind"] | null;
+                label?: components["schemas"]["MentionLabel"] | null;
+                /** @description 1 to 100 (50). */
+                limit?: number | null;
+                platform?: components["schemas"]["Platform"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionPage"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
     get_api_analytics_overview: {
         parameters: {
             query?: {
@@ -5191,6 +6117,150 @@ export interface operations {
                     "application/json": components["schemas"]["HealthReport"];
                 };
             };
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationList"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    delete_api_integrations__id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    get_api_integrations__id__deliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryLog"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_integrations__id__test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    post_api_integrations__type__connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectRequest2"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connected"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
             503: components["responses"]["Error"];
@@ -5870,13 +6940,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Subscription"];
+                    "application/json": components["schemas"]["PlanChangeOutcome"];
                 };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             402: components["responses"]["Error"];
             403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
             422: components["responses"]["Error"];

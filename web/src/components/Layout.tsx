@@ -6,11 +6,14 @@ import { Button, cx } from './ui';
 import { NotificationBell } from './NotificationBell';
 import { VerifyBanner } from './VerifyBanner';
 import { CrisisWatch } from './CrisisWatch';
+import { MaintenanceBanner } from './MaintenanceBanner';
 
 interface NavItem {
   to: string;
   label: string;
   needs?: Capability;
+  /** Only for platform administrators (`is_super_admin`). */
+  platformAdmin?: boolean;
 }
 
 const NAV: NavItem[] = [
@@ -24,14 +27,17 @@ const NAV: NavItem[] = [
   { to: '/media', label: 'Media library' },
   { to: '/social-accounts', label: 'Social accounts' },
   { to: '/organization', label: 'Organization' },
+  { to: '/settings/billing', label: 'Plan & billing' },
+  { to: '/settings/integrations', label: 'Integrations' },
   { to: '/profile', label: 'Your profile' },
+  { to: '/admin', label: 'Admin console', platformAdmin: true },
 ];
 
 /**
- * The header's entries for feature groups: the notifications bell now (analytics and the AI
- * agents are in NAV, open to every role: viewers see the agents without running them; the AI
- * assistant is in the composer); billing, integrations and admin are added here (or to NAV)
- * when their endpoints exist.
+ * The header's entries for feature groups: the notifications bell (analytics and the AI agents
+ * are in NAV, open to every role: viewers see the agents without running them; the AI assistant
+ * is in the composer; plan & billing and integrations are in NAV for everyone, read-only below
+ * manager; the admin console for platform administrators only).
  */
 function HeaderSlots() {
   return <NotificationBell />;
@@ -42,7 +48,7 @@ export function Layout() {
   const { signOut } = useAuth();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
-  const items = NAV.filter((i) => !i.needs || can(user.role, i.needs));
+  const items = NAV.filter((i) => (!i.needs || can(user.role, i.needs)) && (!i.platformAdmin || user.is_super_admin));
 
   const nav = (
     <nav aria-label="Main" className="flex flex-col gap-1">
@@ -104,6 +110,7 @@ export function Layout() {
             {nav}
           </div>
         )}
+        <MaintenanceBanner />
         <CrisisWatch />
         <VerifyBanner />
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 md:p-6">

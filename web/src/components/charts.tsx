@@ -350,3 +350,83 @@ export function followerSeries(growth: Growth, perAccount: boolean, accountLabel
   }
   return out;
 }
+
+const FAILED_COLOR = '#dc2626'; // red-600
+
+export interface DailyCount {
+  date: string;
+  published: number;
+  failed: number;
+}
+
+/** Posts per day, published and failed stacked (the admin console's last 14 days). */
+export function DailyPostsChart({ days, title }: { days: DailyCount[]; title: string }) {
+  const [ref, width] = useWidth<HTMLDivElement>();
+  const [hover, setHover] = useState<number | null>(null);
+  const compact = width < 520;
+  const height = compact ? 180 : 220;
+  const m = { top: 12, right: 12, bottom: 28, left: compact ? 36 : 44 };
+  const iw = Math.max(10, width - m.left - m.right);
+  const ih = height - m.top - m.bottom;
+  const scale = niceScale(Math.max(0, ...days.map((d) => d.published + d.failed)), 3);
+  const y = linear(0, scale.max, m.top + ih, m.top);
+  const bands = bandLayout(days.length, iw, 0.3);
+  const labels = new Set(labelIndexes(days.length, Math.max(2, Math.floor(iw / 56))));
+  const active = hover !== null ? days[hover] : undefined;
+  return (
+    <div>
+      <Legend
+        items={[
+          { label: 'Published', color: CHART_COLORS.bar, kind: 'bar' },
+          { label: 'Failed', color: FAILED_COLOR, kind: 'bar' },
+        ]}
+      />
+      <div ref={ref} className="mt-2 w-full" data-testid="posts-per-day-chart">
+        <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title} className="block select-none" onMouseLeave={() => setHover(null)}>
+          {scale.ticks.map((t) => (
+            <g key={t}>
+              <line x1={m.left} x2={m.left + iw} y1={y(t)} y2={y(t)} stroke={CHART_COLORS.grid} strokeDasharray={t === 0 ? undefined : '3 3'} />
+              <text x={m.left - 8} y={y(t) + 4} fontSize={11} textAnchor="end" fill={CHART_COLORS.axis}>
+                {formatCompact(t)}
+              </text>
+            </g>
+          ))}
+          {days.map((d, i) => {
+            const band = bands[i]!;
+            const top = y(d.published);
+            const failedTop = y(d.published + d.failed);
+            return (
+              <g key={d.date}>
+                <rect x={m.left + band.x} y={top} width={band.width} height={Math.max(0, m.top + ih - top)} fill={hover === i ? CHART_COLORS.barActive : CHART_COLORS.bar} />
+                {d.failed > 0 && <rect x={m.left + band.x} y={failedTop} width={band.width} height={Math.max(0, top - failedTop)} fill={FAILED_COLOR} />}
+              </g>
+            );
+          })}
+          {days.map((d, i) =>
+            labels.has(i) ? (
+              <text key={d.date} x={m.left + bands[i]!.center} y={height - 9} fontSize={11} textAnchor="middle" fill={CHART_COLORS.axis}>
+                {bucketLabel(d.date, 'day')}
+              </text>
+            ) : null,
+          )}
+          {days.map((d, i) => (
+            <rect key={d.date} x={m.left + (iw / days.length) * i} y={m.top} width={iw / days.length} height={ih} fill="transparent" onMouseEnter={() => setHover(i)} />
+          ))}
+          {active && hover !== null && (
+            <Tooltip
+              x={m.left + bands[hover]!.center}
+              y={m.top + 4}
+              width={width}
+              lines={[
+                { text: formatDay(active.date), bold: true },
+                { text: `${formatCount(active.published)} published`, color: CHART_COLORS.bar },
+                { text: `${formatCount(active.failed)} failed`, color: FAILED_COLOR },
+              ]}
+            />
+          )}
+        </svg>
+      </div>
+      <SrTable caption={title} head={['Day', 'Published', 'Failed']} rows={days.map((d) => [formatDay(d.date), formatCount(d.published), formatCount(d.failed)])} />
+    </div>
+  );
+}

@@ -3,7 +3,9 @@
  * the API's query, number and change formatting, and the arithmetic of the hand-rolled charts.
  * No React here (unit-tested).
  */
+import type { components } from '../api/schema';
 import { addDays } from './time';
+import { PLATFORM_LABEL, type Platform } from './calendar';
 
 // ---------------------------------------------------------------- periods
 
@@ -409,4 +411,35 @@ export function linksExpiring(expiresAt: string | null | undefined, now = Date.n
   if (!expiresAt) return true;
   const t = Date.parse(expiresAt);
   return !Number.isFinite(t) || t - now < marginMs;
+}
+
+// ---------------------------------------------------------------- web traffic (imported from Google Analytics 4)
+
+export type WebTrafficSource = components['schemas']['WebTrafficSource'];
+
+export interface TrafficRow {
+  source: string;
+  label: string;
+  sessions: number;
+  engaged: number;
+  /** Engaged sessions as a share of sessions (0–1), null without sessions. */
+  engagedRate: number | null;
+}
+
+/** GA4's source names (as the UTM tags wrote them) with the platform's name when it is one. */
+export function sourceLabel(source: string): string {
+  return PLATFORM_LABEL[source as Platform] ?? (source === '(direct)' ? 'Direct' : source);
+}
+
+/** The sources, most sessions first (as the API sends them), with their engaged share. */
+export function trafficRows(sources: readonly WebTrafficSource[]): TrafficRow[] {
+  return [...sources]
+    .sort((a, b) => b.sessions - a.sessions || a.source.localeCompare(b.source))
+    .map((s) => ({
+      source: s.source,
+      label: sourceLabel(s.source),
+      sessions: s.sessions,
+      engaged: s.engaged_sessions,
+      engagedRate: s.sessions > 0 ? s.engaged_sessions / s.sessions : null,
+    }));
 }

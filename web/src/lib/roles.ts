@@ -1,8 +1,8 @@
 /**
  * What each role may do, for showing or hiding controls only (the API decides). Mirrors the
  * API's permission table: admins do everything; managers everything but the organization,
- * members and plan (so they configure the AI agents); users create content (and run the
- * agents); viewers look.
+ * members and plan (so they configure the AI agents and the integrations); users create
+ * content (and run the agents); viewers look.
  */
 import type { components } from '../api/schema';
 
@@ -17,7 +17,9 @@ export type Capability =
   /** Change the AI agents' settings and curate their memory (managers and admins). */
   | 'configure_agents'
   /** Pause and resume publishing, resolve a crisis alert (managers and admins). */
-  | 'manage_publishing';
+  | 'manage_publishing'
+  /** Connect, test and disconnect integrations: Slack, webhooks, Google Analytics (managers and admins). */
+  | 'manage_integrations';
 
 export function can(role: Role | undefined, capability: Capability): boolean {
   switch (role) {

@@ -165,6 +165,11 @@ export function applyLiveMessage(queryClient: QueryClient, message: LiveMessage,
       invalidator.add(insightKeys.crisis);
       return;
     }
+    case 'subscription.changed': {
+      // The plan page (and the organization's limits) refetch, batched.
+      invalidator.add(['subscription'], ['organization']);
+      return;
+    }
     default:
       return; // export progress is read by the profile page; pong and error change nothing
   }
@@ -186,5 +191,7 @@ export function refreshAfterConnect(queryClient: QueryClient, reconnected: boole
     void queryClient.invalidateQueries({ queryKey: aiKeys.all });
     // And crisis changes.
     void queryClient.invalidateQueries({ queryKey: insightKeys.crisis });
+    // And plan changes (Stripe's webhook).
+    void queryClient.invalidateQueries({ queryKey: ['subscription'] });
   }
 }

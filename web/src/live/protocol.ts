@@ -51,6 +51,12 @@ export interface CrisisChangedData {
   paused: boolean;
 }
 
+/** The organization's plan or billing status changed (Stripe's webhook, or a platform admin): refetch it. */
+export interface SubscriptionChangedData {
+  plan: string | null;
+  status: string | null;
+}
+
 export type LiveMessage =
   | { type: 'notification.created'; data: { notification: Notification; unread: number }; sentAt: string }
   | { type: 'notifications.unread'; data: { unread: number }; sentAt: string }
@@ -59,6 +65,7 @@ export type LiveMessage =
   | { type: 'report.progress'; data: ReportProgressData; sentAt: string }
   | { type: 'ai_task.status'; data: AiTaskStatusData; sentAt: string }
   | { type: 'crisis.changed'; data: CrisisChangedData; sentAt: string }
+  | { type: 'subscription.changed'; data: SubscriptionChangedData; sentAt: string }
   | { type: 'pong'; data: Record<string, never>; sentAt: string }
   | { type: 'error'; data: { code: string; message: string }; sentAt: string };
 
@@ -145,6 +152,12 @@ export function parseLiveMessage(text: unknown): LiveMessage | null {
       const { level, paused } = d;
       if (!isStr(level) || !CRISIS_LEVELS.includes(level) || typeof paused !== 'boolean') return null;
       return { type: raw.type, data: { level: level as CrisisChangedData['level'], paused }, sentAt };
+    }
+    case 'subscription.changed': {
+      // Only a signal: the fields are optional (the page refetches the subscription).
+      const plan = isStr(d.plan) ? d.plan : null;
+      const status = isStr(d.status) ? d.status : null;
+      return { type: raw.type, data: { plan, status }, sentAt };
     }
     case 'pong':
       return { type: raw.type, data: {}, sentAt };

@@ -26,6 +26,7 @@ import {
   filtersToSearch,
   formatCompact,
   formatCount,
+  trafficRows,
   formatRate,
   formatShare,
   heatLevel,
@@ -97,22 +98,28 @@ export default function Analytics() {
       ) : overview.isError ? (
         <ErrorState error={overview.error} onRetry={() => void overview.refetch()} />
       ) : noAccounts ? (
-        <EmptyState title="Connect a social account to see analytics">
-          <p>
-            Analytics cover the accounts connected on the <Link className="font-medium text-indigo-800 underline" to="/social-accounts">Social accounts</Link> page.
-          </p>
-        </EmptyState>
+        <div className="space-y-4">
+          <EmptyState title="Connect a social account to see analytics">
+            <p>
+              Analytics cover the accounts connected on the <Link className="font-medium text-indigo-800 underline" to="/social-accounts">Social accounts</Link> page.
+            </p>
+          </EmptyState>
+          {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
+        </div>
       ) : !hasData ? (
-        <EmptyState title="No analytics for this period yet">
-          <p>Numbers arrive after the hourly sync of your accounts: posts, impressions and engagement for everything you publish, including posts made on the platforms directly.</p>
-          <p className="mt-2">
-            To pull them now, use <strong>Sync now</strong> on the{' '}
-            <Link className="font-medium text-indigo-800 underline" to="/social-accounts">
-              Social accounts
-            </Link>{' '}
-            page.
-          </p>
-        </EmptyState>
+        <div className="space-y-4">
+          <EmptyState title="No analytics for this period yet">
+            <p>Numbers arrive after the hourly sync of your accounts: posts, impressions and engagement for everything you publish, including posts made on the platforms directly.</p>
+            <p className="mt-2">
+              To pull them now, use <strong>Sync now</strong> on the{' '}
+              <Link className="font-medium text-indigo-800 underline" to="/social-accounts">
+                Social accounts
+              </Link>{' '}
+              page.
+            </p>
+          </EmptyState>
+          {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
+        </div>
       ) : (
         <div className={cx('space-y-4 transition-opacity', overview.isPlaceholderData && 'opacity-60')} aria-busy={overview.isFetching || undefined}>
           <OverviewCards overview={overview.data} />
@@ -121,6 +128,7 @@ export default function Analytics() {
             <BestTimesCard query={query} />
             <FollowersCard query={query} period={filters} accounts={allAccounts} />
             <PlatformsCard overview={overview.data} />
+            {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
           </div>
           <PostsSection filters={filters} update={update} tz={tz} />
           <AudienceSection query={query} />
@@ -330,6 +338,42 @@ export function OverviewCards({ overview }: { overview: Overview }) {
         );
       })}
     </ul>
+  );
+}
+
+/** Sessions on the organization's site from social, per source, imported from GA4 (only when there are some). */
+function WebTrafficCard({ sources }: { sources: Overview['web_traffic'] }) {
+  const rows = trafficRows(sources);
+  return (
+    <Card title="Visits from social (Google Analytics)">
+      <div data-testid="web-traffic">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Sessions and engaged sessions from social in this period, per source</caption>
+          <thead>
+            <tr className="text-xs text-slate-600">
+              <th scope="col" className="pb-2 font-medium">Source</th>
+              <th scope="col" className="pb-2 text-right font-medium">Sessions</th>
+              <th scope="col" className="pb-2 text-right font-medium">Engaged</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {rows.map((r) => (
+              <tr key={r.source} data-traffic-source={r.source}>
+                <th scope="row" className="py-2 font-medium text-slate-900">{r.label}</th>
+                <td className="py-2 text-right tabular-nums text-slate-900">{formatCount(r.sessions)}</td>
+                <td className="py-2 text-right tabular-nums text-slate-700">
+                  {formatCount(r.engaged)}
+                  {r.engagedRate !== null && <span className="ml-1 text-xs text-slate-600">({Math.round(r.engagedRate * 100)}%)</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="mt-3 text-xs text-slate-600">
+          Sessions tagged with medium “social”, imported daily from your GA4 property. <Link className="font-medium text-indigo-800 underline" to="/settings/integrations">Integrations</Link>
+        </p>
+      </div>
+    </Card>
   );
 }
 

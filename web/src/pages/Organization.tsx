@@ -2,14 +2,17 @@ import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
+import { Link } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, unwrap } from '../api/client';
+import { billingKeys, getSubscription } from '../api/billing';
 import { ApiError, bannerMessage } from '../api/errors';
 import { keys } from '../api/hooks';
 import { useUser } from '../auth/AuthProvider';
 import { applyApiError } from '../lib/forms';
 import { can, type Role } from '../lib/roles';
 import { formatInstant } from '../lib/time';
+import { planLabel, statusLabel, usageRows } from '../lib/billing';
 import { Alert, Button, Card, ErrorState, Field, Input, Loading, PageHeader, Select } from '../components/ui';
 
 const ROLES: Role[] = ['admin', 'manager', 'user', 'viewer'];
@@ -21,7 +24,7 @@ export default function Organization() {
       <PageHeader title="Organization" />
       <div className="grid gap-4 lg:grid-cols-2">
         <OrganizationProfile mayEdit={can(user.role, 'update_organization')} />
-        <Plan mayChange={can(user.role, 'manage_subscription')} />
+        <PlanSummary />
         <div className="lg:col-span-2">
           <Members mayManage={can(user.role, 'manage_members')} currentUserId={user.id} timezone={user.timezone} verified={user.email_verified} />
         </div>
@@ -77,19 +80,9 @@ function OrganizationProfile({ mayEdit }: { mayEdit: boolean }) {
   );
 }
 
-function Plan({ mayChange }: { mayChange: boolean }) {
-  const queryClient = useQueryClient();
-  const sub = useQuery({ queryKey: keys.subscription, queryFn: () => unwrap(api.GET('/api/organizations/subscription')) });
-  const [message, setMessage] = useState<{ kind: 'error' | 'success' | 'info'; text: string } | null>(null);
-  const change = useMutation({
-    mutationFn: (plan: Schemas['SubscriptionPlan']) => unwrap(api.POST('/api/organizations/subscription', { body: { plan } })),
-    onSuccess: (s) => {
-      queryClient.setQueryData(keys.subscription, s);
-      void queryClient.invalidateQueries({ queryKey: keys.organization });
-      setMessage({ kind: 'success', text: `You are now on the ${s.plan} plan.` });
-    },
-    onError: (e) => setMessage({ kind: 'error', text: bannerMessage(e) ?? 'The plan did not change.' }),
-  });
+/** The plan in a line, and the way to the plan and billing page. */
+function PlanSummary() {
+  const sub = useQuery({ queryKey: billingKeys.subscription, queryFn: getSubscription });
   return (
     <Card title="Plan">
       {sub.isPending ? (
@@ -98,37 +91,12 @@ function Plan({ mayChange }: { mayChange: boolean }) {
         <ErrorState error={sub.error} onRetry={() => void sub.refetch()} />
       ) : (
         <div className="space-y-3 text-sm">
-          <p>
-            <span className="font-semibold capitalize">{sub.data.plan}</span> ({sub.data.status}): {sub.data.usage.members} of {sub.data.max_users} members
-            {sub.data.usage.pending_invitations ? ` (+${sub.data.usage.pending_invitations} invited)` : ''}, {sub.data.usage.social_accounts} of {sub.data.max_social_accounts} social accounts.
+          <p data-testid="organization-plan">
+            <span className="font-semibold">{planLabel(sub.data.plan)}</span> ({statusLabel(sub.data.status)}): {usageRows(sub.data).map((r) => `${r.label.toLowerCase()} ${r.text}`).join('; ')}.
           </p>
-          {message && <Alert kind={message.kind}>{message.text}</Alert>}
-          <table className="w-full text-left">
-            <thead><tr><th scope="col">Plan</th><th scope="col">Members</th><th scope="col">Accounts</th><th scope="col"><span className="sr-only">Action</span></th></tr></thead>
-            <tbody>
-              {sub.data.available_plans.map((p) => {
-                const current = p.plan === sub.data.plan;
-                const larger = p.max_users > sub.data.max_users || p.max_social_accounts > sub.data.max_social_accounts;
-                return (
-                  <tr key={p.plan}>
-                    <td className="py-1 capitalize">{p.plan}</td>
-                    <td>{p.max_users}</td>
-                    <td>{p.max_social_accounts}</td>
-                    <td className="text-right">
-                      {current ? (
-                        <span className="text-slate-600">Current</span>
-                      ) : mayChange && !larger ? (
-                        <Button variant="secondary" busy={change.isPending && change.variables === p.plan} onClick={() => change.mutate(p.plan)}>Move to {p.plan}</Button>
-                      ) : mayChange ? (
-                        <Button variant="ghost" onClick={() => setMessage({ kind: 'info', text: sub.data.how_to_upgrade })}>How to upgrade</Button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <p className="text-slate-600">{sub.data.how_to_upgrade}</p>
+          <Link to="/settings/billing" className="inline-block font-medium text-indigo-800 underline">
+            Plan &amp; billing
+          </Link>
         </div>
       )}
     </Card>

@@ -39,6 +39,7 @@ const overview: Overview = {
   total: { current, previous, change },
   platforms: [{ platform: 'x', current, previous, change }],
   accounts: [{ social_account_id: 'a1', platform: 'x', account_name: 'Ada on X', current, previous, change }],
+  web_traffic: [],
 };
 
 const user = { id: 'u1', email: 'ada@example.com', first_name: 'Ada', last_name: null, role: 'viewer', timezone: 'Europe/Paris', language: 'en', avatar_url: null, email_verified: true };
@@ -140,11 +141,13 @@ const row = (id: string, engagements: number, extra: Partial<PostRow> = {}): Pos
   ...extra,
 });
 
-function dashboardApi(options: { empty?: boolean } = {}) {
+function dashboardApi(options: { empty?: boolean; traffic?: Overview['web_traffic'] } = {}) {
   return stubApi((url) => {
     switch (url.pathname) {
-      case '/api/analytics/overview':
-        return json(200, options.empty ? { ...overview, total: { current: figures(), previous: figures(), change: {} }, platforms: [], accounts: [] } : overview);
+      case '/api/analytics/overview': {
+        const shown = { ...overview, web_traffic: options.traffic ?? [] };
+        return json(200, options.empty ? { ...shown, total: { current: figures(), previous: figures(), change: {} }, platforms: [], accounts: [] } : shown);
+      }
       case '/api/analytics/engagement':
         return json(200, {
           period,
@@ -219,6 +222,23 @@ describe('analytics dashboard', () => {
     expect(screen.getByText(/hourly sync/)).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Social accounts' })).toHaveAttribute('href', '/social-accounts');
     expect(screen.getByRole('button', { name: /Export CSV/ })).toBeDisabled();
+    expect(screen.queryByTestId('web-traffic')).toBeNull();
+  });
+
+  it('shows the visits from social imported from Google Analytics, when there are some', async () => {
+    dashboardApi({ traffic: [{ source: 'linkedin', sessions: 120, engaged_sessions: 90 }, { source: 'x', sessions: 1500, engaged_sessions: 600 }] });
+    renderApp('/analytics', <Analytics />);
+    const card = await screen.findByRole('region', { name: 'Visits from social (Google Analytics)' });
+    const rows = within(card).getAllByRole('row').slice(1);
+    expect(rows.map((r) => r.textContent)).toEqual(['X1,500600(40%)', 'LinkedIn12090(75%)']);
+    expect(within(card).getByRole('link', { name: 'Integrations' })).toHaveAttribute('href', '/settings/integrations');
+  });
+
+  it('shows them under the empty state too (sessions imported before any post)', async () => {
+    dashboardApi({ empty: true, traffic: [{ source: 'facebook', sessions: 7, engaged_sessions: 3 }] });
+    renderApp('/analytics', <Analytics />);
+    expect(await screen.findByText('No analytics for this period yet')).toBeInTheDocument();
+    expect(within(screen.getByTestId('web-traffic')).getByText('Facebook')).toBeInTheDocument();
   });
 });
 
