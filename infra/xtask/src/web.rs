@@ -208,6 +208,16 @@ pub fn test(root: &Path, target: &Path, env: &[(String, String)]) -> Result<(u64
         Command::new("npm")
             .current_dir(&web)
             .args(["run", "e2e"])
+            // The admin console's test grants a fresh user as `cargo xtask admin grant` does,
+            // through the dev server binary with the stack's configuration.
+            .envs(env.iter().cloned())
+            .env(
+                "E2E_GRANT_ADMIN_CMD",
+                format!(
+                    "{} platform-admin grant {{email}}",
+                    target.join("debug/dev-server").display()
+                ),
+            )
             .env("E2E_BASE_URL", &origin)
             .env("E2E_API_URL", &origin)
             .env("E2E_SES_URL", ses)
