@@ -194,10 +194,34 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
         200
     );
 
+    // A comment on the LinkedIn page, signed with X-LI-Signature.
+    let linkedin = app.connect_account(&member, "linkedin").await;
+    let (organization_urn_id, _) = identity(&app, &linkedin).await;
+    let social_action = json!({"type": "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS", "notifications": [
+        {"action": "COMMENT", "organizationalEntity": format!("urn:li:organization:{organization_urn_id}"),
+         "notificationId": 4242, "actor": "urn:li:person:abc", "lastModifiedAt": 1_795_608_000_000_i64,
+         "decoratedGeneratedActivity": {"comment": {"text": "Useful update, thanks"}}}]});
+    let linkedin_secret = secret(&app, Platform::LinkedIn);
+    let status = delivered(
+        &app,
+        &base,
+        "linkedin",
+        "/webhooks/linkedin",
+        &linkedin_secret,
+        &social_action,
+    )
+    .await;
+    assert_eq!(status, 200);
+
     let found = mentions(&app, &member).await;
     assert_eq!(
         found,
         vec![
+            (
+                "4242".to_owned(),
+                "comment".to_owned(),
+                "positive".to_owned()
+            ),
             (
                 format!("{page_id}_1"),
                 "comment".to_owned(),
@@ -239,7 +263,7 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(stored, 2, "one stored event per distinct delivery");
+    assert_eq!(stored, 3, "one stored event per distinct delivery");
 }
 
 #[tokio::test]

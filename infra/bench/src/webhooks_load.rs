@@ -199,7 +199,7 @@ pub async fn run() {
     .expect("integration");
     for _ in 0..DELIVERIES {
         integrations::deliveries::emit(
-            &state,
+            &**db,
             organization,
             integrations::catalog::EventType::PostPublished,
             json!({"post_id": uuid::Uuid::new_v4(), "platform": "x", "excerpt": "bench"}),

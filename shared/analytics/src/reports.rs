@@ -184,9 +184,8 @@ pub async fn build(state: &AppState, report_id: Uuid) -> Result<(), AnalyticsErr
                 )
                 .await;
             }
-            drop(client);
             integrations::deliveries::emit(
-                state,
+                &**client,
                 report.organization_id,
                 integrations::catalog::EventType::ReportReady,
                 serde_json::json!({

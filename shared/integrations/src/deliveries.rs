@@ -43,17 +43,18 @@ pub struct Attempt {
 
 /// Queues `event` for every active Slack and webhook integration of the organization that
 /// subscribed to it; returns how many deliveries were queued. Best effort for the caller (a
-/// publish or a report must not fail because an integration could not be queued).
+/// publish or a report must not fail because an integration could not be queued). `db` is
+/// the producer's own connection: the publisher holds exactly one, and asking its small pool
+/// for a second while holding it could wait forever.
 pub async fn emit(
-    state: &AppState,
+    db: &impl store::tokio_postgres::GenericClient,
     organization_id: OrgId,
     event: EventType,
     data: Value,
 ) -> usize {
     let queued = async {
-        let client = state.db.client().await?;
         let targets: Vec<uuid::Uuid> = integrations::active_of_types(
-            &**client,
+            db,
             organization_id,
             &[
                 IntegrationType::Slack.as_str(),
@@ -68,16 +69,11 @@ pub async fn emit(
         if targets.is_empty() {
             return Ok::<_, store::StoreError>(0);
         }
-        Ok(integrations::enqueue(
-            &**client,
-            organization_id,
-            &targets,
-            event.as_str(),
-            &data,
-            0,
+        Ok(
+            integrations::enqueue(db, organization_id, &targets, event.as_str(), &data, 0)
+                .await?
+                .len(),
         )
-        .await?
-        .len())
     }
     .await;
     queued.unwrap_or_else(|error| {

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDate;
 use domain::Platform;
-use runtime::AppState;
 use serde::{Deserialize, Serialize};
 use store::OrgId;
 use url::Url;
@@ -159,9 +158,9 @@ fn fits(platform: Platform, text: &str) -> bool {
 }
 
 /// The text to publish: tagged when the organization's Google Analytics integration asks for
-/// it and the tagged text still fits.
+/// it and the tagged text still fits. `db` is the publisher's one connection.
 pub async fn for_publishing(
-    state: &AppState,
+    db: &impl store::tokio_postgres::GenericClient,
     organization_id: OrgId,
     platform: Platform,
     post_id: uuid::Uuid,
@@ -170,15 +169,12 @@ pub async fn for_publishing(
     if !text.contains("http") {
         return Ok(text);
     }
-    let analytics = {
-        let client = state.db.client().await?;
-        store::integrations::active_of_types(
-            &**client,
-            organization_id,
-            &[IntegrationType::GoogleAnalytics.as_str()],
-        )
-        .await?
-    };
+    let analytics = store::integrations::active_of_types(
+        db,
+        organization_id,
+        &[IntegrationType::GoogleAnalytics.as_str()],
+    )
+    .await?;
     let Some(settings) = analytics
         .first()
         .and_then(|i| serde_json::from_value::<UtmSettings>(i.configuration["utm"].clone()).ok())

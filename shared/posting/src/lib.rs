@@ -298,7 +298,7 @@ async fn prepare(
     let media = media_items(state, db, post, account.platform).await?;
     // Links carry the organization's UTM parameters when Google Analytics asks for them.
     let text = integrations::utm::for_publishing(
-        state,
+        &*db,
         claimed.organization_id,
         account.platform,
         claimed.post_id,
@@ -390,7 +390,7 @@ async fn dispatch(
                     );
                 }
                 integrations::deliveries::emit(
-                    state,
+                    &*db,
                     claimed.organization_id,
                     integrations::catalog::EventType::PostPublished,
                     serde_json::json!({
@@ -608,7 +608,7 @@ async fn finish(
     metrics::record(metric, 1.0, Unit::Count, &[("Platform", platform)]);
     if status == PostPlatformStatus::Failed {
         integrations::deliveries::emit(
-            state,
+            &*db,
             organization_id,
             integrations::catalog::EventType::PostFailed,
             serde_json::json!({
