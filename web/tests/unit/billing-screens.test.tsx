@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
+import { AuthProvider } from '../../src/auth/AuthProvider';
 import { LiveClient } from '../../src/live/LiveClient';
 import { LiveProvider } from '../../src/live/LiveProvider';
 import { Layout } from '../../src/components/Layout';
@@ -16,19 +16,7 @@ import { maintenance } from '../../src/api/maintenance';
 import type { Subscription } from '../../src/api/billing';
 import { PENDING_KEY } from '../../src/lib/billing';
 import { json, liveClient } from './support';
-
-const userOf = (role: string, superAdmin = false) => ({
-  id: 'u1',
-  email: 'ada@example.com',
-  first_name: 'Ada',
-  last_name: null,
-  role,
-  timezone: 'UTC',
-  language: 'en',
-  avatar_url: null,
-  email_verified: true,
-  is_super_admin: superAdmin,
-});
+import { Gate, stubApi, userOf } from './screens';
 
 const offers = [
   { plan: 'free', max_users: 1, max_social_accounts: 3, monthly_price_cents: 0 },
@@ -53,29 +41,6 @@ const subscription = (extra: Partial<Subscription> = {}): Subscription =>
     cancel_at_period_end: false,
     ...extra,
   }) as Subscription;
-
-type Handler = (url: URL, req: Request) => Response | undefined | Promise<Response | undefined>;
-
-function stubApi(handler: Handler, user = userOf('admin')) {
-  const requests: Request[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      requests.push(req.clone());
-      if (url.pathname === '/api/auth/refresh') return json(200, { access_token: 'token', expires_in: 900 });
-      if (url.pathname === '/api/users/profile') return json(200, user);
-      const answer = await handler(url, req);
-      return answer ?? json(404, { error: { code: 'not_found', message: 'no such thing', details: [] } });
-    }),
-  );
-  return requests;
-}
-
-function Gate({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
-  return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
-}
 
 function Where() {
   const location = useLocation();

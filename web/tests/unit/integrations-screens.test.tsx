@@ -4,24 +4,11 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
+import { AuthProvider } from '../../src/auth/AuthProvider';
 import Integrations from '../../src/pages/Integrations';
 import type { Delivery, Integration } from '../../src/api/integrations';
 import { json } from './support';
-
-const userOf = (role: string) => ({
-  id: 'u1',
-  email: 'ada@example.com',
-  first_name: 'Ada',
-  last_name: null,
-  role,
-  timezone: 'UTC',
-  language: 'en',
-  avatar_url: null,
-  email_verified: true,
-  is_super_admin: false,
-});
+import { Gate, stubApi, userOf } from './screens';
 
 const available = [
   { type: 'slack', name: 'Slack', description: 'Posts published or failed and reports ready, in a Slack channel.', events: ['post.published', 'post.failed', 'report.ready'] },
@@ -54,29 +41,6 @@ const delivered = (id: string, event: Delivery['event_type'] = 'integration.test
   delivered_at: '2026-11-26T09:01:00Z',
   created_at: '2026-11-26T09:01:00Z',
 });
-
-type Handler = (url: URL, req: Request) => Response | undefined | Promise<Response | undefined>;
-
-function stubApi(handler: Handler, user = userOf('admin')) {
-  const requests: Request[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      requests.push(req.clone());
-      if (url.pathname === '/api/auth/refresh') return json(200, { access_token: 'token', expires_in: 900 });
-      if (url.pathname === '/api/users/profile') return json(200, user);
-      const answer = await handler(url, req);
-      return answer ?? json(404, { error: { code: 'not_found', message: 'no such thing', details: [] } });
-    }),
-  );
-  return requests;
-}
-
-function Gate({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
-  return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
-}
 
 function renderPage() {
   render(
