@@ -20,15 +20,16 @@ fn secret(app: &TestApp, platform: Platform) -> String {
         .to_owned()
 }
 
-/// Has the sandbox deliver `payload` to `path`, signed with `secret` as `platform` signs.
+/// Has the sandbox deliver `payload` to `platform`'s webhook, signed with `secret` as
+/// `platform` signs.
 async fn delivered(
     app: &TestApp,
     base: &str,
     platform: &str,
-    path: &str,
     secret: &str,
     payload: &Value,
 ) -> u16 {
+    let path = format!("/webhooks/{platform}");
     let answer: Value = reqwest::Client::new()
         .post(format!("{}/_sandbox/webhooks", app.env.sandbox_url))
         .json(&json!({ "platform": platform, "url": format!("{base}{path}"), "secret": secret, "payload": payload }))
@@ -152,28 +153,12 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
          "created_time": 1_795_607_990}}]}]});
     let meta = secret(&app, Platform::Facebook);
     assert_eq!(
-        delivered(
-            &app,
-            &base,
-            "facebook",
-            "/webhooks/facebook",
-            &meta,
-            &comment
-        )
-        .await,
+        delivered(&app, &base, "facebook", &meta, &comment).await,
         200
     );
     // A redelivery of the same body adds nothing.
     assert_eq!(
-        delivered(
-            &app,
-            &base,
-            "facebook",
-            "/webhooks/facebook",
-            &meta,
-            &comment
-        )
-        .await,
+        delivered(&app, &base, "facebook", &meta, &comment).await,
         200
     );
     // An X mention by someone else counts; the account's own tweet does not.
@@ -182,15 +167,7 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
          "user": {"id_str": "55", "screen_name": "fan"}},
         {"id_str": "778", "text": "our own announcement", "user": {"id_str": x_user, "screen_name": "brand"}}]});
     assert_eq!(
-        delivered(
-            &app,
-            &base,
-            "x",
-            "/webhooks/x",
-            &secret(&app, Platform::X),
-            &activity
-        )
-        .await,
+        delivered(&app, &base, "x", &secret(&app, Platform::X), &activity).await,
         200
     );
 
@@ -202,15 +179,7 @@ async fn comments_and_mentions_become_brand_mentions_once_each() {
          "notificationId": 4242, "actor": "urn:li:person:abc", "lastModifiedAt": 1_795_608_000_000_i64,
          "decoratedGeneratedActivity": {"comment": {"text": "Useful update, thanks"}}}]});
     let linkedin_secret = secret(&app, Platform::LinkedIn);
-    let status = delivered(
-        &app,
-        &base,
-        "linkedin",
-        "/webhooks/linkedin",
-        &linkedin_secret,
-        &social_action,
-    )
-    .await;
+    let status = delivered(&app, &base, "linkedin", &linkedin_secret, &social_action).await;
     assert_eq!(status, 200);
 
     let found = mentions(&app, &member).await;
@@ -274,13 +243,8 @@ async fn a_delivery_signed_with_another_secret_is_refused_and_leaves_nothing() {
     let (page_id, _) = identity(&app, &page).await;
     let forged = json!({"object": "page", "entry": [{"id": page_id, "changes": [
         {"field": "feed", "value": {"item": "comment", "comment_id": "f1", "message": "forged"}}]}]});
-    for (platform, path) in [
-        ("facebook", "/webhooks/facebook"),
-        ("x", "/webhooks/x"),
-        ("linkedin", "/webhooks/linkedin"),
-        ("tiktok", "/webhooks/tiktok"),
-    ] {
-        let status = delivered(&app, &base, platform, path, "not-the-app-secret", &forged).await;
+    for platform in ["facebook", "x", "linkedin", "tiktok"] {
+        let status = delivered(&app, &base, platform, "not-the-app-secret", &forged).await;
         assert_eq!(status, 400, "{platform}");
     }
     // Unsigned, too.
@@ -306,15 +270,7 @@ async fn a_removed_app_marks_the_accounts_for_reconnection_and_tells_the_team() 
     let revoke = json!({"for_user_id": x_user, "user_event": {"revoke": {"date_time": "2026-11-26T09:00:00+00:00",
         "target": {"app_id": "1"}, "source": {"user_id": x_user}}}});
     assert_eq!(
-        delivered(
-            &app,
-            &base,
-            "x",
-            "/webhooks/x",
-            &secret(&app, Platform::X),
-            &revoke
-        )
-        .await,
+        delivered(&app, &base, "x", &secret(&app, Platform::X), &revoke).await,
         200
     );
     assert_eq!(account_status(&app, &x_account).await, "needs_reconnect");
@@ -325,7 +281,6 @@ async fn a_removed_app_marks_the_accounts_for_reconnection_and_tells_the_team() 
             &app,
             &base,
             "tiktok",
-            "/webhooks/tiktok",
             &secret(&app, Platform::TikTok),
             &removed
         )

@@ -243,7 +243,12 @@ pub async fn run() {
 /// Serves every router of `environment` on a loopback port, as one execution environment
 /// would, and returns the port.
 pub async fn serve_api(environment: runtime::AppState) -> u16 {
-    let app = http_kit::serve(api::all_routes(environment));
+    serve_routes(api::all_routes(environment)).await
+}
+
+/// Serves `routes` (behind what every function adds) on a loopback port; returns the port.
+pub async fn serve_routes(routes: axum::Router) -> u16 {
+    let app = http_kit::serve(routes);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await
         .expect("bind");

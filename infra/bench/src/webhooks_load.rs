@@ -21,17 +21,13 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// `webhook-stripe` as its function serves it.
 async fn serve(environment: runtime::AppState) -> u16 {
-    let app = http_kit::serve(http_kit::with_maintenance(
+    crate::api_load::serve_routes(http_kit::with_maintenance(
         api::webhooks::stripe_router(environment.clone()),
         environment,
-    ));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    port
+    ))
+    .await
 }
 
 fn price(n: usize) -> &'static str {

@@ -1,7 +1,7 @@
 //! System health, as the admin console shows it: each dependency's reachability and latency,
 //! every queue's depth and its dead letters, and when each scheduled function last ran.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use runtime::AppState;
@@ -67,22 +67,16 @@ where
     F: Future<Output = Result<String, E>>,
     E: std::fmt::Display,
 {
-    let started = Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, check).await;
-    let latency_ms = (started.elapsed().as_secs_f64() * 1e4).round() / 10.0;
+    let (outcome, waited) = runtime::probe(CHECK_TIMEOUT, check).await;
     let (status, detail) = match outcome {
-        Ok(Ok(detail)) => (Level::Ok, detail),
-        Ok(Err(error)) => (Level::Failing, error.to_string()),
-        Err(_) => (
-            Level::Failing,
-            format!("no answer within {CHECK_TIMEOUT:?}"),
-        ),
+        Ok(detail) => (Level::Ok, detail),
+        Err(error) => (Level::Failing, error),
     };
     Check {
         name: name.to_owned(),
         status,
         detail,
-        latency_ms,
+        latency_ms: (waited.as_secs_f64() * 1e4).round() / 10.0,
     }
 }
 
@@ -215,9 +209,8 @@ pub async fn system_health(state: &AppState) -> SystemHealth {
     let runs = match state.db.client().await {
         Ok(client) => {
             let stored = store::platform::runs(&**client).await.unwrap_or_default();
-            let stuck = store::webhook_events::retryable(&**client, i32::MAX, 1_000)
+            let stuck = store::webhook_events::stuck_count(&**client)
                 .await
-                .map(|e| e.len())
                 .unwrap_or(0);
             let lag = store::posts::publishing_lag_secs(&**client)
                 .await

@@ -95,32 +95,26 @@ pub async fn run(
     now: DateTime<Utc>,
     deadline: Instant,
 ) -> Result<SyncReport, AnalyticsError> {
-    if state.maintenance().await.enabled {
-        state
-            .record_run(METRICS_SYNC, true, "skipped: maintenance mode")
-            .await;
-        return Ok(SyncReport::default());
-    }
-    let outcome = run_over(state, now, deadline, None).await;
-    // Sessions from social, imported from each organization's Google Analytics property.
-    if let Err(error) = integrations::ga4::import_all(state).await {
-        tracing::warn!(%error, "Google Analytics imports failed");
-    }
-    match &outcome {
-        Ok(report) => {
-            let detail = format!(
+    let work = async {
+        let outcome = run_over(state, now, deadline, None).await;
+        // Sessions from social, imported from each organization's Google Analytics property,
+        // when the accounts left time for it (the next run imports the days again).
+        if Instant::now() < deadline
+            && let Err(error) = integrations::ga4::import_all(state).await
+        {
+            tracing::warn!(%error, "Google Analytics imports failed");
+        }
+        outcome
+    };
+    state
+        .scheduled_run(METRICS_SYNC, work, |report| {
+            format!(
                 "{} accounts, {} snapshots, {} failed",
                 report.accounts, report.snapshots, report.failed
-            );
-            state.record_run(METRICS_SYNC, true, &detail).await
-        }
-        Err(error) => {
-            state
-                .record_run(METRICS_SYNC, false, &error.to_string())
-                .await
-        }
-    }
-    outcome
+            )
+        })
+        .await
+        .unwrap_or(Ok(SyncReport::default()))
 }
 
 /// The hourly sync's name in the runs the admin health page shows.

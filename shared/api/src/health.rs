@@ -71,23 +71,13 @@ where
     F: Future<Output = Result<Duration, E>>,
     E: std::fmt::Display,
 {
-    let started = tokio::time::Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, check).await;
-    let waited = started.elapsed();
-    match outcome {
-        Ok(Ok(latency)) => Check {
+    match runtime::probe(CHECK_TIMEOUT, check).await {
+        (Ok(latency), _) => Check {
             status: CheckStatus::Up,
             latency_ms: round_ms(latency),
         },
-        Ok(Err(error)) => {
+        (Err(error), waited) => {
             tracing::warn!(check = name, %error, "health check failed");
-            Check {
-                status: CheckStatus::Down,
-                latency_ms: round_ms(waited),
-            }
-        }
-        Err(_) => {
-            tracing::warn!(check = name, "health check timed out");
             Check {
                 status: CheckStatus::Down,
                 latency_ms: round_ms(waited),

@@ -23,6 +23,31 @@ pub fn stripe_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// What a stored (or recognised) delivery is answered: 2xx, so the sender stops retrying.
+fn received<T>(receipt: &Receipt<T>) -> Response {
+    let (processed, duplicate) = match receipt {
+        Receipt::Processed(_) => (true, false),
+        Receipt::Duplicate => (true, true),
+        // Stored; the maintenance run tries it again.
+        Receipt::Failed { .. } => (false, false),
+    };
+    axum::Json(serde_json::json!({
+        "received": true, "processed": processed, "duplicate": duplicate }))
+    .into_response()
+}
+
+/// A platform delivery that was not stored: unknown to this deployment, our database's
+/// trouble, or the sender's (refused, counted).
+fn platform_refused(source: &str, refused: social::inbound::Refused) -> Response {
+    match refused {
+        social::inbound::Refused::NotConfigured(_) => {
+            ApiError::not_found("webhook endpoint").into_response()
+        }
+        social::inbound::Refused::Store(error) => ApiError::from(error).into_response(),
+        error => rejected(source, &error.to_string()),
+    }
+}
+
 fn rejected(source: &str, reason: &str) -> Response {
     metrics::record("WebhookRejected", 1.0, Unit::Count, &[("Source", source)]);
     tracing::warn!(source, reason, "webhook delivery refused");
@@ -38,19 +63,7 @@ async fn receive_stripe(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
     match billing::webhook::receive(&state, signature, &body).await {
-        Ok(receipt) => {
-            let (processed, duplicate) = match receipt {
-                Receipt::Processed(_) => (true, false),
-                Receipt::Duplicate => (true, true),
-                Receipt::Failed { .. } => (false, false),
-            };
-            (
-                StatusCode::OK,
-                axum::Json(serde_json::json!({
-                    "received": true, "processed": processed, "duplicate": duplicate })),
-            )
-                .into_response()
-        }
+        Ok(receipt) => received(&receipt),
         Err(billing::webhook::Refused::Billing(billing::BillingError::NotConfigured)) => {
             ApiError::not_found("webhook endpoint").into_response()
         }
@@ -157,21 +170,8 @@ async fn receive_platform(
         .get(webhooks::signature_header(platform))
         .and_then(|v| v.to_str().ok());
     match social::inbound::receive(&state, platform, signature, &body).await {
-        Ok(receipt) => {
-            let (processed, duplicate) = match receipt {
-                Receipt::Processed(_) => (true, false),
-                Receipt::Duplicate => (true, true),
-                Receipt::Failed { .. } => (false, false),
-            };
-            axum::Json(serde_json::json!({
-                "received": true, "processed": processed, "duplicate": duplicate }))
-            .into_response()
-        }
-        Err(social::inbound::Refused::NotConfigured(_)) => {
-            ApiError::not_found("webhook endpoint").into_response()
-        }
-        Err(social::inbound::Refused::Store(error)) => ApiError::from(error).into_response(),
-        Err(error) => rejected(platform.as_str(), &error.to_string()),
+        Ok(receipt) => received(&receipt),
+        Err(refused) => platform_refused(platform.as_str(), refused),
     }
 }
 
@@ -186,11 +186,7 @@ async fn meta_deauthorize(
 ) -> Response {
     match social::inbound::meta_deauthorized(&state, &form.signed_request).await {
         Ok(marked) => axum::Json(serde_json::json!({ "accounts_marked": marked })).into_response(),
-        Err(social::inbound::Refused::NotConfigured(_)) => {
-            ApiError::not_found("webhook endpoint").into_response()
-        }
-        Err(social::inbound::Refused::Store(error)) => ApiError::from(error).into_response(),
-        Err(error) => rejected("facebook", &error.to_string()),
+        Err(refused) => platform_refused("facebook", refused),
     }
 }
 
@@ -198,20 +194,29 @@ async fn meta_deauthorize(
 /// confirmation code.
 async fn meta_data_deletion(
     State(state): State<AppState>,
+    headers: HeaderMap,
     axum::extract::Form(form): axum::extract::Form<SignedRequest>,
 ) -> Response {
     match social::inbound::meta_data_deletion(&state, &form.signed_request).await {
         Ok(code) => axum::Json(serde_json::json!({
-            "url": format!("{}/webhooks/facebook/data-deletion/{code}", state.config.api_base_url),
+            // The status page is served here, on this function's URL (not the HTTP API).
+            "url": format!("{}/webhooks/facebook/data-deletion/{code}", origin_of(&headers)),
             "confirmation_code": code,
         }))
         .into_response(),
-        Err(social::inbound::Refused::NotConfigured(_)) => {
-            ApiError::not_found("webhook endpoint").into_response()
-        }
-        Err(social::inbound::Refused::Store(error)) => ApiError::from(error).into_response(),
-        Err(error) => rejected("facebook", &error.to_string()),
+        Err(refused) => platform_refused("facebook", refused),
     }
+}
+
+/// This function's own origin, as the caller reached it (the Function URL's host behind
+/// Lambda's https front, or the dev server's).
+fn origin_of(headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
 }
 
 async fn meta_deletion_status(

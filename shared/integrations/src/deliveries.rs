@@ -4,6 +4,7 @@
 //! Requests go only to the addresses the SSRF check approved, follow no redirects and give up
 //! after [`ATTEMPT_TIMEOUT`].
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -102,25 +103,20 @@ pub async fn run_scheduled(
     state: &AppState,
     deadline: Instant,
 ) -> Result<DispatchReport, IntegrationsError> {
-    const RUN: &str = "integration-deliveries";
-    if state.maintenance().await.enabled {
-        state
-            .record_run(RUN, true, "skipped: maintenance mode")
-            .await;
-        return Ok(DispatchReport::default());
-    }
-    let outcome = dispatch_due(state, deadline).await;
-    match &outcome {
-        Ok(report) => {
-            let detail = format!(
-                "{} delivered, {} retrying, {} failed",
-                report.delivered, report.retrying, report.failed
-            );
-            state.record_run(RUN, true, &detail).await
-        }
-        Err(error) => state.record_run(RUN, false, &error.to_string()).await,
-    }
-    outcome
+    let report = |report: &DispatchReport| {
+        format!(
+            "{} delivered, {} retrying, {} failed",
+            report.delivered, report.retrying, report.failed
+        )
+    };
+    state
+        .scheduled_run(
+            "integration-deliveries",
+            dispatch_due(state, deadline),
+            report,
+        )
+        .await
+        .unwrap_or(Ok(DispatchReport::default()))
 }
 
 /// Sends the deliveries that are due, until `deadline`.
@@ -138,8 +134,25 @@ pub async fn dispatch_due(
         if due.is_empty() {
             break;
         }
+        // A batch often goes to the same few integrations: each is read once per batch.
+        let mut read_once: HashMap<uuid::Uuid, Option<IntegrationRow>> = HashMap::new();
         for delivery in due {
-            let settled = deliver(state, &delivery).await?;
+            let integration = match read_once.get(&delivery.integration_id) {
+                Some(known) => known.clone(),
+                None => {
+                    let client = state.db.client().await?;
+                    let read = integrations::get(
+                        &**client,
+                        delivery.organization_id,
+                        delivery.integration_id,
+                    )
+                    .await?
+                    .filter(|i| i.is_active);
+                    read_once.insert(delivery.integration_id, read.clone());
+                    read
+                }
+            };
+            let settled = deliver(state, integration.as_ref(), &delivery).await?;
             report.attempted += 1;
             match settled.status.as_str() {
                 "delivered" => report.delivered += 1,
@@ -151,17 +164,15 @@ pub async fn dispatch_due(
     Ok(report)
 }
 
-/// One attempt of a queued delivery, recorded with its outcome (and the next attempt).
-pub async fn deliver(
+/// One attempt of a queued delivery to its (active) integration, recorded with its outcome
+/// and the next attempt.
+async fn deliver(
     state: &AppState,
+    integration: Option<&IntegrationRow>,
     delivery: &DeliveryRow,
 ) -> Result<DeliveryRow, IntegrationsError> {
-    let integration = {
-        let client = state.db.client().await?;
-        integrations::get(&**client, delivery.organization_id, delivery.integration_id).await?
-    };
-    let attempt = match integration.filter(|i| i.is_active) {
-        Some(integration) => send_event(state, &integration, delivery).await,
+    let attempt = match integration {
+        Some(integration) => send_event(state, integration, delivery).await,
         None => Attempt {
             ok: false,
             status_code: None,

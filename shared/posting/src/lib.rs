@@ -732,25 +732,15 @@ pub struct SweepReport {
 /// lost (and retries that are due) on their lanes. It only queues, never publishes, so its work
 /// is bounded: it stops before `deadline` and the next run goes on.
 pub async fn sweep(state: &AppState, deadline: Instant) -> Result<SweepReport, PublishError> {
-    if state.maintenance().await.enabled {
-        state
-            .record_run(SWEEPER, true, "skipped: maintenance mode")
-            .await;
-        return Ok(SweepReport {
+    state
+        .scheduled_run(SWEEPER, sweep_due(state, deadline), |report| {
+            format!("queued {}", report.queued)
+        })
+        .await
+        .unwrap_or(Ok(SweepReport {
             paused_for_maintenance: true,
             ..SweepReport::default()
-        });
-    }
-    let outcome = sweep_due(state, deadline).await;
-    match &outcome {
-        Ok(report) => {
-            state
-                .record_run(SWEEPER, true, &format!("queued {}", report.queued))
-                .await
-        }
-        Err(error) => state.record_run(SWEEPER, false, &error.to_string()).await,
-    }
-    outcome
+        }))
 }
 
 /// The sweeper's name in the runs the admin health page shows.

@@ -6,6 +6,7 @@ mod config;
 mod events;
 mod maintenance;
 pub mod metrics;
+mod probe;
 mod scheduled_runs;
 mod secrets;
 mod state;
@@ -19,6 +20,7 @@ pub use events::{deadline_of, serve_events, serve_queue};
 pub use maintenance::{
     MAINTENANCE_CACHE, MAINTENANCE_KEY, MAINTENANCE_RETRY_AFTER_SECS, MaintenanceMode, StoredSwitch,
 };
+pub use probe::probe;
 pub use secrets::{AppSecrets, PlatformCredentials, SecretBytes};
 pub use state::{AppState, StartupError};
 pub use telemetry::init_tracing;

@@ -62,7 +62,8 @@ pub fn document(
 
 /// Records one data point.
 pub fn record(name: &str, value: f64, unit: Unit, dimensions: &[(&str, &str)]) {
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+    static IN_LAMBDA: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *IN_LAMBDA.get_or_init(|| std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()) {
         println!("{}", document(name, value, unit, dimensions));
     } else {
         tracing::debug!(metric = name, value, ?dimensions, "metric");

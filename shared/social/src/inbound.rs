@@ -51,9 +51,21 @@ fn unix(seconds: Option<i64>) -> Option<DateTime<Utc>> {
     seconds.and_then(|s| Utc.timestamp_opt(s, 0).single())
 }
 
+/// How a Meta deauthorization callback (a form, not JSON) is kept in `webhook_events`.
+const META_DEAUTHORIZATION: &str = "meta_deauthorization";
+
 /// Meta: `{"object":"page"|"instagram","entry":[{"id","time","changes":[{"field","value"}]}]}`.
 /// Page `feed` changes with `item: comment` and Instagram `comments`/`mentions` with a text.
 fn parse_meta(body: &Value, now: DateTime<Utc>) -> Inbound {
+    if text(body, "/object") == Some(META_DEAUTHORIZATION) {
+        return Inbound {
+            mentions: Vec::new(),
+            deauthorized: id_text(body, "/user_id")
+                .map(|user| (Platform::Facebook, user))
+                .into_iter()
+                .collect(),
+        };
+    }
     let platform = match text(body, "/object") {
         Some("instagram") => Platform::Instagram,
         _ => Platform::Facebook,
@@ -226,33 +238,44 @@ pub struct InboundEffect {
 async fn apply(
     tx: &Transaction<'_>,
     inbound: &Inbound,
-) -> Result<InboundEffect, store::StoreError> {
+) -> Result<Applied<InboundEffect>, store::StoreError> {
     let mut effect = InboundEffect::default();
+    // One lookup and one insert per account the delivery names, however many mentions it has.
+    let mut by_account: Vec<((Platform, &str), Vec<&InboundMention>)> = Vec::new();
     for mention in &inbound.mentions {
-        let score = insights::sentiment::score(&mention.text);
-        for account in
-            social_accounts::by_identity(tx, &[mention.platform], &mention.account).await?
-        {
-            if account.account_id != mention.account {
+        let key = (mention.platform, mention.account.as_str());
+        match by_account.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, mentions)) => mentions.push(mention),
+            None => by_account.push((key, vec![mention])),
+        }
+    }
+    for ((platform, identity), mentions) in by_account {
+        let scores: Vec<_> = mentions
+            .iter()
+            .map(|m| insights::sentiment::score(&m.text))
+            .collect();
+        for account in social_accounts::by_identity(tx, &[platform], identity).await? {
+            if account.account_id != identity {
                 continue; // Only the account itself receives comments, not its owner's others.
             }
-            effect.mentions_added += store::insights::insert_mentions(
-                tx,
-                account.organization_id,
-                &[store::insights::NewMention {
+            let rows: Vec<store::insights::NewMention<'_>> = mentions
+                .iter()
+                .zip(&scores)
+                .map(|(m, score)| store::insights::NewMention {
                     social_account_id: account.id,
-                    platform: mention.platform,
-                    platform_mention_id: &mention.id,
-                    kind: mention.kind,
-                    author: mention.author.as_deref(),
-                    text: &mention.text,
-                    created_at: mention.created_at,
+                    platform,
+                    platform_mention_id: &m.id,
+                    kind: m.kind,
+                    author: m.author.as_deref(),
+                    text: &m.text,
+                    created_at: m.created_at,
                     sentiment: score.compound as f32,
                     label: score.label.as_str(),
                     scored_by: "lexicon",
-                }],
-            )
-            .await?;
+                })
+                .collect();
+            effect.mentions_added +=
+                store::insights::insert_mentions(tx, account.organization_id, &rows).await?;
         }
     }
     for (platform, identity) in &inbound.deauthorized {
@@ -273,7 +296,10 @@ async fn apply(
             }
         }
     }
-    Ok(effect)
+    Ok(Applied {
+        organization_id: None,
+        outcome: effect,
+    })
 }
 
 /// Why a delivery was refused (nothing stored).
@@ -326,18 +352,10 @@ pub async fn receive(
         &digest,
         kind,
         &data,
-        async |tx, _| {
-            apply(tx, &inbound).await.map(|effect| Applied {
-                organization_id: None,
-                outcome: effect,
-            })
-        },
+        async |tx, _| apply(tx, &inbound).await,
     )
     .await?;
-    if let Receipt::Processed(effect) = &receipt {
-        announce(state, effect).await;
-    }
-    Ok(receipt)
+    Ok(announced(state, receipt).await)
 }
 
 /// A stored delivery tried again (the maintenance function).
@@ -350,25 +368,20 @@ pub async fn retry(
         Err(_) => return Ok(Receipt::Duplicate),
     };
     let inbound = parse(platform, &stored.event_data, stored.created_at);
-    let receipt = ledger::process(state, stored, async |tx, _| {
-        apply(tx, &inbound).await.map(|effect| Applied {
-            organization_id: None,
-            outcome: effect,
-        })
-    })
-    .await?;
-    if let Receipt::Processed(effect) = &receipt {
-        announce(state, effect).await;
-    }
-    Ok(receipt)
+    let receipt = ledger::process(state, stored, async |tx, _| apply(tx, &inbound).await).await?;
+    Ok(announced(state, receipt).await)
 }
 
-async fn announce(state: &AppState, effect: &InboundEffect) {
+/// After commit: the team hears about the accounts that now need reconnecting.
+async fn announced(state: &AppState, receipt: Receipt<InboundEffect>) -> Receipt<InboundEffect> {
+    let Receipt::Processed(effect) = &receipt else {
+        return receipt;
+    };
     if effect.newly_disconnected.is_empty() {
-        return;
+        return receipt;
     }
     let Ok(client) = state.db.client().await else {
-        return;
+        return receipt;
     };
     for account in &effect.newly_disconnected {
         crate::tokens::announce_needs_reconnect(
@@ -379,35 +392,27 @@ async fn announce(state: &AppState, effect: &InboundEffect) {
         )
         .await;
     }
+    receipt
 }
 
 /// Meta's deauthorization callback (`signed_request` naming the user): their accounts need
 /// reconnecting. Returns how many were marked.
 pub async fn meta_deauthorized(state: &AppState, signed_request: &str) -> Result<usize, Refused> {
     let user = meta_user(state, signed_request)?;
-    let inbound = Inbound {
-        mentions: Vec::new(),
-        deauthorized: vec![(Platform::Facebook, user.clone())],
-    };
+    // Stored in a shape `parse` reads back, so a retry applies it as the first attempt would.
+    let data = serde_json::json!({ "object": META_DEAUTHORIZATION, "user_id": user });
+    let inbound = parse(Platform::Facebook, &data, Utc::now());
     let receipt = ledger::receive(
         state,
         Platform::Facebook.as_str(),
         &webhooks::body_digest(signed_request.as_bytes()),
         "deauthorization",
-        &serde_json::json!({ "user_id": user }),
-        async |tx, _| {
-            apply(tx, &inbound).await.map(|effect| Applied {
-                organization_id: None,
-                outcome: effect,
-            })
-        },
+        &data,
+        async |tx, _| apply(tx, &inbound).await,
     )
     .await?;
-    match receipt {
-        Receipt::Processed(effect) => {
-            announce(state, &effect).await;
-            Ok(effect.newly_disconnected.len())
-        }
+    match announced(state, receipt).await {
+        Receipt::Processed(effect) => Ok(effect.newly_disconnected.len()),
         _ => Ok(0),
     }
 }

@@ -24,16 +24,24 @@ const COLUMNS: &str = "id, subscription_plan, subscription_status, stripe_custom
     stripe_subscription_id, current_period_end, cancel_at_period_end, grace_until";
 
 fn from_row(row: &Row) -> BillingState {
+    from_columns(row, 0)
+}
+
+/// The state from `COLUMNS` starting at column `at` (an `apply` row holds two states).
+fn from_columns(row: &Row, at: usize) -> BillingState {
     BillingState {
-        organization_id: row.get(0),
+        organization_id: row.get(at),
         // The CHECK constraints guarantee these parse.
-        plan: row.get::<_, String>(1).parse().expect("checked plan"),
-        status: row.get::<_, String>(2).parse().expect("checked status"),
-        stripe_customer_id: row.get(3),
-        stripe_subscription_id: row.get(4),
-        current_period_end: row.get(5),
-        cancel_at_period_end: row.get(6),
-        grace_until: row.get(7),
+        plan: row.get::<_, String>(at + 1).parse().expect("checked plan"),
+        status: row
+            .get::<_, String>(at + 2)
+            .parse()
+            .expect("checked status"),
+        stripe_customer_id: row.get(at + 3),
+        stripe_subscription_id: row.get(at + 4),
+        current_period_end: row.get(at + 5),
+        cancel_at_period_end: row.get(at + 6),
+        grace_until: row.get(at + 7),
     }
 }
 
@@ -124,7 +132,7 @@ pub async fn apply(
                  WHERE o.id = before.id
                    AND (o.billing_state_at IS NULL
                         OR (o.billing_state_at, o.billing_state_rank) <= ($2, $3))
-                 RETURNING before.*, o.subscription_plan, o.subscription_status,
+                 RETURNING before.*, o.id, o.subscription_plan, o.subscription_status,
                            o.stripe_customer_id, o.stripe_subscription_id, o.current_period_end,
                            o.cancel_at_period_end, o.grace_until"
             ),
@@ -144,20 +152,7 @@ pub async fn apply(
             ],
         )
         .await?;
-    Ok(row.map(|r| {
-        let before = from_row(&r);
-        let after = BillingState {
-            organization_id,
-            plan: r.get::<_, String>(8).parse().expect("checked plan"),
-            status: r.get::<_, String>(9).parse().expect("checked status"),
-            stripe_customer_id: r.get(10),
-            stripe_subscription_id: r.get(11),
-            current_period_end: r.get(12),
-            cancel_at_period_end: r.get(13),
-            grace_until: r.get(14),
-        };
-        (before, after)
-    }))
+    Ok(row.map(|r| (from_columns(&r, 0), from_columns(&r, 8))))
 }
 
 /// Organizations whose payment grace ended by `now`: their plan falls to free (status

@@ -119,7 +119,7 @@ pub async fn record_failure(
 }
 
 /// Unprocessed events that may be tried again (fewer than `max_attempts` failures), oldest
-/// first.
+/// first. (`NOT processed`, as the partial index reads it: rows are inserted `false`.)
 pub async fn retryable(
     db: &impl GenericClient,
     max_attempts: i32,
@@ -129,7 +129,7 @@ pub async fn retryable(
         .query(
             &format!(
                 "SELECT {COLUMNS} FROM webhook_events
-                 WHERE NOT COALESCE(processed, false) AND COALESCE(retry_count, 0) < $1
+                 WHERE NOT processed AND COALESCE(retry_count, 0) < $1
                    AND created_at < now() - interval '1 minute'
                  ORDER BY created_at LIMIT $2"
             ),
@@ -137,4 +137,16 @@ pub async fn retryable(
         )
         .await?;
     Ok(rows.iter().map(from_row).collect())
+}
+
+/// How many events have waited unprocessed for over a minute (stuck, or retries used up).
+pub async fn stuck_count(db: &impl GenericClient) -> Result<i64, StoreError> {
+    let row = db
+        .query_one(
+            "SELECT count(*) FROM webhook_events
+             WHERE NOT processed AND created_at < now() - interval '1 minute'",
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
 }

@@ -45,31 +45,18 @@ pub struct ExpiredRows {
 }
 
 pub async fn run(state: &AppState) -> Result<MaintenanceReport, UpkeepError> {
-    if state.maintenance().await.enabled {
-        state
-            .record_run(MAINTENANCE, true, "skipped: maintenance mode")
-            .await;
-        return Ok(MaintenanceReport {
-            paused_for_maintenance: true,
-            ..MaintenanceReport::default()
-        });
-    }
-    let outcome = run_all(state).await;
-    match &outcome {
-        Ok(report) => {
-            let detail = format!(
+    state
+        .scheduled_run(MAINTENANCE, run_all(state), |report| {
+            format!(
                 "{} tokens renewed, {} grace periods ended, {} webhook events retried",
                 report.tokens.refreshed, report.grace_ended, report.webhook_events_retried
-            );
-            state.record_run(MAINTENANCE, true, &detail).await
-        }
-        Err(error) => {
-            state
-                .record_run(MAINTENANCE, false, &error.to_string())
-                .await
-        }
-    }
-    outcome
+            )
+        })
+        .await
+        .unwrap_or(Ok(MaintenanceReport {
+            paused_for_maintenance: true,
+            ..MaintenanceReport::default()
+        }))
 }
 
 /// This schedule's name in the runs the admin health page shows.
