@@ -92,6 +92,20 @@ export async function adminViaApi(tag, { timezone } = {}) {
 // the API hands out (the dev server runs the sandbox and points OAuth at it).
 let sandboxBase = process.env.E2E_SANDBOX_URL?.replace(/\/$/, '') ?? null;
 
+/** The platform sandbox's address, found (without connecting an account) from an OAuth consent URL when not known yet. */
+export async function platformSandbox(token) {
+  sandboxBase ??= new URL((await api('POST', '/api/social-accounts/connect', { token, body: { platform: 'x', account_ids: [] } })).data.authorization_url).origin;
+  return sandboxBase;
+}
+
+/** POSTs JSON to the platform sandbox; throws with its answer unless it is a success. */
+async function sandboxPost(path, body) {
+  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
+  const res = await fetch(`${sandboxBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${path} → ${res.status} ${await res.text()}`);
+  return res;
+}
+
 /**
  * Connects an account through the sandbox's real OAuth round trip, without a browser.
  * `loginHint` picks the platform user who consents (default `<platform>-user-1`): a user of its
@@ -124,9 +138,7 @@ export async function connectViaApi(token, platform, { loginHint } = {}) {
  * kind: 'rejected', reason: '…', times: 1 }`.
  */
 export async function sandboxFault(fault) {
-  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
-  const res = await fetch(`${sandboxBase}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
-  if (!res.ok) throw new Error(`POST /_sandbox/faults → ${res.status} ${await res.text()}`);
+  await sandboxPost('/_sandbox/faults', fault);
 }
 
 /**
@@ -136,10 +148,7 @@ export async function sandboxFault(fault) {
  * their metrics. Returns how many were planted.
  */
 export async function sandboxHistory(history) {
-  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
-  const res = await fetch(`${sandboxBase}/_sandbox/history`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(history) });
-  if (!res.ok) throw new Error(`POST /_sandbox/history → ${res.status} ${await res.text()}`);
-  return (await res.json()).planted;
+  return (await (await sandboxPost('/_sandbox/history', history)).json()).planted;
 }
 
 /** Polls `check` (an async function returning a value or null) until it returns a value. */
@@ -227,15 +236,10 @@ export async function clearModelFaults() {
  * `user` being the platform user (for X, the account's `account_id`).
  */
 export async function sandboxMentions(wave) {
-  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
-  const res = await fetch(`${sandboxBase}/_sandbox/mentions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(wave) });
-  if (!res.ok) throw new Error(`POST /_sandbox/mentions → ${res.status} ${await res.text()}`);
-  return (await res.json()).planted;
+  return (await (await sandboxPost('/_sandbox/mentions', wave)).json()).planted;
 }
 
 /** Multiplies the recent volume of every X search containing `term` (`POST /_sandbox/trends {term, factor, hours}`). */
 export async function sandboxTrend(burst) {
-  if (!sandboxBase) throw new Error('connect an account first (the sandbox address comes from its OAuth URL), or set E2E_SANDBOX_URL');
-  const res = await fetch(`${sandboxBase}/_sandbox/trends`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(burst) });
-  if (!res.ok) throw new Error(`POST /_sandbox/trends → ${res.status} ${await res.text()}`);
+  await sandboxPost('/_sandbox/trends', burst);
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, clearModelFaults, eventually, modelFault, pngBytes, sandboxFault, sandboxHistory, sandboxMentions, sandboxTrend, sleep, uniqueEmail } from './lib.mjs';
+import { API, BASE, BASE_ORIGIN, CLIENT_IP, PASSWORD, adminViaApi, api, assert, connectViaApi, dayInZone, emailToken, clearModelFaults, eventually, modelFault, platformSandbox, pngBytes, sandboxFault, sandboxHistory, sandboxMentions, sandboxTrend, sleep, uniqueEmail } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -1852,11 +1852,7 @@ test('admin console: hidden from organization admins, and the API answers 404', 
 
 /** The platform sandbox (receivers for Slack and webhooks, the GA4 stand-in): E2E_SANDBOX_URL, or
  *  the origin of the OAuth consent URL the API hands out (the dev server points OAuth at it). */
-let SANDBOX = process.env.E2E_SANDBOX_URL?.replace(/\/$/, '') ?? null;
-async function findSandbox(token) {
-  SANDBOX ??= new URL((await api('POST', '/api/social-accounts/connect', { token, body: { platform: 'x', account_ids: [] } })).data.authorization_url).origin;
-  return SANDBOX;
-}
+let SANDBOX = null;
 
 async function received(name) {
   const res = await fetch(`${SANDBOX}/_sandbox/receivers/${name}`);
@@ -1866,7 +1862,7 @@ async function received(name) {
 
 test('integrations: an SSRF address refused; a webhook connected (secret shown once), tested, in the log; Slack connected and tested; Google Analytics with its key file, tested, on the dashboard; Slack disconnected', async () => {
   const admin = await adminViaApi('integrations');
-  await findSandbox(admin.token);
+  SANDBOX = await platformSandbox(admin.token);
   const run = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const hookName = `e2e-hook-${run}`;
   const slackName = `e2e-slack-${run}`;

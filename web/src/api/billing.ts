@@ -1,7 +1,7 @@
 /**
  * The organization's plan and billing (issue #16): the subscription with its limits, usage and
  * prices, and a plan change, whose answer says what the browser does next (Stripe Checkout, the
- * Customer Portal, or nothing: changed at once).
+ * Customer Portal, or nothing: changed at once). Its query key is `keys.subscription` (`hooks.ts`).
  */
 import { api, unwrap, type Schemas } from './client';
 
@@ -16,10 +16,6 @@ export type PlanOffer = Schemas['PlanOffer'];
  */
 export type Subscription = Schemas['Subscription'];
 export type PlanChangeOutcome = Schemas['PlanChangeOutcome'];
-
-export const billingKeys = {
-  subscription: ['subscription'] as const,
-};
 
 export function getSubscription(): Promise<Subscription> {
   return unwrap(api.GET('/api/organizations/subscription'));

@@ -50,7 +50,6 @@ export interface CrisisStatus {
   publishing: PublishingState;
 }
 
-
 export const insightKeys = {
   all: ['insights'] as const,
   crisis: ['insights', 'crisis'] as const,

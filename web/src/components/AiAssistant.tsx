@@ -80,6 +80,9 @@ export function AiAssistant(props: AiAssistantProps) {
 
 type PanelProps = AiAssistantProps & { platforms: Platform[] };
 
+/** Where each panel shows its task's result (with the accept/reject buttons). */
+const RESULT = { testId: 'assistant-result', className: 'mt-4 space-y-3 border-t border-slate-200 pt-4', feedback: true } as const;
+
 const BRIEF_FIELDS: Path<BriefForm>[] = ['topic', 'goal', 'tone', 'audience', 'link'];
 
 function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps) {
@@ -130,7 +133,7 @@ function GeneratePanel({ accounts, selected, platforms, onUseText }: PanelProps)
           Generate
         </Button>
       </div>
-      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
+      <TaskResult taskId={call.taskId} {...RESULT}>
         {(task) => {
           const generated = readGenerated(task.output);
           if (!generated) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;
@@ -245,7 +248,7 @@ function ImprovePanel({ content, platforms, onUseText }: PanelProps) {
           Improve
         </Button>
       </div>
-      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
+      <TaskResult taskId={call.taskId} {...RESULT}>
         {(task) => {
           const improved = readImproved(task.output);
           if (!improved) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;
@@ -291,7 +294,7 @@ function HashtagPanel({ content, platforms, onAddHashtags }: PanelProps) {
       <Button busy={call.sending} disabled={empty || platforms.length === 0} onClick={() => void run()}>
         Suggest hashtags
       </Button>
-      <TaskResult taskId={call.taskId} testId="assistant-result" className="mt-4 space-y-3 border-t border-slate-200 pt-4" feedback>
+      <TaskResult taskId={call.taskId} {...RESULT}>
         {(task) => {
           const advice = readHashtagAdvice(task.output);
           if (!advice) return <Alert kind="warning">The result cannot be shown here; see its details.</Alert>;

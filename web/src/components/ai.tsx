@@ -4,7 +4,7 @@
  * platform shows it, an improved text, hashtag advice with its evidence, and a task's trace.
  */
 import { useState, type ReactNode } from 'react';
-import { Link, NavLink } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { aiKeys, sendFeedback, type Goal, type HashtagAdvice, type HashtagSource, type Improved, type TaskView, type TraceStep, type Variant } from '../api/ai';
 import { bannerMessage } from '../api/errors';
@@ -16,39 +16,18 @@ import { formatRate } from '../lib/analytics';
 import { PLATFORM_LABEL, type Platform } from '../lib/calendar';
 import { can } from '../lib/roles';
 import { PreviewFrame } from './PlatformPreview';
+import { JsonBlock, TabNav } from './sections';
 import { Alert, Button, cx, PageHeader, PlatformBadge, Spinner } from './ui';
 
 type Account = Schemas['AccountView'];
 
+const AI_TABS = [{ to: '/ai', label: 'Agents', end: true }];
+/** Tasks, workflows and memory are for members who run the agents (viewers only look at them). */
+const RUN_TABS = [...AI_TABS, { to: '/ai/tasks', label: 'Tasks' }, { to: '/ai/workflows', label: 'Workflows' }, { to: '/ai/memory', label: 'Memory' }];
+
 export function AiTabs() {
   const user = useUser();
-  const tab = ({ isActive }: { isActive: boolean }) =>
-    cx(
-      '-mb-px whitespace-nowrap border-b-2 px-1 pb-2 text-sm font-medium',
-      isActive ? 'border-indigo-700 text-indigo-900' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
-    );
-  // Tasks, workflows and memory are for members who run the agents (viewers only look at them).
-  const runs = can(user.role, 'create_content');
-  return (
-    <nav aria-label="AI agents" className="mb-5 flex gap-5 overflow-x-auto border-b border-slate-200">
-      <NavLink to="/ai" end className={tab}>
-        Agents
-      </NavLink>
-      {runs && (
-        <>
-          <NavLink to="/ai/tasks" className={tab}>
-            Tasks
-          </NavLink>
-          <NavLink to="/ai/workflows" className={tab}>
-            Workflows
-          </NavLink>
-          <NavLink to="/ai/memory" className={tab}>
-            Memory
-          </NavLink>
-        </>
-      )}
-    </nav>
-  );
+  return <TabNav label="AI agents" tabs={can(user.role, 'create_content') ? RUN_TABS : AI_TABS} />;
 }
 
 export function SandboxBadge() {
@@ -363,15 +342,6 @@ export function HashtagAdviceView({ advice, onAdd }: { advice: HashtagAdvice; on
         )}
       </div>
     </div>
-  );
-}
-
-/** JSON as it was stored (input, output, a step's detail), scrollable and reachable by keyboard. */
-export function JsonBlock({ value, label }: { value: unknown; label: string }) {
-  return (
-    <pre tabIndex={0} aria-label={label} className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded-md bg-slate-900 p-3 text-xs text-slate-100">
-      {value === undefined || value === null ? 'null' : JSON.stringify(value, null, 2)}
-    </pre>
   );
 }
 

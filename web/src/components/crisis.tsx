@@ -132,12 +132,12 @@ export function PublishingLine({ publishing, timezone }: { publishing: Publishin
 }
 
 /**
- * Pause/resume publishing and resolve the alert (managers and admins); the status in the cache
- * follows each answer, and the live feed's `crisis.changed` tells the other tabs.
+ * Pause/resume publishing and resolve the alert (managers and admins), with a link to the crisis
+ * page (`detailsLink`); the status in the cache follows each answer, and the live feed's
+ * `crisis.changed` tells the other tabs.
  */
-export function CrisisActions({ status, compact }: { status: CrisisStatus; compact?: boolean }) {
+export function CrisisActions({ status, detailsLink }: { status: CrisisStatus; detailsLink?: boolean }) {
   const user = useUser();
-  const onCrisisPage = useLocation().pathname.startsWith('/insights/crisis');
   const queryClient = useQueryClient();
   const [done, setDone] = useState<string | null>(null);
   const mayAct = can(user.role, 'manage_publishing');
@@ -194,7 +194,7 @@ export function CrisisActions({ status, compact }: { status: CrisisStatus; compa
             Resolve
           </Button>
         )}
-        {compact && !onCrisisPage && (
+        {detailsLink && (
           <Link to="/insights/crisis" className="inline-flex items-center rounded-md px-3 py-2 text-sm font-medium underline">
             Crisis details
           </Link>
@@ -240,7 +240,7 @@ export default function CrisisBanner({ status }: { status: CrisisStatus }) {
             {alert.holding_statement && <HoldingStatement text={alert.holding_statement} model={alert.statement_model} />}
           </div>
         )}
-        <CrisisActions status={status} compact />
+        <CrisisActions status={status} detailsLink={!onCrisisPage} />
       </div>
     </div>
   );

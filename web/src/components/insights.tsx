@@ -2,39 +2,24 @@
  * Pieces shared by the insight screens and the composer's insight panels: the tabs, a task
  * call's problems for a form, the best-time heat map, a sparkline and share bars.
  */
-import { useState, type ReactNode } from 'react';
-import { NavLink } from 'react-router-dom';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { AccountSlots, Slot } from '../api/insights';
 import { ApiError, bannerMessage, mapFieldIssues } from '../api/errors';
 import { confidenceBand, confidenceClass, dayName, describeSlot, formatLift, formatPercent, liftClass, liftLevel, LIFT_CLASS, shareWidth, slotGrid, slotKey, slotSummary, sparklinePath } from '../lib/insights';
 import { AiErrorAlert } from './ai';
+import { TabNav } from './sections';
 import { Alert, cx } from './ui';
 
+const INSIGHTS_TABS = [
+  { to: '/insights/best-times', label: 'Best times' },
+  { to: '/insights/trends', label: 'Trends' },
+  { to: '/insights/competitors', label: 'Competitors' },
+  { to: '/insights/performance', label: 'Performance' },
+  { to: '/insights/crisis', label: 'Crisis' },
+];
+
 export function InsightsTabs() {
-  const tab = ({ isActive }: { isActive: boolean }) =>
-    cx(
-      '-mb-px whitespace-nowrap border-b-2 px-1 pb-2 text-sm font-medium',
-      isActive ? 'border-indigo-700 text-indigo-900' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
-    );
-  return (
-    <nav aria-label="Insights" className="mb-5 flex gap-5 overflow-x-auto border-b border-slate-200">
-      <NavLink to="/insights/best-times" className={tab}>
-        Best times
-      </NavLink>
-      <NavLink to="/insights/trends" className={tab}>
-        Trends
-      </NavLink>
-      <NavLink to="/insights/competitors" className={tab}>
-        Competitors
-      </NavLink>
-      <NavLink to="/insights/performance" className={tab}>
-        Performance
-      </NavLink>
-      <NavLink to="/insights/crisis" className={tab}>
-        Crisis
-      </NavLink>
-    </nav>
-  );
+  return <TabNav label="Insights" tabs={INSIGHTS_TABS} />;
 }
 
 /**
@@ -61,8 +46,11 @@ const LEVELS = [-3, -2, -1, 0, 1, 2, 3];
  * screen readers can walk it; hovering or tapping a cell shows its figures under the grid.
  */
 export function BestTimeHeatmap({ account, timezone, label }: { account: AccountSlots; timezone: string; label: string }) {
-  const grid = slotGrid(account.slots);
-  const best = new Set(account.best.map(slotKey));
+  // Hovering re-renders the 168 cells: their figures in words are worked out once per answer.
+  const { grid, best, summaries } = useMemo(() => {
+    const grid = slotGrid(account.slots);
+    return { grid, best: new Set(account.best.map(slotKey)), summaries: grid.map((row, d) => row.map((cell, h) => slotSummary(cell, d, h))) };
+  }, [account]);
   const [active, setActive] = useState<{ weekday: number; hour: number } | null>(account.best[0] ?? null);
   const activeSlot = active ? grid[active.weekday]?.[active.hour] ?? null : null;
   return (
@@ -96,7 +84,7 @@ export function BestTimeHeatmap({ account, timezone, label }: { account: Account
                 {row.map((cell, h) => {
                   const isBest = best.has(`${d}-${h}`);
                   const isActive = active?.weekday === d && active.hour === h;
-                  const summary = slotSummary(cell, d, h);
+                  const summary = summaries[d]![h]!;
                   return (
                     <td
                       key={h}

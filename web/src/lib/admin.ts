@@ -13,7 +13,8 @@ function clean(value: string | null | undefined): string {
   return (value ?? '').trim();
 }
 
-function offsetOf(params: URLSearchParams): number {
+/** `?offset=` as a page's offset (0 unless a positive whole number). */
+export function offsetOf(params: URLSearchParams): number {
   const n = Number(params.get('offset') ?? 0);
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
@@ -131,10 +132,11 @@ export function fullName(u: { first_name?: string | null; last_name?: string | n
 
 export const HEALTH_LABEL: Record<HealthLevel, string> = { ok: 'OK', warning: 'Warning', failing: 'Failing' };
 
-export function healthClass(level: string): string {
-  if (level === 'ok') return 'bg-emerald-100 text-emerald-900';
-  if (level === 'warning' || level === 'degraded') return 'bg-amber-100 text-amber-900';
-  return 'bg-red-100 text-red-900';
+/** How a check's level reads (its badge's colour). */
+export function healthTone(level: string): 'ok' | 'warning' | 'bad' {
+  if (level === 'ok') return 'ok';
+  if (level === 'warning' || level === 'degraded') return 'warning';
+  return 'bad';
 }
 
 /** Messages waiting in a dead-letter queue need a look. */

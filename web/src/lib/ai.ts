@@ -21,12 +21,8 @@ import type {
   Variant,
   WorkflowRequest,
 } from '../api/ai';
+import { isNum, isObj, isStr, strings } from './read';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter(isStr) : []);
 const numOrNull = (v: unknown): number | null => (isNum(v) ? v : null);
 
 export const PLATFORMS: readonly Platform[] = ['x', 'linkedin', 'instagram', 'facebook', 'tiktok'];

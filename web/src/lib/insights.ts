@@ -20,19 +20,14 @@ import type {
   TrendReport,
   TrendTerm,
 } from '../api/insights';
-import { weekdayName } from './analytics';
-
+import { hourSlot, weekdayName } from './analytics';
 import { crisisLevel } from './crisis';
-
-export { CRISIS_LEVELS, crisisLevel, showCrisisBanner } from './crisis';
+import { isNum, isObj, isStr, strings } from './read';
 import { localDateTime, zonedToInstant } from './time';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export { CRISIS_LEVELS, crisisLevel, showCrisisBanner } from './crisis';
+
 const num = (v: unknown, fallback = 0): number => (isNum(v) ? v : fallback);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter(isStr) : []);
 const list = <T>(v: unknown, read: (x: unknown) => T | null): T[] => (Array.isArray(v) ? v.map(read).filter((x): x is T => x !== null) : []);
 
 // ---------------------------------------------------------------- weekdays and slots
@@ -44,8 +39,7 @@ export function dayName(weekday: number, short = false): string {
 
 /** "Tuesday 18:00–19:00". */
 export function describeSlot(slot: Pick<Slot, 'weekday' | 'hour'>, short = false): string {
-  const h = (n: number) => `${String(n % 24).padStart(2, '0')}:00`;
-  return `${dayName(slot.weekday, short)} ${h(slot.hour)}–${h(slot.hour + 1)}`;
+  return `${dayName(slot.weekday, short)} ${hourSlot(slot.hour)}`;
 }
 
 /** The 7 × 24 grid of an account's slots (rows Monday–Sunday, columns 0–23); a missing hour is null. */
@@ -364,7 +358,6 @@ export const CRISIS_STYLE: Record<CrisisLevel, { banner: string; badge: string }
   crisis: { banner: 'border-red-500 bg-red-50 text-red-950', badge: 'bg-red-700 text-white' },
 };
 
-/** Whether the layout shows the banner: a level above normal, or publishing paused. */
 /** The banner's headline. */
 export function crisisHeadline(status: Pick<CrisisStatus, 'level' | 'publishing'>): string {
   const level = crisisLevel(status.level);

@@ -5,6 +5,9 @@
  */
 import type { Notification } from '../api/notifications';
 import type { components } from '../api/schema';
+import type { CrisisLevel } from '../api/crisis';
+import { CRISIS_LEVELS } from '../lib/crisis';
+import { isObj, isStr, type Obj } from '../lib/read';
 
 type PostStatus = components['schemas']['PostStatus'];
 type PostPlatformStatus = components['schemas']['PostPlatformStatus'];
@@ -47,7 +50,7 @@ export interface AiTaskStatusData {
 
 /** The crisis manager's level or the publishing pause changed (refetch the status). */
 export interface CrisisChangedData {
-  level: 'normal' | 'watch' | 'warning' | 'crisis';
+  level: CrisisLevel;
   paused: boolean;
 }
 
@@ -80,11 +83,7 @@ const TARGET_STATUSES: readonly string[] = ['pending', 'publishing', 'published'
 const EXPORT_STAGES: readonly string[] = ['collecting', 'uploading', 'ready', 'failed'];
 const REPORT_STAGES: readonly string[] = ['running', 'ready', 'failed'];
 const TASK_STATUSES: readonly string[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
-const CRISIS_LEVELS: readonly string[] = ['normal', 'watch', 'warning', 'crisis'];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isStrOrNull = (v: unknown): v is string | null => v === null || isStr(v);
 
@@ -150,8 +149,8 @@ export function parseLiveMessage(text: unknown): LiveMessage | null {
     }
     case 'crisis.changed': {
       const { level, paused } = d;
-      if (!isStr(level) || !CRISIS_LEVELS.includes(level) || typeof paused !== 'boolean') return null;
-      return { type: raw.type, data: { level: level as CrisisChangedData['level'], paused }, sentAt };
+      if (!isStr(level) || !(CRISIS_LEVELS as readonly string[]).includes(level) || typeof paused !== 'boolean') return null;
+      return { type: raw.type, data: { level: level as CrisisLevel, paused }, sentAt };
     }
     case 'subscription.changed': {
       // Only a signal: the fields are optional (the page refetches the subscription).

@@ -5,7 +5,7 @@
  * API answers 404 to them anyway). Filters live in the address bar, so a view can be shared.
  */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { Link, Navigate, NavLink, Route, Routes, useSearchParams } from 'react-router-dom';
+import { Link, Navigate, Route, Routes, useSearchParams } from 'react-router-dom';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   adminKeys,
@@ -37,8 +37,10 @@ import {
   fullName,
   HEALTH_LABEL,
   HEALTH_SUMMARY,
-  healthClass,
+  healthTone,
   isPlan,
+  offsetOf,
+  PAGE_SIZE,
   organizationQueryFrom,
   pageInfo,
   postTotals,
@@ -52,6 +54,7 @@ import { PLAN_ORDER, formatBillingDate, planLabel, statusLabel } from '../lib/bi
 import { formatCount } from '../lib/analytics';
 import { formatInstant, relativeTime } from '../lib/time';
 import { DailyPostsChart } from '../components/charts';
+import { Badge, JsonBlock, TabNav } from '../components/sections';
 import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Select, Textarea } from '../components/ui';
 
 export default function Admin() {
@@ -60,7 +63,7 @@ export default function Admin() {
   return (
     <div>
       <PageHeader title="Admin console" />
-      <AdminTabs />
+      <TabNav label="Admin console" tabs={ADMIN_TABS} />
       <Routes>
         <Route index element={<Stats />} />
         <Route path="users" element={<Users />} />
@@ -74,35 +77,14 @@ export default function Admin() {
   );
 }
 
-function AdminTabs() {
-  const tab = ({ isActive }: { isActive: boolean }) =>
-    cx(
-      '-mb-px whitespace-nowrap border-b-2 px-1 pb-2 text-sm font-medium',
-      isActive ? 'border-indigo-700 text-indigo-900' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
-    );
-  return (
-    <nav aria-label="Admin console" className="mb-5 flex gap-5 overflow-x-auto border-b border-slate-200">
-      <NavLink to="/admin" end className={tab}>
-        Stats
-      </NavLink>
-      <NavLink to="/admin/users" className={tab}>
-        Users
-      </NavLink>
-      <NavLink to="/admin/organizations" className={tab}>
-        Organizations
-      </NavLink>
-      <NavLink to="/admin/audit-logs" className={tab}>
-        Audit logs
-      </NavLink>
-      <NavLink to="/admin/health" className={tab}>
-        System health
-      </NavLink>
-      <NavLink to="/admin/maintenance" className={tab}>
-        Maintenance
-      </NavLink>
-    </nav>
-  );
-}
+const ADMIN_TABS = [
+  { to: '/admin', label: 'Stats', end: true },
+  { to: '/admin/users', label: 'Users' },
+  { to: '/admin/organizations', label: 'Organizations' },
+  { to: '/admin/audit-logs', label: 'Audit logs' },
+  { to: '/admin/health', label: 'System health' },
+  { to: '/admin/maintenance', label: 'Maintenance' },
+];
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -118,9 +100,9 @@ function Figure({ label, value, sub, tone }: { label: string; value: ReactNode; 
 
 function LevelBadge({ level, label }: { level: string; label?: string }) {
   return (
-    <span data-level={level} className={cx('inline-block rounded-full px-2 py-0.5 text-xs font-medium', healthClass(level))}>
+    <Badge tone={healthTone(level)} data-level={level}>
       {label ?? HEALTH_LABEL[level as keyof typeof HEALTH_LABEL] ?? level}
-    </span>
+    </Badge>
   );
 }
 
@@ -316,7 +298,7 @@ function Users() {
               </tbody>
             </table>
           </div>
-          <Pager offset={query.offset ?? 0} limit={query.limit ?? 25} total={users.data.total} shown={users.data.users.length} onPage={(o) => setParams(pageParams(params, o))} />
+          <Pager offset={query.offset ?? 0} limit={query.limit ?? PAGE_SIZE} total={users.data.total} shown={users.data.users.length} onPage={(o) => setParams(pageParams(params, o))} />
         </>
       )}
     </Card>
@@ -436,7 +418,7 @@ function Organizations() {
               </tbody>
             </table>
           </div>
-          <Pager offset={query.offset ?? 0} limit={query.limit ?? 25} total={orgs.data.total} shown={orgs.data.organizations.length} onPage={(o) => setParams(pageParams(params, o))} />
+          <Pager offset={query.offset ?? 0} limit={query.limit ?? PAGE_SIZE} total={orgs.data.total} shown={orgs.data.organizations.length} onPage={(o) => setParams(pageParams(params, o))} />
         </>
       )}
     </Card>
@@ -449,7 +431,7 @@ function AuditLogs() {
   const viewer = useUser();
   const [params, setParams] = useSearchParams();
   const applied = auditFiltersFrom(params);
-  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const offset = offsetOf(params);
   const [draft, setDraft] = useState<AuditFilters>(applied);
   const [problem, setProblem] = useState<string | null>(null);
   const appliedKey = params.toString();
@@ -526,7 +508,7 @@ function AuditLogs() {
               ))}
             </table>
           </div>
-          <Pager offset={offset} limit={query.limit ?? 25} total={entries.data.total} shown={entries.data.entries.length} onPage={(o) => setParams(pageParams(params, o))} />
+          <Pager offset={offset} limit={query.limit ?? PAGE_SIZE} total={entries.data.total} shown={entries.data.entries.length} onPage={(o) => setParams(pageParams(params, o))} />
         </>
       )}
     </Card>
@@ -577,9 +559,7 @@ function ValuesBlock({ label, value }: { label: string; value: unknown }) {
   return (
     <div>
       <p className="mb-1 text-xs font-medium text-slate-700">{label}</p>
-      <pre tabIndex={0} aria-label={label} className="max-h-72 overflow-auto whitespace-pre-wrap break-words rounded-md bg-slate-900 p-3 text-xs text-slate-100">
-        {value === undefined || value === null ? 'null' : JSON.stringify(value, null, 2)}
-      </pre>
+      <JsonBlock value={value} label={label} className="max-h-72" />
     </div>
   );
 }

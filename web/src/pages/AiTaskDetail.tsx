@@ -5,7 +5,8 @@ import { agentLabel, formatCost, formatDuration, formatTokens, isUnderway, readG
 import { can } from '../lib/roles';
 import { formatInstant } from '../lib/time';
 import { useAiTask } from '../live/useAiTask';
-import { AiRoleNotice, AiTabs, FeedbackButtons, HashtagAdviceView, ImprovedView, JsonBlock, ModelName, TaskStatusBadge, TaskUnderway, TraceList, VariantPreview } from '../components/ai';
+import { AiRoleNotice, AiTabs, FeedbackButtons, HashtagAdviceView, ImprovedView, ModelName, TaskStatusBadge, TaskUnderway, TraceList, VariantPreview } from '../components/ai';
+import { JsonBlock } from '../components/sections';
 import { Alert, Card, ErrorState, Loading, PageHeader } from '../components/ui';
 
 export default function AiTaskDetail() {

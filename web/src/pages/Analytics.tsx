@@ -104,7 +104,7 @@ export default function Analytics() {
               Analytics cover the accounts connected on the <Link className="font-medium text-indigo-800 underline" to="/social-accounts">Social accounts</Link> page.
             </p>
           </EmptyState>
-          {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
+          <WebTrafficCard sources={overview.data.web_traffic} />
         </div>
       ) : !hasData ? (
         <div className="space-y-4">
@@ -118,7 +118,7 @@ export default function Analytics() {
               page.
             </p>
           </EmptyState>
-          {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
+          <WebTrafficCard sources={overview.data.web_traffic} />
         </div>
       ) : (
         <div className={cx('space-y-4 transition-opacity', overview.isPlaceholderData && 'opacity-60')} aria-busy={overview.isFetching || undefined}>
@@ -128,7 +128,7 @@ export default function Analytics() {
             <BestTimesCard query={query} />
             <FollowersCard query={query} period={filters} accounts={allAccounts} />
             <PlatformsCard overview={overview.data} />
-            {overview.data.web_traffic.length > 0 && <WebTrafficCard sources={overview.data.web_traffic} />}
+            <WebTrafficCard sources={overview.data.web_traffic} />
           </div>
           <PostsSection filters={filters} update={update} tz={tz} />
           <AudienceSection query={query} />
@@ -343,6 +343,7 @@ export function OverviewCards({ overview }: { overview: Overview }) {
 
 /** Sessions on the organization's site from social, per source, imported from GA4 (only when there are some). */
 function WebTrafficCard({ sources }: { sources: Overview['web_traffic'] }) {
+  if (sources.length === 0) return null;
   const rows = trafficRows(sources);
   return (
     <Card title="Visits from social (Google Analytics)">

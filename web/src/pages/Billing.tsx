@@ -10,7 +10,8 @@
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { billingKeys, getSubscription, requestPlan, type Plan, type PlanOffer, type Subscription } from '../api/billing';
+import { getSubscription, requestPlan, type Plan, type PlanOffer, type Subscription } from '../api/billing';
+import { keys } from '../api/hooks';
 import { ApiError, bannerMessage } from '../api/errors';
 import { useUser } from '../auth/AuthProvider';
 import {
@@ -36,6 +37,7 @@ import {
   type PendingCheckout,
 } from '../lib/billing';
 import { can } from '../lib/roles';
+import { Badge } from '../components/sections';
 import { Alert, Button, Card, cx, ErrorState, Loading, PageHeader, ProgressBar, Spinner } from '../components/ui';
 
 type Message = { kind: 'error' | 'success' | 'info' | 'warning'; text: string } | null;
@@ -66,7 +68,7 @@ export default function Billing() {
 
   const waiting = returned === 'success';
   const sub = useQuery({
-    queryKey: billingKeys.subscription,
+    queryKey: keys.subscription,
     queryFn: getSubscription,
     // Back from Checkout: poll until the webhook changed the plan (the live event usually comes first).
     refetchInterval: (query) => {
@@ -108,13 +110,13 @@ export default function Billing() {
     onMutate: () => setMessage(null),
     onSuccess: (answer, { plan, manage }) => {
       const step = nextStep(answer);
-      queryClient.setQueryData(billingKeys.subscription, answer.subscription);
+      queryClient.setQueryData(keys.subscription, answer.subscription);
       if (step.kind === 'redirect') {
         if (step.to === 'checkout' && sub.data) savePending(storage(), { plan, from: sub.data.plan, at: Date.now() });
         setLeaving(manage ? 'manage' : plan);
         leaveFor.assign(step.url);
       } else if (step.kind === 'changed') {
-        void queryClient.invalidateQueries({ queryKey: ['organization'] });
+        void queryClient.invalidateQueries({ queryKey: keys.organization });
         setMessage({ kind: 'success', text: `The organization is now on the ${planLabel(step.subscription.plan)} plan.` });
       } else {
         setMessage({ kind: 'error', text: step.message });
@@ -216,7 +218,6 @@ function planErrorText(e: unknown): string {
 }
 
 function CurrentPlan({ sub, timezone, mayChange, busy, managing, onManage }: { sub: Subscription; timezone: string; mayChange: boolean; busy: boolean; managing: boolean; onManage: () => void }) {
-  const tone = statusTone(sub.status);
   const note = periodNote(sub, timezone);
   return (
     <Card title="Current plan">
@@ -226,15 +227,9 @@ function CurrentPlan({ sub, timezone, mayChange, busy, managing, onManage }: { s
             {planLabel(sub.plan)}
           </p>
           <p>
-            <span
-              data-testid="subscription-status"
-              className={cx(
-                'inline-block rounded-full px-2 py-0.5 text-xs font-medium',
-                tone === 'ok' ? 'bg-emerald-100 text-emerald-900' : tone === 'warning' ? 'bg-amber-100 text-amber-900' : 'bg-red-100 text-red-900',
-              )}
-            >
+            <Badge tone={statusTone(sub.status)} data-testid="subscription-status">
               {statusLabel(sub.status)}
-            </span>
+            </Badge>
           </p>
           {note && <p className="text-sm text-slate-700">{note}</p>}
           {sub.status === 'past_due' && sub.grace_until && <p className="text-sm text-red-800">Service continues until {formatBillingDate(sub.grace_until, timezone)}.</p>}

@@ -11,6 +11,7 @@ import { PLATFORM_LABEL } from '../lib/calendar';
 import { describeEvidence, describeLocalTime, formatLift, formatPercent, readScheduleOptimization } from '../lib/insights';
 import { can } from '../lib/roles';
 import { addDays, localDate, timeZones } from '../lib/time';
+import { postQueryKey } from '../live/useLiveEvents';
 import { accountLabel, AccountPicker } from '../components/analytics';
 import { BestSlots, BestTimeHeatmap, InsightsTabs, taskProblem } from '../components/insights';
 import { TaskResult, useTaskRun } from '../components/ai';
@@ -251,7 +252,7 @@ function AssignmentRow({ assignment: a, timezone, excerpt, accounts }: { assignm
       setState({ kind: 'done' });
       void queryClient.invalidateQueries({ queryKey: ['posts'] });
       void queryClient.invalidateQueries({ queryKey: ['calendar'] });
-      void queryClient.invalidateQueries({ queryKey: ['post', a.post_id] });
+      void queryClient.invalidateQueries({ queryKey: postQueryKey(a.post_id) });
     } catch (e) {
       const mapped = e instanceof ApiError ? mapFieldIssues(e.details, []) : undefined;
       setState({ kind: 'error', message: bannerMessage(e, mapped) ?? 'Could not schedule it.' });

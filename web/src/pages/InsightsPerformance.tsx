@@ -11,7 +11,8 @@ import { formatInstant } from '../lib/time';
 import { useAiTask } from '../live/useAiTask';
 import { InsightsTabs } from '../components/insights';
 import { TaskResult, useTaskRun } from '../components/ai';
-import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Loading, PageHeader, PlatformBadge, Select } from '../components/ui';
+import { Badge } from '../components/sections';
+import { Alert, Button, Card, EmptyState, ErrorState, Field, Loading, PageHeader, PlatformBadge, Select } from '../components/ui';
 
 export default function InsightsPerformance() {
   const user = useUser();
@@ -143,16 +144,7 @@ function AccountRow({ account: a }: { account: AccountPerformance }) {
 }
 
 function DirectionBadge({ direction }: { direction: string }) {
-  return (
-    <span
-      className={cx(
-        'inline-block rounded-full px-2 py-0.5 text-xs font-medium',
-        direction === 'above' ? 'bg-emerald-100 text-emerald-900' : direction === 'below' ? 'bg-red-100 text-red-900' : 'bg-slate-200 text-slate-800',
-      )}
-    >
-      {DIRECTION_LABEL[direction] ?? direction}
-    </span>
-  );
+  return <Badge tone={direction === 'above' ? 'ok' : direction === 'below' ? 'bad' : 'neutral'}>{DIRECTION_LABEL[direction] ?? direction}</Badge>;
 }
 
 function OutlierList({ title, posts, timezone, empty }: { title: string; posts: PostOutlier[]; timezone: string; empty: string }) {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { analyzeTrends, getKeywords, getTrends, insightKeys, putKeywords, type TrendReport, type TrendTerm, type Trends } from '../api/insights';
 import { bannerMessage } from '../api/errors';
@@ -20,6 +20,7 @@ export default function InsightsTrends() {
   const task = useTaskRun();
   const [adHoc, setAdHoc] = useState('');
   const runs = can(user.role, 'create_content');
+  const market = trends.data ? readTrendReport(trends.data.market) : null;
   const analyze = async () => {
     const keywords = parseKeywords(adHoc);
     const done = await task.run(() => analyzeTrends(keywords));
@@ -61,8 +62,8 @@ export default function InsightsTrends() {
             <Loading />
           ) : trends.isError ? (
             <ErrorState error={trends.error} onRetry={() => void trends.refetch()} />
-          ) : readTrendReport(trends.data.market) ? (
-            <MarketReport report={readTrendReport(trends.data.market)!} timezone={user.timezone} />
+          ) : market ? (
+            <MarketReport report={market} timezone={user.timezone} />
           ) : (
             <EmptyState title="No trend report yet">Track a few keywords and press “Analyze now”: the analyzer compares the last day's mentions with the days before.</EmptyState>
           )}
@@ -83,9 +84,7 @@ function KeywordsCard() {
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (keywords.data && draft === null) setDraft(keywords.data.keywords);
-  }, [keywords.data, draft]);
+  // The saved list until the user edits it.
   const list = draft ?? keywords.data?.keywords ?? [];
   const changed = JSON.stringify(list) !== JSON.stringify(keywords.data?.keywords ?? []);
   const add = () => {

@@ -6,7 +6,7 @@
  * connecting, with a copy button and how to verify a delivery. Every member reads the list and
  * the delivery logs; other roles get no buttons (the API answers them 403 anyway).
  */
-import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
@@ -52,23 +52,13 @@ import {
 } from '../lib/integrations';
 import { can } from '../lib/roles';
 import { formatInstant, relativeTime } from '../lib/time';
+import { Badge, type BadgeTone } from '../components/sections';
 import { Alert, Button, Card, cx, EmptyState, ErrorState, Field, Input, Loading, PageHeader, Textarea } from '../components/ui';
 
 type Message = { kind: 'error' | 'success' | 'info'; text: string } | null;
 
-const toneClass: Record<Tone, string> = {
-  ok: 'bg-emerald-100 text-emerald-900',
-  pending: 'bg-amber-100 text-amber-900',
-  bad: 'bg-red-100 text-red-900',
-};
-
-function Badge({ tone, children, ...rest }: { tone: Tone; children: ReactNode } & Record<`data-${string}`, string | undefined>) {
-  return (
-    <span className={cx('inline-block rounded-full px-2 py-0.5 text-xs font-medium', toneClass[tone])} {...rest}>
-      {children}
-    </span>
-  );
-}
+/** A status's badge colour: pending ones need a look. */
+const BADGE_TONE: Record<Tone, BadgeTone> = { ok: 'ok', pending: 'warning', bad: 'bad' };
 
 export default function Integrations() {
   const user = useUser();
@@ -492,7 +482,7 @@ function IntegrationCard({ integration, mayManage, timezone, onNotice }: { integ
           <h3 id={headingId} className="flex flex-wrap items-center gap-2 text-base font-semibold text-slate-900">
             {integration.name}
             {integration.name !== typeLabel(integration.type) && <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">{typeLabel(integration.type)}</span>}
-            <Badge tone={status.tone} data-testid="integration-status">
+            <Badge tone={BADGE_TONE[status.tone]} data-testid="integration-status">
               {status.label}
             </Badge>
           </h3>
@@ -599,7 +589,7 @@ function DeliveryLog({ integrationId, name, timezone }: { integrationId: string;
                     <tr key={d.id} data-delivery-id={d.id} data-delivery-status={d.status} data-event={d.event_type}>
                       <td className={td}>{eventLabel(d.event_type)}</td>
                       <td className={td}>
-                        <Badge tone={st.tone}>{st.label}</Badge>
+                        <Badge tone={BADGE_TONE[st.tone]}>{st.label}</Badge>
                       </td>
                       <td className={cx(td, 'text-right tabular-nums')}>{d.attempts}</td>
                       <td className={cx(td, 'max-w-xs break-words', d.status === 'delivered' ? 'text-slate-700' : 'text-red-800')}>{answer ?? '—'}</td>

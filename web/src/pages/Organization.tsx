@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Link } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
-import { billingKeys, getSubscription } from '../api/billing';
+import { getSubscription } from '../api/billing';
 import { ApiError, bannerMessage } from '../api/errors';
 import { keys } from '../api/hooks';
 import { useUser } from '../auth/AuthProvider';
@@ -82,7 +82,7 @@ function OrganizationProfile({ mayEdit }: { mayEdit: boolean }) {
 
 /** The plan in a line, and the way to the plan and billing page. */
 function PlanSummary() {
-  const sub = useQuery({ queryKey: billingKeys.subscription, queryFn: getSubscription });
+  const sub = useQuery({ queryKey: keys.subscription, queryFn: getSubscription });
   return (
     <Card title="Plan">
       {sub.isPending ? (

@@ -1,65 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
-import { LiveClient } from '../../src/live/LiveClient';
-import { LiveProvider } from '../../src/live/LiveProvider';
 import { AiAssistant } from '../../src/components/AiAssistant';
 import AiAgents from '../../src/pages/AiAgents';
 import AiWorkflowDetail from '../../src/pages/AiWorkflowDetail';
 import type { AgentView, TaskView, WorkflowView } from '../../src/api/ai';
 import { json, liveClient } from './support';
+import { renderRoute, stubApi as stubWith, userOf, withAccounts, type Handler } from './screens';
 
 const accounts = [
   { id: 'x1', platform: 'x', account_name: 'Ada on X', account_handle: '@ada', account_id: 'x-ada', is_active: true, status: 'active', needs_reconnect: false, token_expires_soon: false, settings: {}, followers_count: 10, last_sync: null, created_at: '2026-11-01T00:00:00Z' },
   { id: 'li1', platform: 'linkedin', account_name: 'Ada on LinkedIn', account_handle: null, account_id: 'li-ada', is_active: true, status: 'active', needs_reconnect: false, token_expires_soon: false, settings: {}, followers_count: 10, last_sync: null, created_at: '2026-11-01T00:00:00Z' },
 ] as const;
 
-const userOf = (role: string) => ({ id: 'u1', email: 'ada@example.com', first_name: 'Ada', last_name: null, role, timezone: 'Europe/Paris', language: 'en', avatar_url: null, email_verified: true });
-
-type Handler = (url: URL, req: Request) => Response | undefined | Promise<Response | undefined>;
-
-function stubApi(handler: Handler, role = 'admin') {
-  const requests: Request[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      requests.push(req.clone());
-      if (url.pathname === '/api/auth/refresh') return json(200, { access_token: 'token', expires_in: 900 });
-      if (url.pathname === '/api/users/profile') return json(200, userOf(role));
-      if (url.pathname === '/api/social-accounts') return json(200, { accounts, max_social_accounts: 3 });
-      const answer = await handler(url, req);
-      return answer ?? json(404, { error: { code: 'not_found', message: 'no such thing', details: [] } });
-    }),
-  );
-  return requests;
-}
-
-function Gate({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
-  return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
-}
-
-function renderWith(element: ReactNode, { path = '/', route = '*', client }: { path?: string; route?: string; client?: LiveClient } = {}) {
-  const tree = (
-    <Routes>
-      <Route path={route} element={element} />
-    </Routes>
-  );
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <AuthProvider>
-          <Gate>{client ? <LiveProvider client={client}>{tree}</LiveProvider> : tree}</Gate>
-        </AuthProvider>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
+const stubApi = (handler: Handler, role = 'admin') => stubWith(withAccounts(accounts, handler), { ...userOf(role), timezone: 'Europe/Paris' });
 
 const variant = (platform: string, text: string, extra: object = {}) => ({
   platform,
@@ -126,7 +80,7 @@ describe('the composer’s AI assistant', () => {
     });
     const { client, sockets } = liveClient();
     const onUseText = vi.fn();
-    renderWith(<AiAssistant accounts={[...accounts] as never} selected={['x1', 'li1']} content="" onUseText={onUseText} onAddHashtags={vi.fn()} />, { client });
+    renderRoute(<AiAssistant accounts={[...accounts] as never} selected={['x1', 'li1']} content="" onUseText={onUseText} onAddHashtags={vi.fn()} />, { client });
     await waitFor(() => expect(sockets).toHaveLength(1));
     act(() => sockets[0]!.open());
     const user = userEvent.setup();
@@ -171,7 +125,7 @@ describe('the composer’s AI assistant', () => {
           })
         : undefined,
     );
-    renderWith(<AiAssistant accounts={[...accounts] as never} selected={['x1']} content="Fresh roast" onUseText={vi.fn()} onAddHashtags={vi.fn()} />);
+    renderRoute(<AiAssistant accounts={[...accounts] as never} selected={['x1']} content="Fresh roast" onUseText={vi.fn()} onAddHashtags={vi.fn()} />);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Hashtags' }));
     await user.click(screen.getByRole('button', { name: 'Suggest hashtags' }));
@@ -200,7 +154,7 @@ describe('the composer’s AI assistant', () => {
         : undefined,
     );
     const onAddHashtags = vi.fn();
-    renderWith(<AiAssistant accounts={[...accounts] as never} selected={['x1']} content="Fresh roast" onUseText={vi.fn()} onAddHashtags={onAddHashtags} />);
+    renderRoute(<AiAssistant accounts={[...accounts] as never} selected={['x1']} content="Fresh roast" onUseText={vi.fn()} onAddHashtags={onAddHashtags} />);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Hashtags' }));
     await user.click(screen.getByRole('button', { name: 'Suggest hashtags' }));
@@ -247,7 +201,7 @@ describe('the AI agents page', () => {
       }
       return undefined;
     });
-    renderWith(<AiAgents />);
+    renderRoute(<AiAgents />);
     expect(await screen.findByTestId('usage-spent')).toHaveTextContent('$0.50');
     expect(screen.getByRole('progressbar', { name: 'AI budget used this month' })).toHaveAttribute('aria-valuenow', '25');
     expect(screen.getByText(/renews on 1 December 2026/)).toBeInTheDocument();
@@ -277,7 +231,7 @@ describe('the AI agents page', () => {
       if (url.pathname === '/api/ai-agents/usage') return json(200, { spent_usd: 0, budget_usd: 2, month_started: '2026-11-01', renews_on: '2026-12-01' });
       return undefined;
     }, 'user');
-    renderWith(<AiAgents />);
+    renderRoute(<AiAgents />);
     await screen.findByRole('region', { name: 'Content creator' });
     expect(screen.queryByRole('button', { name: /Edit the settings/ })).toBeNull();
     expect(screen.getByRole('link', { name: 'Tasks' })).toBeInTheDocument();
@@ -324,7 +278,7 @@ describe('a workflow', () => {
       if (url.pathname === '/api/posts/p2') return json(200, draft('p2', 'Day two: the roast'));
       return undefined;
     });
-    renderWith(<AiWorkflowDetail />, { path: '/ai/workflows/w1', route: '/ai/workflows/:id' });
+    renderRoute(<AiWorkflowDetail />, { path: '/ai/workflows/w1', route: '/ai/workflows/:id' });
     expect(await screen.findByRole('heading', { name: 'Launch week', level: 1 })).toBeInTheDocument();
     const steps = screen.getAllByTestId('workflow-step');
     expect(steps.map((s) => `${s.dataset.step}:${s.dataset.status}`)).toEqual(['content:completed', 'slots:completed', 'drafts:completed']);
@@ -360,7 +314,7 @@ describe('a workflow', () => {
       }
       return undefined;
     });
-    renderWith(<AiWorkflowDetail />, { path: '/ai/workflows/w1', route: '/ai/workflows/:id' });
+    renderRoute(<AiWorkflowDetail />, { path: '/ai/workflows/w1', route: '/ai/workflows/:id' });
     expect(await screen.findByTestId('workflow-error')).toHaveTextContent('the model could not be reached');
     expect(screen.getAllByText('Not reached')).toHaveLength(2);
     await userEvent.setup().click(screen.getByRole('button', { name: 'Retry the failed step' }));

@@ -4,13 +4,14 @@ import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
+import { AuthProvider } from '../../src/auth/AuthProvider';
 import { LiveClient } from '../../src/live/LiveClient';
 import { LiveProvider } from '../../src/live/LiveProvider';
 import Analytics, { OverviewCards } from '../../src/pages/Analytics';
 import AnalyticsReports from '../../src/pages/AnalyticsReports';
 import type { Figures, Overview, PostRow, Report } from '../../src/api/analytics';
 import { json, liveClient } from './support';
+import { Gate } from './screens';
 
 const figures = (f: Partial<Figures> = {}): Figures => ({
   posts: 0,
@@ -83,11 +84,6 @@ function renderApp(path: string, element: ReactNode, client?: LiveClient) {
   );
 }
 
-/** The screens live inside the auth guard: wait for the restored session. */
-function Gate({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
-  return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
-}
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -1,13 +1,10 @@
 import '@testing-library/jest-dom/vitest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useLocation } from 'react-router-dom';
 import type { ReactNode } from 'react';
-import { AuthProvider } from '../../src/auth/AuthProvider';
-import { LiveClient } from '../../src/live/LiveClient';
-import { LiveProvider } from '../../src/live/LiveProvider';
+import type { LiveClient } from '../../src/live/LiveClient';
 import { Layout } from '../../src/components/Layout';
 import Billing, { leaveFor } from '../../src/pages/Billing';
 import Admin from '../../src/pages/Admin';
@@ -16,7 +13,7 @@ import { maintenance } from '../../src/api/maintenance';
 import type { Subscription } from '../../src/api/billing';
 import { PENDING_KEY } from '../../src/lib/billing';
 import { json, liveClient } from './support';
-import { Gate, stubApi, userOf } from './screens';
+import { renderRoute, stubApi, userOf } from './screens';
 
 const offers = [
   { plan: 'free', max_users: 1, max_social_accounts: 3, monthly_price_cents: 0 },
@@ -47,25 +44,8 @@ function Where() {
   return <p data-testid="where">{`${location.pathname}${location.search}`}</p>;
 }
 
-function renderAt(path: string, element: ReactNode, { client, pattern = '*' }: { client?: LiveClient; pattern?: string } = {}) {
-  const tree = (
-    <>
-      <Routes>
-        <Route path={pattern} element={element} />
-      </Routes>
-      <Where />
-    </>
-  );
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <AuthProvider>
-          <Gate>{client ? <LiveProvider client={client}>{tree}</LiveProvider> : tree}</Gate>
-        </AuthProvider>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
+const renderAt = (path: string, element: ReactNode, { client, pattern = '*' }: { client?: LiveClient; pattern?: string } = {}) =>
+  renderRoute(element, { path, route: pattern, client, after: <Where /> });
 
 beforeEach(() => window.sessionStorage.clear());
 afterEach(() => {

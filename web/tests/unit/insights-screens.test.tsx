@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
-import { LiveClient } from '../../src/live/LiveClient';
-import { LiveProvider } from '../../src/live/LiveProvider';
 import { parseLiveMessage } from '../../src/live/protocol';
 import { CrisisWatch } from '../../src/components/CrisisWatch';
 import { EngagementPanel } from '../../src/components/EngagementPanel';
@@ -15,53 +9,13 @@ import InsightsTrends from '../../src/pages/InsightsTrends';
 import type { TaskView } from '../../src/api/ai';
 import type { CrisisStatus, Slot } from '../../src/api/insights';
 import { json, liveClient } from './support';
+import { renderRoute, stubApi as stubWith, userOf, withAccounts, type Handler } from './screens';
 
 const accounts = [
   { id: 'x1', platform: 'x', account_name: 'Ada on X', account_handle: '@ada', account_id: 'x-ada', is_active: true, status: 'active', needs_reconnect: false, token_expires_soon: false, settings: {}, followers_count: 10, last_sync: null, created_at: '2026-11-01T00:00:00Z' },
 ] as const;
 
-const userOf = (role: string) => ({ id: 'u1', email: 'ada@example.com', first_name: 'Ada', last_name: null, role, timezone: 'UTC', language: 'en', avatar_url: null, email_verified: true });
-
-type Handler = (url: URL, req: Request) => Response | undefined | Promise<Response | undefined>;
-
-function stubApi(handler: Handler, role = 'admin') {
-  const requests: Request[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      requests.push(req.clone());
-      if (url.pathname === '/api/auth/refresh') return json(200, { access_token: 'token', expires_in: 900 });
-      if (url.pathname === '/api/users/profile') return json(200, userOf(role));
-      if (url.pathname === '/api/social-accounts') return json(200, { accounts, max_social_accounts: 3 });
-      const answer = await handler(url, req);
-      return answer ?? json(404, { error: { code: 'not_found', message: 'no such thing', details: [] } });
-    }),
-  );
-  return requests;
-}
-
-function Gate({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
-  return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
-}
-
-function renderWith(element: ReactNode, { client }: { client?: LiveClient } = {}) {
-  const tree = (
-    <Routes>
-      <Route path="*" element={element} />
-    </Routes>
-  );
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={['/']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <AuthProvider>
-          <Gate>{client ? <LiveProvider client={client}>{tree}</LiveProvider> : tree}</Gate>
-        </AuthProvider>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
+const stubApi = (handler: Handler, role = 'admin') => stubWith(withAccounts(accounts, handler), userOf(role));
 
 const task = (extra: Partial<TaskView>): TaskView => ({
   id: 't1',
@@ -140,7 +94,7 @@ describe('the crisis banner', () => {
       }
       return undefined;
     });
-    renderWith(<CrisisWatch />);
+    renderRoute(<CrisisWatch />);
     const banner = await screen.findByRole('alert', {}, { timeout: 3000 });
     expect(banner).toHaveAttribute('data-level', 'crisis');
     expect(within(banner).getByTestId('crisis-level')).toHaveTextContent('Crisis');
@@ -164,7 +118,7 @@ describe('the crisis banner', () => {
 
   it('lets a viewer see the state but not act on it', async () => {
     stubApi((url) => (url.pathname === '/api/ai-agents/crisis' ? json(200, { ...crisis, level: 'watch', publishing: { ...publishing, paused: true, held_targets: 1 } }) : undefined), 'viewer');
-    renderWith(<CrisisWatch />);
+    renderRoute(<CrisisWatch />);
     const banner = await screen.findByRole('alert', {}, { timeout: 3000 });
     expect(banner).toHaveAttribute('data-level', 'watch');
     expect(within(banner).getByTestId('publishing-state')).toHaveTextContent('Publishing is paused');
@@ -182,7 +136,7 @@ describe('the crisis banner', () => {
       return json(200, level === 'normal' ? normal : crisis);
     });
     const { client, sockets } = liveClient();
-    renderWith(<CrisisWatch />, { client });
+    renderRoute(<CrisisWatch />, { client });
     await waitFor(() => expect(fetches).toBe(1));
     await waitFor(() => expect(sockets).toHaveLength(1));
     act(() => sockets[0]!.open());
@@ -242,7 +196,7 @@ describe('the best-time heat map', () => {
       }
       return undefined;
     });
-    renderWith(<InsightsBestTimes />);
+    renderRoute(<InsightsBestTimes />);
     const user = userEvent.setup();
     const draft = await screen.findByRole('checkbox', { name: 'Our winter menu is here' }, { timeout: 3000 });
     await user.click(draft);
@@ -285,7 +239,7 @@ describe('the best-time heat map', () => {
       }
       return undefined;
     });
-    renderWith(<InsightsBestTimes />);
+    renderRoute(<InsightsBestTimes />);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Find the best times' }, { timeout: 3000 }));
     expect(await screen.findByText('not a known time zone')).toBeInTheDocument();
@@ -319,7 +273,7 @@ describe('the predicted engagement panel', () => {
       );
     });
     const onApplyTime = vi.fn();
-    renderWith(
+    renderRoute(
       <EngagementPanel accounts={[...accounts] as never} selected={['x1']} content="Fresh roast #coffee" hashtags="#morning" mediaKinds={['image']} localTime="2026-11-30T09:00" timezone="UTC" onApplyTime={onApplyTime} />,
     );
     const user = userEvent.setup();
@@ -343,7 +297,7 @@ describe('the predicted engagement panel', () => {
         ? json(200, task({ task_type: 'engagement_predict', output: { status: 'not_enough_history', minimum_posts: 30, posts_available: 12, prediction: null, model: null, suggestions: [] } }))
         : undefined,
     );
-    renderWith(<EngagementPanel accounts={[...accounts] as never} selected={['x1']} content="Hello" hashtags="" mediaKinds={[]} localTime="" timezone="UTC" onApplyTime={vi.fn()} />);
+    renderRoute(<EngagementPanel accounts={[...accounts] as never} selected={['x1']} content="Hello" hashtags="" mediaKinds={[]} localTime="" timezone="UTC" onApplyTime={vi.fn()} />);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Predict engagement' }, { timeout: 3000 }));
     expect(await screen.findByText('Not enough history: 12 of 30 posts.')).toBeInTheDocument();
@@ -383,7 +337,7 @@ describe('the trends page', () => {
       }
       return undefined;
     }, 'manager');
-    renderWith(<InsightsTrends />);
+    renderRoute(<InsightsTrends />);
     const emerging = await screen.findByRole('list', { name: 'Emerging terms' }, { timeout: 3000 });
     const term = within(emerging).getByText('coffee').closest('li')!;
     expect(term).toHaveAttribute('data-status', 'emerging');
@@ -411,7 +365,7 @@ describe('the trends page', () => {
       if (url.pathname === '/api/ai-agents/trends/keywords') return json(200, { keywords: ['coffee'] });
       return undefined;
     }, 'viewer');
-    renderWith(<InsightsTrends />);
+    renderRoute(<InsightsTrends />);
     await screen.findByText('No trend report yet', {}, { timeout: 3000 });
     expect(await screen.findByText('coffee')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /Remove/ })).toBeNull();

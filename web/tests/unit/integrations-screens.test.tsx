@@ -1,14 +1,11 @@
 import '@testing-library/jest-dom/vitest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { AuthProvider } from '../../src/auth/AuthProvider';
 import Integrations from '../../src/pages/Integrations';
 import type { Delivery, Integration } from '../../src/api/integrations';
 import { json } from './support';
-import { Gate, stubApi, userOf } from './screens';
+import { renderRoute, stubApi, userOf } from './screens';
 
 const available = [
   { type: 'slack', name: 'Slack', description: 'Posts published or failed and reports ready, in a Slack channel.', events: ['post.published', 'post.failed', 'report.ready'] },
@@ -42,21 +39,7 @@ const delivered = (id: string, event: Delivery['event_type'] = 'integration.test
   created_at: '2026-11-26T09:01:00Z',
 });
 
-function renderPage() {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <MemoryRouter initialEntries={['/settings/integrations']} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
-        <AuthProvider>
-          <Gate>
-            <Routes>
-              <Route path="*" element={<Integrations />} />
-            </Routes>
-          </Gate>
-        </AuthProvider>
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
+const renderPage = () => renderRoute(<Integrations />, { path: '/settings/integrations' });
 
 const posted = async (requests: Request[], path: string) => {
   const r = requests.find((q) => q.method === 'POST' && new URL(q.url).pathname === path);

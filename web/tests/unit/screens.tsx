@@ -1,8 +1,13 @@
-/** What the page tests share: a signed-in user, a stubbed API behind `fetch`, and a gate that
- * renders the page once the session is up. */
+/** What the page tests share: a signed-in user, a stubbed API behind `fetch`, a gate that
+ * renders the page once the session is up, and the providers to render it in. */
 import { vi } from 'vitest';
+import { render } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { useAuth } from '../../src/auth/AuthProvider';
+import { AuthProvider, useAuth } from '../../src/auth/AuthProvider';
+import type { LiveClient } from '../../src/live/LiveClient';
+import { LiveProvider } from '../../src/live/LiveProvider';
 import { json } from './support';
 
 export const userOf = (role: string, superAdmin = false) => ({
@@ -41,4 +46,34 @@ export function stubApi(handler: Handler, user = userOf('admin')) {
 export function Gate({ children }: { children: ReactNode }) {
   const { status } = useAuth();
   return status === 'signedIn' ? <>{children}</> : <p>Signing in…</p>;
+}
+
+/** `handler`, answering the connected accounts list with `accounts` first. */
+export function withAccounts(accounts: readonly unknown[], handler: Handler): Handler {
+  return (url, req) => (url.pathname === '/api/social-accounts' ? json(200, { accounts, max_social_accounts: 3 }) : handler(url, req));
+}
+
+/**
+ * Renders `element` at `path` (matched by the route `route`) with a fresh query client, a router,
+ * the session (the page once it is up) and, given a client, the live feed; `after` renders next
+ * to the routes (a probe of the location, say).
+ */
+export function renderRoute(element: ReactNode, { path = '/', route = '*', client, after }: { path?: string; route?: string; client?: LiveClient; after?: ReactNode } = {}) {
+  const tree = (
+    <>
+      <Routes>
+        <Route path={route} element={element} />
+      </Routes>
+      {after}
+    </>
+  );
+  render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+        <AuthProvider>
+          <Gate>{client ? <LiveProvider client={client}>{tree}</LiveProvider> : tree}</Gate>
+        </AuthProvider>
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
 }
